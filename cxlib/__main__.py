@@ -1,0 +1,7 @@
+"""``python -m cxlib``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

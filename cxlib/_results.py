@@ -1,0 +1,228 @@
+"""Result objects: a confidence interval, an estimate, and a comparison of two estimates."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+__all__ = ["Comparison", "ConfidenceInterval", "Estimate"]
+
+
+class ConfidenceInterval(NamedTuple):
+    """Lower and upper bound of a confidence interval."""
+
+    low: float
+    high: float
+
+
+def _frozen(mapping: Mapping[str, float] | None) -> Mapping[str, float]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+def _fmt(x: float, digits: int = 1, sign: bool = False) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return ("+" if sign and x > 0 else "") + ("inf" if x > 0 else "-inf")
+    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+
+
+def _level(confidence_level: float) -> str:
+    return f"{confidence_level * 100:g}%"
+
+
+def _html_table(title: str, frame: pd.DataFrame) -> str:
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:right'>{html.escape(_cell(v))}</td></tr>"
+        for k, v in frame.iloc[0].items()
+    )
+    return (
+        f"<div><strong>{html.escape(title)}</strong>"
+        f"<table class='cxlib-result'>{rows}</table></div>"
+    )
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An index estimated from data, with its uncertainty.
+
+    Attributes
+    ----------
+    metric : str
+        Identifier of the index, e.g. ``"nps"``.
+    value : float
+        The estimate on the index's conventional scale (NPS in points, -100 to 100).
+    se : float
+        Standard error of ``value``, on the same scale.
+    ci : ConfidenceInterval
+        Confidence interval ``(low, high)`` for the index.
+    confidence_level : float
+        Coverage the interval was built for, e.g. 0.95.
+    ci_method : str
+        How the interval was computed, e.g. ``"score"``.
+    n : int
+        Number of answers (units) the estimate uses.
+    n_missing : int
+        Number of missing answers that were omitted (or propagated).
+    components : Mapping[str, float]
+        Index-specific parts, e.g. counts and percentages of promoters.
+    label : str
+        Display name used in the text and HTML representations.
+    """
+
+    metric: str
+    value: float
+    se: float
+    ci: ConfidenceInterval
+    confidence_level: float
+    ci_method: str
+    n: int
+    n_missing: int = 0
+    components: Mapping[str, float] = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "components", _frozen(self.components))
+        object.__setattr__(self, "ci", ConfidenceInterval(*self.ci))
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row tidy DataFrame with the columns of a grouped result."""
+        row: dict[str, Any] = {
+            "metric": self.metric,
+            "value": self.value,
+            "se": self.se,
+            "ci_low": self.ci.low,
+            "ci_high": self.ci.high,
+            "n": self.n,
+            "n_missing": self.n_missing,
+        }
+        row.update(self.components)
+        return pd.DataFrame([row])
+
+    def __str__(self) -> str:
+        name = self.label or self.metric
+        missing = f", {self.n_missing:,} missing" if self.n_missing else ""
+        return (
+            f"{name} {_fmt(self.value)} ({_level(self.confidence_level)} CI "
+            f"{_fmt(self.ci.low)} to {_fmt(self.ci.high)}, {self.ci_method}) "
+            f"· n = {self.n:,}{missing}"
+        )
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return _html_table(str(self), self.to_frame())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison of two estimates of the same metric (``a`` minus ``b``).
+
+    Attributes
+    ----------
+    metric : str
+        Identifier of the compared index, e.g. ``"nps"``.
+    difference : float
+        ``a - b`` on the index's scale (NPS points, percentage points of a rate).
+    se : float
+        Standard error of ``difference``.
+    difference_ci : ConfidenceInterval
+        Confidence interval of the difference (one-sided for one-sided alternatives).
+    statistic : float
+        Test statistic of the null hypothesis of no difference.
+    p_value : float
+        p-value of that test for ``alternative``.
+    confidence_level : float
+        Coverage of the interval.
+    method : str
+        How the interval and the test were computed.
+    alternative : str
+        ``"two-sided"``, ``"less"`` (a < b) or ``"greater"`` (a > b).
+    estimates : tuple of Estimate, optional
+        The two compared estimates, ``(a, b)``.
+    lift : float, optional
+        Relative difference ``(a - b) / |b|`` as a fraction, where defined.
+    lift_ci : ConfidenceInterval, optional
+        Confidence interval of ``lift``.
+    label : str
+        Display name used in the text and HTML representations.
+    unit : str
+        Unit of the difference in the text representation, e.g. ``"points"``.
+    """
+
+    metric: str
+    difference: float
+    se: float
+    difference_ci: ConfidenceInterval
+    statistic: float
+    p_value: float
+    confidence_level: float
+    method: str
+    alternative: str = "two-sided"
+    estimates: tuple[Estimate, Estimate] | None = None
+    lift: float | None = None
+    lift_ci: ConfidenceInterval | None = None
+    label: str = ""
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "difference_ci", ConfidenceInterval(*self.difference_ci))
+        if self.lift_ci is not None:
+            object.__setattr__(self, "lift_ci", ConfidenceInterval(*self.lift_ci))
+
+    def __float__(self) -> float:
+        return float(self.difference)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row tidy DataFrame of the comparison."""
+        row: dict[str, Any] = {
+            "metric": self.metric,
+            "difference": self.difference,
+            "se": self.se,
+            "ci_low": self.difference_ci.low,
+            "ci_high": self.difference_ci.high,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+        }
+        if self.lift is not None:
+            row["lift"] = self.lift
+            low, high = self.lift_ci if self.lift_ci is not None else (math.nan, math.nan)
+            row["lift_ci_low"], row["lift_ci_high"] = low, high
+        if self.estimates is not None:
+            a, b = self.estimates
+            row.update(value_a=a.value, value_b=b.value, n_a=a.n, n_b=b.n)
+        return pd.DataFrame([row])
+
+    def __str__(self) -> str:
+        name = self.label or self.metric
+        unit = f" {self.unit}" if self.unit else ""
+        p = self.p_value
+        p_text = "nan" if math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+        if not p_text.startswith("p"):
+            p_text = f"p = {p_text}"
+        return (
+            f"{name} difference {_fmt(self.difference, sign=True)}{unit} "
+            f"({_level(self.confidence_level)} CI {_fmt(self.difference_ci.low, sign=True)} to "
+            f"{_fmt(self.difference_ci.high, sign=True)}, {self.method}) · {p_text}"
+        )
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return _html_table(str(self), self.to_frame())

@@ -1,0 +1,201 @@
+"""Analytic confidence intervals, vectorised over groups.
+
+All functions take and return numpy arrays (or scalars) and work on the unit scale
+(proportions in [0, 1], NPS in [-1, 1]); the frontends rescale to points.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+from scipy.optimize import elementwise
+
+__all__ = [
+    "NPSCIMethod",
+    "normal_quantile",
+    "normal_test",
+    "nps_adjusted_wald",
+    "nps_interval",
+    "nps_score",
+    "nps_variance",
+    "nps_wald",
+]
+
+FloatArray = npt.NDArray[np.float64]
+NPSCIMethod = Literal["score", "wald", "adjusted-wald"]
+NPS_CI_METHODS: tuple[NPSCIMethod, ...] = ("score", "wald", "adjusted-wald")
+
+#: Rocks (2016): pseudo-observations added to (detractors, passives, promoters).
+ADJUSTED_WALD_PSEUDO = (0.75, 1.5, 0.75)
+
+
+def normal_quantile(p: float) -> float:
+    """Standard normal quantile."""
+    return float(special.ndtri(p))
+
+
+def nps_variance(p_pro: npt.ArrayLike, p_det: npt.ArrayLike) -> FloatArray:
+    """Per-respondent variance of the NPS score in {-1, 0, 1}: ``p+ + p- - (p+ - p-)**2``."""
+    pp = np.asarray(p_pro, dtype=np.float64)
+    pd_ = np.asarray(p_det, dtype=np.float64)
+    return np.maximum(pp + pd_ - (pp - pd_) ** 2, 0.0)
+
+
+def nps_wald(
+    p_pro: npt.ArrayLike, p_det: npt.ArrayLike, n: npt.ArrayLike, z: float
+) -> tuple[FloatArray, FloatArray]:
+    """Wald interval ``NPS +/- z * sqrt(V / n)``, truncated to [-1, 1]."""
+    pp = np.asarray(p_pro, dtype=np.float64)
+    pd_ = np.asarray(p_det, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = z * np.sqrt(nps_variance(pp, pd_) / np.asarray(n, dtype=np.float64))
+    centre = pp - pd_
+    return np.clip(centre - half, -1.0, 1.0), np.clip(centre + half, -1.0, 1.0)
+
+
+def nps_adjusted_wald(
+    p_pro: npt.ArrayLike, p_det: npt.ArrayLike, n: npt.ArrayLike, z: float
+) -> tuple[FloatArray, FloatArray]:
+    """Rocks' adjusted Wald interval: Wald on counts plus 0.75/1.5/0.75 pseudo-answers.
+
+    The interval is centred on the adjusted NPS of ``n + 3`` answers.
+    """
+    nn = np.asarray(n, dtype=np.float64)
+    det, pas, pro = ADJUSTED_WALD_PSEUDO
+    n_adj = nn + det + pas + pro
+    pp = (np.asarray(p_pro, dtype=np.float64) * nn + pro) / n_adj
+    pd_ = (np.asarray(p_det, dtype=np.float64) * nn + det) / n_adj
+    return nps_wald(pp, pd_, n_adj, z)
+
+
+def _tango_statistic(
+    delta: FloatArray, p_pro: FloatArray, p_det: FloatArray, n: FloatArray
+) -> FloatArray:
+    """Tango's score statistic for H0: NPS = delta, on the unit scale.
+
+    Promoters and detractors play the two discordant cells of a paired 2x2 table; the
+    nuisance (the detractor share) is replaced by its maximum-likelihood value under H0,
+    the positive root of ``2 q**2 + B q + C = 0`` (Tango 1998, eq. 4, divided by n).
+    """
+    spread = delta * (1.0 - delta)
+    b = -p_pro - p_det + (2.0 - p_pro + p_det) * delta
+    c = -p_det * spread
+    root = np.sqrt(np.maximum(b * b - 8.0 * c, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Two algebraically equal forms of the root; each avoids cancellation on its side.
+        q = np.where(b <= 0.0, (root - b) / 4.0, -2.0 * c / (b + root))
+        var = np.maximum(2.0 * q + spread, 0.0)
+        num = p_pro - p_det - delta
+        t = np.sqrt(n) * num / np.sqrt(var)
+    # At delta = +/-1 the variance vanishes: the statistic is +/-inf, or 0 where the data
+    # sit exactly on that boundary.
+    on_boundary = np.where(num > 0.0, np.inf, np.where(num < 0.0, -np.inf, 0.0))
+    return np.where(var > 0.0, t, on_boundary)
+
+
+def nps_score(
+    p_pro: npt.ArrayLike, p_det: npt.ArrayLike, n: npt.ArrayLike, z: float
+) -> tuple[FloatArray, FloatArray]:
+    """Iterative score interval for the NPS (Rocks 2016), vectorised over groups.
+
+    Inverts Tango's (1998) score test for a difference of paired proportions, solving
+    ``T(delta) = +z`` and ``T(delta) = -z`` for all groups at once with SciPy's
+    bracketing root finder. The bounds always lie in [-1, 1]; a sample of promoters
+    only has upper bound 1 (detractors only: lower bound -1).
+    """
+    pp, pd_, nn = np.broadcast_arrays(
+        np.asarray(p_pro, dtype=np.float64),
+        np.asarray(p_det, dtype=np.float64),
+        np.asarray(n, dtype=np.float64),
+    )
+    shape = pp.shape
+    pp, pd_, nn = pp.ravel(), pd_.ravel(), nn.ravel()
+    ok = (nn > 0) & np.isfinite(pp) & np.isfinite(pd_)
+    low = np.full(pp.shape, np.nan)
+    high = np.full(pp.shape, np.nan)
+    if ok.any():
+        a, d, m = pp[ok], pd_[ok], nn[ok]
+        est = a - d
+        low[ok] = _solve_bound(a, d, m, z, lower=True, est=est)
+        high[ok] = _solve_bound(a, d, m, z, lower=False, est=est)
+    return low.reshape(shape), high.reshape(shape)
+
+
+def _solve_bound(
+    p_pro: FloatArray, p_det: FloatArray, n: FloatArray, z: float, *, lower: bool,
+    est: FloatArray,
+) -> FloatArray:
+    edge = -1.0 if lower else 1.0
+    target = z if lower else -z
+    # Only a sample entirely on the boundary category leaves T finite at the edge.
+    on_edge = (p_det >= 1.0) if lower else (p_pro >= 1.0)
+    out = np.full(p_pro.shape, edge)
+    todo = ~on_edge & (est != edge)
+    if todo.any():
+        a, d, m, e = p_pro[todo], p_det[todo], n[todo], est[todo]
+
+        def f(delta: FloatArray, a: FloatArray, d: FloatArray, m: FloatArray) -> FloatArray:
+            return _tango_statistic(delta, a, d, m) - target
+
+        edges = np.full(e.shape, edge)
+        bracket = (edges, e) if lower else (e, edges)
+        res: Any = elementwise.find_root(
+            f, bracket, args=(a, d, m), tolerances={"xatol": 1e-13, "xrtol": 4e-16}
+        )
+        out[todo] = np.clip(res.x, -1.0, 1.0)
+    return out
+
+
+def nps_interval(
+    method: NPSCIMethod,
+    p_pro: npt.ArrayLike,
+    p_det: npt.ArrayLike,
+    n: npt.ArrayLike,
+    confidence_level: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Two-sided interval for the NPS (unit scale) by ``method``."""
+    z = normal_quantile(0.5 + confidence_level / 2.0)
+    if method == "score":
+        return nps_score(p_pro, p_det, n, z)
+    if method == "wald":
+        return nps_wald(p_pro, p_det, n, z)
+    return nps_adjusted_wald(p_pro, p_det, n, z)
+
+
+def normal_test(
+    difference: float,
+    se: float,
+    *,
+    alternative: Literal["two-sided", "less", "greater"],
+    confidence_level: float,
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+) -> tuple[float, float, float, float]:
+    """z statistic, p-value and interval of a normally distributed difference.
+
+    Returns ``(statistic, p_value, ci_low, ci_high)``; the interval is one-sided for
+    one-sided alternatives (open side at the parameter bound) and truncated to
+    ``bounds``. A zero or undefined standard error gives NaN statistic and p-value.
+    """
+    lo_bound, hi_bound = bounds
+    if not (se > 0.0 and np.isfinite(se) and np.isfinite(difference)):
+        return np.nan, np.nan, np.nan, np.nan
+    stat = difference / se
+    if alternative == "two-sided":
+        p = 2.0 * special.ndtr(-abs(stat))
+        half = normal_quantile(0.5 + confidence_level / 2.0) * se
+        low, high = difference - half, difference + half
+    elif alternative == "greater":
+        p = special.ndtr(-stat)
+        low, high = difference - normal_quantile(confidence_level) * se, hi_bound
+    else:
+        p = special.ndtr(stat)
+        low, high = lo_bound, difference + normal_quantile(confidence_level) * se
+    return (
+        float(stat),
+        float(p),
+        float(np.clip(low, lo_bound, hi_bound)),
+        float(np.clip(high, lo_bound, hi_bound)),
+    )
