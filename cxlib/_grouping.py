@@ -57,12 +57,14 @@ def factorize_column(values: pd.Series[Any]) -> tuple[IntArray, pd.Index[Any]]:
     """Sorted codes of one key column; missing keys form their own group, coded last."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         raw = values.cat.codes.to_numpy()
-        categories = values.cat.categories
+        n_categories = len(values.cat.categories)
+        key_codes = np.arange(n_categories)
+        codes = raw.astype(np.intp)
         if (raw < 0).any():
-            codes = np.where(raw < 0, len(categories), raw).astype(np.intp)
-            uniques = categories.append(pd.Index([np.nan], dtype=object))
-            return codes, uniques
-        return raw.astype(np.intp), categories
+            codes[raw < 0] = n_categories
+            key_codes = np.append(key_codes, -1)
+        uniques = pd.Index(pd.Categorical.from_codes(key_codes, dtype=values.dtype))
+        return codes, uniques
     arr = values.to_numpy(copy=False)
     if isinstance(values.dtype, np.dtype) and arr.dtype.kind in "iu" and len(arr):
         low, high = int(arr.min()), int(arr.max())
@@ -73,8 +75,8 @@ def factorize_column(values: pd.Series[Any]) -> tuple[IntArray, pd.Index[Any]]:
             codes = rank[shifted].astype(np.intp, copy=False)
             uniques = pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
             return codes, uniques
-    codes_raw, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
-    return np.asarray(codes_raw, dtype=np.intp), pd.Index(uniques)
+    codes_raw, found = pd.factorize(values, sort=True, use_na_sentinel=False)
+    return np.asarray(codes_raw, dtype=np.intp), pd.Index(found)
 
 
 def make_groups(data: pd.DataFrame, by: object) -> Groups:
@@ -107,7 +109,10 @@ def make_groups(data: pd.DataFrame, by: object) -> Groups:
         codes = inverse.astype(np.intp).ravel()
     key_codes = np.unravel_index(observed, sizes)
     keys = pd.DataFrame(
-        {name: uniques.take(kc) for name, (_, uniques), kc in zip(names, parts, key_codes, strict=True)},
+        {
+            name: uniques.take(kc)
+            for name, (_, uniques), kc in zip(names, parts, key_codes, strict=True)
+        },
         index=pd.RangeIndex(len(observed)),
     )
     return Groups(codes=codes, keys=keys)
@@ -129,15 +134,13 @@ def table(
     return out.reshape(n_groups, n_bins)
 
 
-def tidy(keys: pd.DataFrame | None, columns: dict[str, Any]) -> pd.DataFrame:
+def tidy(keys: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
     """Assemble the tidy result: key columns first, then the statistics."""
     stats = pd.DataFrame(columns)
-    if keys is None:
-        return stats
     overlap = set(keys.columns) & set(stats.columns)
     if overlap:
         raise ValueError(
             f"by column(s) {sorted(map(str, overlap))} clash with result columns; rename them"
         )
-    return pd.concat([keys.reset_index(drop=True), stats], axis=1)
-
+    frame: pd.DataFrame = pd.concat([keys.reset_index(drop=True), stats], axis=1)
+    return frame

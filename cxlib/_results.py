@@ -113,7 +113,8 @@ class Estimate:
             "n_missing": self.n_missing,
         }
         row.update(self.components)
-        return pd.DataFrame([row])
+        frame: pd.DataFrame = pd.DataFrame([row])
+        return frame
 
     def __str__(self) -> str:
         name = self.label or self.metric
@@ -207,7 +208,8 @@ class Comparison:
         if self.estimates is not None:
             a, b = self.estimates
             row.update(value_a=a.value, value_b=b.value, n_a=a.n, n_b=b.n)
-        return pd.DataFrame([row])
+        frame: pd.DataFrame = pd.DataFrame([row])
+        return frame
 
     def __str__(self) -> str:
         name = self.label or self.metric

@@ -110,16 +110,16 @@ def _series_to_numeric(
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = series.cat.categories
-        if not (pd.api.types.is_numeric_dtype(categories) and not pd.api.types.is_bool_dtype(
-            categories
-        )):
+        if not (
+            pd.api.types.is_numeric_dtype(categories) and not pd.api.types.is_bool_dtype(categories)
+        ):
             raise TypeError(f"{name} must hold numbers; got {_describe_dtype(dtype, series)}")
         codes = series.cat.codes.to_numpy()
-        out = categories.to_numpy()[np.maximum(codes, 0)]
+        picked: npt.NDArray[Any] = np.asarray(categories.to_numpy())[np.maximum(codes, 0)]
         if (codes < 0).any():
-            out = out.astype(np.float64)
-            out[codes < 0] = np.nan
-        return out
+            picked = picked.astype(np.float64)
+            picked[codes < 0] = np.nan
+        return picked
     if pd.api.types.is_bool_dtype(dtype):
         raise TypeError(f"{name} must hold numbers, not booleans; got {_type_name(series)}")
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
@@ -127,8 +127,9 @@ def _series_to_numeric(
             return series.to_numpy(copy=False)
         if series.hasnans:
             return series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.asarray(series.to_numpy())
-    if dtype == object:
+        plain: npt.NDArray[Any] = np.asarray(series.to_numpy())
+        return plain
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
         inferred = pd.api.types.infer_dtype(series, skipna=True)
         if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
             if inferred == "integer" and not series.isna().any():
@@ -143,16 +144,16 @@ def get_column(data: pd.DataFrame, column: object, argname: str) -> pd.Series[An
         raise TypeError(f"{argname} must be a column name of the DataFrame; got {column!r}")
     if column not in data.columns:
         listed = ", ".join(repr(c) for c in list(data.columns)[:20])
-        raise ValueError(f"{argname}={column!r} is not a column of the DataFrame; columns: {listed}")
-    series = data[column]
-    if isinstance(series, pd.DataFrame):
+        raise ValueError(
+            f"{argname}={column!r} is not a column of the DataFrame; columns: {listed}"
+        )
+    if int((data.columns == column).sum()) > 1:
         raise ValueError(f"{argname}={column!r} names more than one column of the DataFrame")
+    series: pd.Series[Any] = data[column]
     return series
 
 
-def as_weights(
-    weights: object, data: object, n: int
-) -> npt.NDArray[np.float64] | None:
+def as_weights(weights: object, data: object, n: int) -> npt.NDArray[np.float64] | None:
     """Resolve ``weights`` (None, a column name or a 1-D array-like) to checked float64."""
     if weights is None:
         return None
@@ -167,9 +168,7 @@ def as_weights(
         raise ValueError(f"weights must have one value per answer ({n}); got {w.shape[0]}")
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise ValueError(
-            "weights must be finite and non-negative; got " + show_values(w[bad])
-        )
+        raise ValueError("weights must be finite and non-negative; got " + show_values(w[bad]))
     return w
 
 

@@ -28,4 +28,5 @@ class CxAccessor:
 
     def nps(self, column: str, **kwargs: Any) -> Estimate | pd.DataFrame:
         """:func:`cxlib.nps` of ``column``; keyword arguments as there."""
-        return nps(self._frame, column, **kwargs)
+        result: Estimate | pd.DataFrame = nps(self._frame, column, **kwargs)
+        return result

@@ -7,21 +7,47 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ._validation import check_choice
 from .datasets import make_survey
+from .intervals import NPS_CI_METHODS, NPSCIMethod
 from .net_promoter import nps
 
 
-def _demo(n: int, seed: int, ci_method: str, confidence_level: float) -> str:
+def _demo(n: int, seed: int, ci_method: NPSCIMethod, confidence_level: float) -> str:
     survey = make_survey(n, rng=seed)
-    overall = nps(survey, "recommend", ci_method=ci_method,  # type: ignore[arg-type]
-                  confidence_level=confidence_level)
-    table = nps(survey, "recommend", by="touchpoint", ci_method=ci_method,  # type: ignore[arg-type]
-                confidence_level=confidence_level)
+    overall = nps(
+        survey,
+        "recommend",
+        ci_method=ci_method,
+        confidence_level=confidence_level,
+    )
+    table = nps(
+        survey,
+        "recommend",
+        by="touchpoint",
+        ci_method=ci_method,
+        confidence_level=confidence_level,
+    )
     shown = table[
-        ["touchpoint", "value", "ci_low", "ci_high", "n", "n_missing",
-         "pct_promoters", "pct_passives", "pct_detractors"]
-    ].rename(columns={"value": "nps", "pct_promoters": "promoters_%",
-                      "pct_passives": "passives_%", "pct_detractors": "detractors_%"})
+        [
+            "touchpoint",
+            "value",
+            "ci_low",
+            "ci_high",
+            "n",
+            "n_missing",
+            "pct_promoters",
+            "pct_passives",
+            "pct_detractors",
+        ]
+    ].rename(
+        columns={
+            "value": "nps",
+            "pct_promoters": "promoters_%",
+            "pct_passives": "passives_%",
+            "pct_detractors": "detractors_%",
+        }
+    )
     shown = shown.sort_values("nps", ascending=False, ignore_index=True)
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         body = shown.to_string(index=False, float_format=lambda x: f"{x:.1f}")
@@ -40,9 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="NPS per touchpoint of a generated, seeded survey")
     demo.add_argument("--n", type=int, default=5_000, help="respondents (default 5000)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    demo.add_argument("--ci-method", default="score",
-                      choices=["score", "wald", "adjusted-wald"], help="interval method")
+    demo.add_argument(
+        "--ci-method",
+        default="score",
+        choices=NPS_CI_METHODS,
+        help="interval method",
+    )
     demo.add_argument("--confidence-level", type=float, default=0.95)
     args = parser.parse_args(argv)
-    print(_demo(args.n, args.seed, args.ci_method, args.confidence_level), end="")
+    method = check_choice("ci_method", args.ci_method, NPS_CI_METHODS)
+    print(_demo(args.n, args.seed, method, args.confidence_level), end="")
     return 0

@@ -119,34 +119,39 @@ def nps_score(
     if ok.any():
         a, d, m = pp[ok], pd_[ok], nn[ok]
         est = a - d
-        low[ok] = _solve_bound(a, d, m, z, lower=True, est=est)
-        high[ok] = _solve_bound(a, d, m, z, lower=False, est=est)
+        # A sample entirely of promoters (detractors) keeps T finite up to the edge
+        # 1 (-1), so that bound is the edge itself; likewise where the estimate is there.
+        low_ok, high_ok = np.full(a.shape, -1.0), np.full(a.shape, 1.0)
+        solve_low = (d < 1.0) & (est > -1.0)
+        solve_high = (a < 1.0) & (est < 1.0)
+        # Both bounds of all groups in one vectorised root search: T(delta) = +z on
+        # [-1, est] for the lower bound, T(delta) = -z on [est, 1] for the upper one.
+        sel = np.concatenate([solve_low, solve_high])
+        k = int(solve_low.sum())
+        left = np.concatenate([np.full(k, -1.0), est[solve_high]])
+        right = np.concatenate([est[solve_low], np.ones(int(solve_high.sum()))])
+        target = np.concatenate([np.full(k, z), np.full(len(left) - k, -z)])
+        args = tuple(np.concatenate([x, x])[sel] for x in (a, d, m))
+        if len(left):
+
+            def f(
+                delta: FloatArray, a: FloatArray, d: FloatArray, m: FloatArray, t: FloatArray
+            ) -> FloatArray:
+                return _tango_statistic(delta, a, d, m) - t
+
+            res: Any = elementwise.find_root(
+                f,
+                (left, right),
+                args=(*args, target),
+                tolerances={"xatol": 1e-13, "xrtol": 4e-16},
+            )
+            if not np.all(res.success):  # pragma: no cover - the bracket always holds a root
+                raise RuntimeError("the score interval's root search did not converge")
+            roots = np.clip(res.x, -1.0, 1.0)
+            low_ok[solve_low] = roots[:k]
+            high_ok[solve_high] = roots[k:]
+        low[ok], high[ok] = low_ok, high_ok
     return low.reshape(shape), high.reshape(shape)
-
-
-def _solve_bound(
-    p_pro: FloatArray, p_det: FloatArray, n: FloatArray, z: float, *, lower: bool,
-    est: FloatArray,
-) -> FloatArray:
-    edge = -1.0 if lower else 1.0
-    target = z if lower else -z
-    # Only a sample entirely on the boundary category leaves T finite at the edge.
-    on_edge = (p_det >= 1.0) if lower else (p_pro >= 1.0)
-    out = np.full(p_pro.shape, edge)
-    todo = ~on_edge & (est != edge)
-    if todo.any():
-        a, d, m, e = p_pro[todo], p_det[todo], n[todo], est[todo]
-
-        def f(delta: FloatArray, a: FloatArray, d: FloatArray, m: FloatArray) -> FloatArray:
-            return _tango_statistic(delta, a, d, m) - target
-
-        edges = np.full(e.shape, edge)
-        bracket = (edges, e) if lower else (e, edges)
-        res: Any = elementwise.find_root(
-            f, bracket, args=(a, d, m), tolerances={"xatol": 1e-13, "xrtol": 4e-16}
-        )
-        out[todo] = np.clip(res.x, -1.0, 1.0)
-    return out
 
 
 def nps_interval(

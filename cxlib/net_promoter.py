@@ -30,7 +30,7 @@ from .intervals import (
     nps_interval,
     nps_variance,
 )
-from .scales import DETRACTOR, PASSIVE, PROMOTER, NPSScale, NPSScaleName, resolve_nps_scale
+from .scales import DETRACTOR, PROMOTER, NPSScale, NPSScaleName, resolve_nps_scale
 
 __all__ = ["nps", "nps_difference"]
 
@@ -240,8 +240,15 @@ def nps(
     1        web    0.0  2          0
     """
     columns, groups = _nps_table(
-        data, column, scale=scale, by=by, weights=weights, weights_kind=weights_kind,
-        ci_method=ci_method, confidence_level=confidence_level, nan_policy=nan_policy,
+        data,
+        column,
+        scale=scale,
+        by=by,
+        weights=weights,
+        weights_kind=weights_kind,
+        ci_method=ci_method,
+        confidence_level=confidence_level,
+        nan_policy=nan_policy,
         data_name="data",
     )
     if groups is None:
@@ -293,7 +300,10 @@ def _nps_columns(
 ) -> dict[str, Any]:
     stats = _nps_statistics(tab, scale, weights_kind)
     low, high = nps_interval(
-        ci_method, stats["shares"][:, PROMOTER], stats["shares"][:, DETRACTOR], stats["n_eff"],
+        ci_method,
+        stats["shares"][:, PROMOTER],
+        stats["shares"][:, DETRACTOR],
+        stats["n_eff"],
         level,
     )
     value, se = stats["nps"] * 100.0, stats["se"] * 100.0
@@ -406,13 +416,13 @@ def nps_difference(
     Examples
     --------
     >>> import cxlib as cx
-    >>> app = [10, 10, 9, 9, 8, 7, 10, 6, 9, 10]
-    >>> web = [10, 5, 9, 3, 8, 7, 6, 6, 9, 10]
+    >>> app = [10, 10, 9, 9, 8, 7, 10, 6, 9, 10, 9, 10]
+    >>> web = [10, 5, 9, 3, 8, 7, 6, 6, 9, 10, 0, 8]
     >>> diff = cx.nps_difference(app, web)
     >>> diff
-    NPS difference +50.0 points (95% CI +4.6 to +95.4, wald) · p = 0.031
+    NPS difference +75.0 points (95% CI +14.8 to +135.2, wald) · p = 0.015
     >>> round(diff.estimates[0].value, 1), round(diff.estimates[1].value, 1)
-    (60.0, 10.0)
+    (66.7, -8.3)
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -423,8 +433,16 @@ def nps_difference(
     est_a, est_b = (
         _as_estimate(
             _nps_table(
-                arg, None, scale=scale, by=None, weights=None, weights_kind="survey",
-                ci_method="score", confidence_level=level, nan_policy=policy, data_name=name,
+                arg,
+                None,
+                scale=scale,
+                by=None,
+                weights=None,
+                weights_kind="survey",
+                ci_method="score",
+                confidence_level=level,
+                nan_policy=policy,
+                data_name=name,
             )[0],
             level,
             "score",
@@ -457,4 +475,3 @@ def nps_difference(
         label="NPS",
         unit="points",
     )
-

@@ -75,8 +75,9 @@ class NPSScale:
     def category_of_point(self) -> npt.NDArray[np.intp]:
         """Category code (0 detractor, 1 passive, 2 promoter) of each answer ``low..high``."""
         points = np.arange(self.low, self.high + 1)
-        return ((points > self.detractor_max).astype(np.intp)
-                + (points > self.passive_max).astype(np.intp))
+        return (points > self.detractor_max).astype(np.intp) + (points > self.passive_max).astype(
+            np.intp
+        )
 
     def classify(self, answers: npt.ArrayLike) -> npt.NDArray[np.intp]:
         """Category code of each answer: 0 detractor, 1 passive, 2 promoter.

@@ -80,13 +80,14 @@ def make_survey(
     recommend = pd.array(_ordinal(noisy(0.6), 0, 10, 7.6, 1.9), dtype="Int64")
     recommend[gen.random(n) < missing_rate] = pd.NA
     weight = gen.lognormal(0.0, 0.35, size=n)
-    return pd.DataFrame(
+    frame: pd.DataFrame = pd.DataFrame(
         {
             "respondent_id": np.arange(1, n + 1),
-            "touchpoint": pd.Categorical.from_codes(tp, categories=names),
+            "touchpoint": pd.Categorical.from_codes(tp, categories=pd.Index(names)),
             "recommend": recommend,
             "satisfaction": _ordinal(noisy(0.5), 1, 5, 3.8, 0.9),
             "effort": _ordinal(noisy(0.7), 1, 7, 5.2, 1.2),
             "weight": weight / weight.mean(),
         }
     )
+    return frame
