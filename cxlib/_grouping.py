@@ -1,8 +1,8 @@
-"""Group keys to integer codes, and per-group sufficient statistics in one pass.
+"""Group keys to integer codes, and the tidy per-group result.
 
 Every grouped computation in cxlib reduces rows to a table of statistics indexed by
-``group_code * n_bins + bin`` with a single :func:`numpy.bincount`; the statistics add
-up, so grouping never needs a Python loop over groups.
+``group_code * n_bins + bin`` with :func:`numpy.bincount`; the statistics add up, so
+grouping never needs a Python loop over groups.
 """
 
 from __future__ import annotations
@@ -17,22 +17,28 @@ import pandas as pd
 
 from ._validation import get_column
 
-IntArray = npt.NDArray[np.intp]
-
-# An integer key whose values span at most this many times the number of rows is
-# coded by direct indexing rather than hashing: O(n) and several times faster.
-_DENSE_SPAN_FACTOR = 4
+# Integer keys spanning at most max(_DIRECT_MIN, n / _DIRECT_RATIO) values are their own
+# codes (offset by the minimum): no pass over the rows beyond one subtraction. Keys
+# spanning at most _RANK_FACTOR * n values are ranked through a lookup table. Wider keys
+# are hashed by pandas.
+_DIRECT_MIN = 4096
+_DIRECT_RATIO = 16
+_RANK_FACTOR = 4
 
 
 @dataclass(frozen=True)
 class Groups:
-    """Integer group codes for the rows, and the key values of each group.
+    """Integer group codes for the rows, and the key values of each candidate group.
 
-    ``codes[i]`` is the group of row ``i``; ``keys`` has one row per group, in sorted
-    key order (missing keys last), with the ``by`` columns in their original dtypes.
+    ``codes[i]`` is the group of row ``i`` (any integer dtype); ``keys`` has one row per
+    candidate group, in key order (category order for categoricals, sorted otherwise,
+    missing keys last), with the ``by`` columns in their original dtypes. Candidate
+    groups may have no rows (unused categories, gaps between integer keys): tables are
+    built over all of them and :func:`observed` drops the empty ones afterwards, which
+    costs nothing per row.
     """
 
-    codes: IntArray
+    codes: npt.NDArray[np.integer[Any]]
     keys: pd.DataFrame
 
     @property
@@ -53,30 +59,34 @@ def normalise_by(by: object) -> list[Hashable]:
     return names
 
 
-def factorize_column(values: pd.Series[Any]) -> tuple[IntArray, pd.Index[Any]]:
-    """Sorted codes of one key column; missing keys form their own group, coded last."""
+def factorize_column(
+    values: pd.Series[Any],
+) -> tuple[npt.NDArray[np.integer[Any]], pd.Index[Any]]:
+    """Codes of one key column and the candidate keys; missing keys are coded last."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        raw = values.cat.codes.to_numpy()
+        codes = values.cat.codes.to_numpy()
         n_categories = len(values.cat.categories)
         key_codes = np.arange(n_categories)
-        codes = raw.astype(np.intp)
-        if (raw < 0).any():
-            codes[raw < 0] = n_categories
+        if (codes < 0).any():
+            codes = np.where(codes < 0, n_categories, codes)
             key_codes = np.append(key_codes, -1)
-        uniques = pd.Index(pd.Categorical.from_codes(key_codes, dtype=values.dtype))
-        return codes, uniques
+        return codes, pd.Index(pd.Categorical.from_codes(key_codes, dtype=values.dtype))
     arr = values.to_numpy(copy=False)
     if isinstance(values.dtype, np.dtype) and arr.dtype.kind in "iu" and len(arr):
         low, high = int(arr.min()), int(arr.max())
-        if high - low < _DENSE_SPAN_FACTOR * len(arr) + 1024:
-            shifted = arr - low if low != 0 else arr
-            present = np.bincount(shifted, minlength=high - low + 1) > 0
-            rank = np.cumsum(present) - 1
-            codes = rank[shifted].astype(np.intp, copy=False)
-            uniques = pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
-            return codes, uniques
+        span = high - low + 1
+        # Small non-negative keys index tables directly; others are shifted to 0 first.
+        base = 0 if 0 <= low <= span else low
+        shifted = arr - base if base else arr
+        if span <= max(_DIRECT_MIN, len(arr) // _DIRECT_RATIO):
+            return shifted, pd.Index(np.arange(base, high + 1), dtype=values.dtype)
+        if span <= _RANK_FACTOR * len(arr) + _DIRECT_MIN:
+            present = np.bincount(shifted) > 0
+            rank = (np.cumsum(present) - 1).astype(np.int32)
+            uniques = pd.Index(np.flatnonzero(present) + base, dtype=values.dtype)
+            return np.take(rank, shifted), uniques
     codes_raw, found = pd.factorize(values, sort=True, use_na_sentinel=False)
-    return np.asarray(codes_raw, dtype=np.intp), pd.Index(found)
+    return np.asarray(codes_raw), pd.Index(found)
 
 
 def make_groups(data: pd.DataFrame, by: object) -> Groups:
@@ -86,52 +96,31 @@ def make_groups(data: pd.DataFrame, by: object) -> Groups:
     parts = [factorize_column(col) for col in columns]
     if len(parts) == 1:
         codes, uniques = parts[0]
-        present = np.bincount(codes, minlength=len(uniques)) > 0
-        if not present.all():  # unobserved categories do not form groups
-            rank = np.cumsum(present) - 1
-            codes = rank[codes].astype(np.intp)
-            uniques = uniques[present]
         keys = pd.DataFrame({names[0]: uniques}, index=pd.RangeIndex(len(uniques)))
         return Groups(codes=codes, keys=keys)
-    sizes = [len(u) for u in (p[1] for p in parts)]
+    sizes = [len(u) for _, u in parts]
     combined = np.zeros(len(data), dtype=np.int64)
     for (codes_k, _), size in zip(parts, sizes, strict=True):
         combined *= size
         combined += codes_k
+    # The product of the key sets can be huge: keep only the combinations that occur.
     total = int(np.prod(sizes, dtype=np.float64))
-    if total <= _DENSE_SPAN_FACTOR * len(data) + 1024:
+    if total <= _RANK_FACTOR * len(data) + _DIRECT_MIN:
         present = np.bincount(combined, minlength=total) > 0
-        observed = np.flatnonzero(present)
-        rank = np.cumsum(present) - 1
-        codes = rank[combined].astype(np.intp)
+        observed_codes = np.flatnonzero(present)
+        codes = np.take((np.cumsum(present) - 1).astype(np.int32), combined)
     else:
-        observed, inverse = np.unique(combined, return_inverse=True)
-        codes = inverse.astype(np.intp).ravel()
-    key_codes = np.unravel_index(observed, sizes)
+        observed_codes, inverse = np.unique(combined, return_inverse=True)
+        codes = inverse.ravel()
+    key_codes = np.unravel_index(observed_codes, sizes)
     keys = pd.DataFrame(
         {
             name: uniques.take(kc)
             for name, (_, uniques), kc in zip(names, parts, key_codes, strict=True)
         },
-        index=pd.RangeIndex(len(observed)),
+        index=pd.RangeIndex(len(observed_codes)),
     )
     return Groups(codes=codes, keys=keys)
-
-
-def table(
-    codes: IntArray | None,
-    bins: npt.NDArray[np.integer[Any]],
-    n_groups: int,
-    n_bins: int,
-    weights: npt.NDArray[np.float64] | None = None,
-) -> npt.NDArray[Any]:
-    """Per-group histogram of ``bins`` (values in ``[0, n_bins)``), shape (n_groups, n_bins).
-
-    One :func:`numpy.bincount` pass; sums ``weights`` instead of counting when given.
-    """
-    flat = bins if codes is None else codes * n_bins + bins
-    out = np.bincount(flat, weights=weights, minlength=n_groups * n_bins)
-    return out.reshape(n_groups, n_bins)
 
 
 def tidy(keys: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:

@@ -6,12 +6,11 @@ All functions take and return numpy arrays (or scalars) and work on the unit sca
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
-from scipy.optimize import elementwise
 
 __all__ = [
     "NPSCIMethod",
@@ -73,27 +72,72 @@ def nps_adjusted_wald(
 
 def _tango_statistic(
     delta: FloatArray, p_pro: FloatArray, p_det: FloatArray, n: FloatArray
-) -> FloatArray:
-    """Tango's score statistic for H0: NPS = delta, on the unit scale.
+) -> tuple[FloatArray, FloatArray]:
+    """Tango's score statistic for H0: NPS = delta (unit scale), and its slope in delta.
 
     Promoters and detractors play the two discordant cells of a paired 2x2 table; the
     nuisance (the detractor share) is replaced by its maximum-likelihood value under H0,
-    the positive root of ``2 q**2 + B q + C = 0`` (Tango 1998, eq. 4, divided by n).
+    the positive root ``q`` of ``2 q**2 + B q + C = 0`` (Tango 1998, eq. 4, divided by n).
+    The slope follows by implicit differentiation of that quadratic.
     """
     spread = delta * (1.0 - delta)
     b = -p_pro - p_det + (2.0 - p_pro + p_det) * delta
     c = -p_det * spread
     root = np.sqrt(np.maximum(b * b - 8.0 * c, 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    num = p_pro - p_det - delta
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # Two algebraically equal forms of the root; each avoids cancellation on its side.
         q = np.where(b <= 0.0, (root - b) / 4.0, -2.0 * c / (b + root))
         var = np.maximum(2.0 * q + spread, 0.0)
-        num = p_pro - p_det - delta
         t = np.sqrt(n) * num / np.sqrt(var)
+        dq = -((2.0 - p_pro + p_det) * q - p_det * (1.0 - 2.0 * delta)) / root
+        dvar = 2.0 * dq + 1.0 - 2.0 * delta
+        slope = np.sqrt(n / var) * (-1.0 - num * dvar / (2.0 * var))
     # At delta = +/-1 the variance vanishes: the statistic is +/-inf, or 0 where the data
     # sit exactly on that boundary.
     on_boundary = np.where(num > 0.0, np.inf, np.where(num < 0.0, -np.inf, 0.0))
-    return np.where(var > 0.0, t, on_boundary)
+    return np.where(var > 0.0, t, on_boundary), slope
+
+
+def _invert_decreasing(
+    target: FloatArray,
+    left: FloatArray,
+    right: FloatArray,
+    start: FloatArray,
+    args: tuple[FloatArray, FloatArray, FloatArray],
+    *,
+    xtol: float = 1e-12,
+    max_iter: int = 200,
+) -> FloatArray:
+    """Solve ``T(x) = target`` for a decreasing ``T`` bracketed by ``[left, right]``.
+
+    Newton steps from ``start``, safeguarded by bisection whenever a step leaves the
+    bracket, all elements at once. From the Wald bound Newton needs three or four steps;
+    a general-purpose solver spends several times longer on per-call overhead.
+    """
+    lo, hi = left.copy(), right.copy()
+    x = np.where((start > lo) & (start < hi), start, 0.5 * (lo + hi))
+    active = np.ones(x.shape, dtype=bool)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if not len(idx):
+            break
+        xs = x[idx]
+        value, slope = _tango_statistic(xs, *(arg[idx] for arg in args))
+        f = value - target[idx]
+        above = f > 0.0  # T decreasing: the root lies to the right
+        lo[idx] = np.where(above, xs, lo[idx])
+        hi[idx] = np.where(above, hi[idx], xs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = f / slope
+        newton = xs - step
+        inside = (newton > lo[idx]) & (newton < hi[idx]) & np.isfinite(newton)
+        done = (np.abs(step) <= xtol) | (f == 0.0) | (hi[idx] - lo[idx] <= xtol)
+        x[idx] = np.where(done, xs, np.where(inside, newton, 0.5 * (lo[idx] + hi[idx])))
+        active[idx[done]] = False
+    if active.any():  # pragma: no cover - bisection alone converges within max_iter
+        raise RuntimeError("the score interval's root search did not converge")
+    return x
 
 
 def nps_score(
@@ -102,9 +146,9 @@ def nps_score(
     """Iterative score interval for the NPS (Rocks 2016), vectorised over groups.
 
     Inverts Tango's (1998) score test for a difference of paired proportions, solving
-    ``T(delta) = +z`` and ``T(delta) = -z`` for all groups at once with SciPy's
-    bracketing root finder. The bounds always lie in [-1, 1]; a sample of promoters
-    only has upper bound 1 (detractors only: lower bound -1).
+    ``T(delta) = +z`` and ``T(delta) = -z`` for all groups at once. The bounds always
+    lie in [-1, 1]; a sample of promoters only has upper bound 1 (detractors only:
+    lower bound -1).
     """
     pp, pd_, nn = np.broadcast_arrays(
         np.asarray(p_pro, dtype=np.float64),
@@ -120,34 +164,27 @@ def nps_score(
         a, d, m = pp[ok], pd_[ok], nn[ok]
         est = a - d
         # A sample entirely of promoters (detractors) keeps T finite up to the edge
-        # 1 (-1), so that bound is the edge itself; likewise where the estimate is there.
+        # 1 (-1), so that bound is the edge itself.
         low_ok, high_ok = np.full(a.shape, -1.0), np.full(a.shape, 1.0)
         solve_low = (d < 1.0) & (est > -1.0)
         solve_high = (a < 1.0) & (est < 1.0)
-        # Both bounds of all groups in one vectorised root search: T(delta) = +z on
-        # [-1, est] for the lower bound, T(delta) = -z on [est, 1] for the upper one.
-        sel = np.concatenate([solve_low, solve_high])
+        # Both bounds of all groups in one vectorised search: T(delta) = +z on
+        # [-1, est] for the lower bound, T(delta) = -z on [est, 1] for the upper one,
+        # each started from its Wald bound.
         k = int(solve_low.sum())
+        sel = np.concatenate([solve_low, solve_high])
+        half = z * np.sqrt(nps_variance(a, d) / m)
         left = np.concatenate([np.full(k, -1.0), est[solve_high]])
         right = np.concatenate([est[solve_low], np.ones(int(solve_high.sum()))])
+        start = np.concatenate([est - half, est + half])[sel]
         target = np.concatenate([np.full(k, z), np.full(len(left) - k, -z)])
-        args = tuple(np.concatenate([x, x])[sel] for x in (a, d, m))
+        args = (
+            np.concatenate([a, a])[sel],
+            np.concatenate([d, d])[sel],
+            np.concatenate([m, m])[sel],
+        )
         if len(left):
-
-            def f(
-                delta: FloatArray, a: FloatArray, d: FloatArray, m: FloatArray, t: FloatArray
-            ) -> FloatArray:
-                return _tango_statistic(delta, a, d, m) - t
-
-            res: Any = elementwise.find_root(
-                f,
-                (left, right),
-                args=(*args, target),
-                tolerances={"xatol": 1e-13, "xrtol": 4e-16},
-            )
-            if not np.all(res.success):  # pragma: no cover - the bracket always holds a root
-                raise RuntimeError("the score interval's root search did not converge")
-            roots = np.clip(res.x, -1.0, 1.0)
+            roots = np.clip(_invert_decreasing(target, left, right, start, args), -1.0, 1.0)
             low_ok[solve_low] = roots[:k]
             high_ok[solve_high] = roots[k:]
         low[ok], high[ok] = low_ok, high_ok

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._data import resolve
-from ._grouping import Groups, tidy
+from ._grouping import tidy
 from ._results import Comparison, ConfidenceInterval, Estimate
 from ._summarise import PointTable, point_table
 from ._validation import (
@@ -74,12 +74,13 @@ def _nps_statistics(
                 score = np.array([-1.0, 0.0, 1.0])
                 var_lin = (w2 * (score[None, :] - nps[:, None]) ** 2).sum(axis=1) / total**2
                 se = np.sqrt(var_lin)
-                # Effective n that gives the score and adjusted-Wald intervals the
-                # linearised variance (Korn & Graubard 1998), at most the number of
-                # respondents; Kish's n where every answer falls in one category.
+                # The effective n for which the trinomial formula gives the linearised
+                # variance (the design-effect n of Korn & Graubard 1998), so that every
+                # interval method agrees with the SE; Kish's n where every answer falls
+                # in one category and both variances vanish.
                 kish = total**2 / w2.sum(axis=1)
                 v = nps_variance(shares[:, PROMOTER], shares[:, DETRACTOR])
-                n_eff = np.where(var_lin > 0, np.minimum(v / var_lin, n_resp), kish)
+                n_eff = np.where(var_lin > 0, v / var_lin, kish)
             extra = {"sum_weights": total, "n_effective": n_eff}
     n = total if weights_kind == "frequency" and tab.sum_weights is not None else n_resp
     return {
@@ -164,19 +165,22 @@ def nps(
         1-6, 7-8, 9-10; "1-7": 1-5, 6, 7; "1-5": 1-3, 4, 5.
     by : str or list of str, optional
         Column(s) of ``data`` to group by; the result is then a tidy DataFrame with
-        one row per group (sorted by key, missing keys as a group of their own).
+        one row per group that has rows: in category order for categorical columns,
+        sorted otherwise, with missing keys as a group of their own, last.
     weights : str or array-like, optional
         Non-negative weight per answer (a column name or an array aligned with the
         answers).
     weights_kind : {"survey", "frequency"}, default "survey"
         ``"survey"``: sampling weights. The NPS uses weighted shares; the standard error
-        is the Taylor linearisation of the weighted mean, and the score and adjusted
-        Wald intervals use the effective sample size that matches it (Korn & Graubard
-        1998), at most the number of respondents. ``"frequency"``: whole-number counts
-        of identical answers; the result equals that of the repeated rows.
+        is the Taylor linearisation of the weighted mean, and every interval uses the
+        effective sample size ``n_effective = V / SE**2`` that matches it (Korn &
+        Graubard 1998). ``"frequency"``: whole-number counts of identical answers; the
+        result (counts included) equals that of the repeated rows.
     ci_method : {"score", "wald", "adjusted-wald"}, default "score"
         ``"score"``: the iterative score interval (Tango's interval for paired
-        proportions; best coverage in Rocks 2016), always inside [-100, 100].
+        proportions; with the adjusted Wald interval, the best performer in the
+        simulations of Rocks 2016), always inside [-100, 100], informative for n = 1
+        and for samples of promoters only.
         ``"wald"``: estimate +/- z * SE, truncated to [-100, 100].
         ``"adjusted-wald"``: Wald after adding 0.75 detractors, 1.5 passives and 0.75
         promoters, centred on the adjusted NPS.
@@ -239,7 +243,7 @@ def nps(
     0        app  100.0  2          1
     1        web    0.0  2          0
     """
-    columns, groups = _nps_table(
+    columns, keys = _nps_table(
         data,
         column,
         scale=scale,
@@ -251,9 +255,9 @@ def nps(
         nan_policy=nan_policy,
         data_name="data",
     )
-    if groups is None:
+    if keys is None:
         return _as_estimate(columns, confidence_level, ci_method)
-    return tidy(groups.keys, columns)
+    return tidy(keys, columns)
 
 
 def _nps_table(
@@ -268,7 +272,7 @@ def _nps_table(
     confidence_level: float,
     nan_policy: NanPolicy,
     data_name: str,
-) -> tuple[dict[str, Any], Groups | None]:
+) -> tuple[dict[str, Any], pd.DataFrame | None]:
     check_choice("ci_method", ci_method, NPS_CI_METHODS)
     check_choice("weights_kind", weights_kind, ("survey", "frequency"))
     level = check_confidence_level(confidence_level)
@@ -285,8 +289,16 @@ def _nps_table(
         weights=inputs.weights,
         nan_policy=policy,
     )
-    columns = _nps_columns(tab, nps_scale, weights_kind, ci_method, level, policy, inputs.groups)
-    return columns, inputs.groups
+    keys = None
+    if inputs.groups is not None:
+        keep = tab.n_rows > 0  # candidate groups without rows are no groups
+        keys = inputs.groups.keys
+        if not keep.all():
+            tab, keys = tab.take(keep), keys[keep]
+    columns = _nps_columns(
+        tab, nps_scale, weights_kind, ci_method, level, policy, grouped=keys is not None
+    )
+    return columns, keys
 
 
 def _nps_columns(
@@ -296,7 +308,7 @@ def _nps_columns(
     ci_method: NPSCIMethod,
     level: float,
     nan_policy: NanPolicy,
-    groups: Groups | None,
+    grouped: bool,
 ) -> dict[str, Any]:
     stats = _nps_statistics(tab, scale, weights_kind)
     low, high = nps_interval(
@@ -315,7 +327,7 @@ def _nps_columns(
         value, se, low, high = (np.where(undefined, np.nan, x) for x in (value, se, low, high))
         empty = int((~np.isfinite(stats["nps"])).sum())
         if empty:
-            where = "the data" if groups is None else f"{empty} of {groups.n_groups} groups"
+            where = f"{empty} of {len(value)} groups" if grouped else "the data"
             warnings.warn(
                 f"NPS is undefined (NaN) for {where}: no answers with positive weight",
                 DegenerateDataWarning,
@@ -341,8 +353,11 @@ def _nps_columns(
         "n": np.rint(n).astype(np.int64),
         "n_missing": tab.n_missing,
     }
+    counted = tab.counts
+    if weights_kind == "frequency" and tab.sum_weights is not None:
+        counted = np.rint(tab.sum_weights).astype(np.int64)  # each weight counts rows
     for k, part in enumerate(_COMPONENTS):
-        columns[f"n_{part}"] = _collapse(tab.counts, scale)[:, k]
+        columns[f"n_{part}"] = _collapse(counted, scale)[:, k]
     for k, part in enumerate(_COMPONENTS):
         columns[f"pct_{part}"] = stats["shares"][:, k] * 100.0
     if "n_effective" in stats:

@@ -100,7 +100,7 @@ class NPSScale:
         )
 
 
-#: The standard scales: 0-10 is the usual one; the others follow the seed table.
+#: The named scales: "0-10" is the usual one; "1-10", "1-7" and "1-5" are shorter variants.
 NPS_SCALES: MappingProxyType[str, NPSScale] = MappingProxyType(
     {
         "0-10": NPSScale(low=0, detractor_max=6, passive_max=8, high=10),

@@ -139,6 +139,9 @@ def test_integer_weights_equal_repeated_rows(pairs: list[tuple[int, int]], metho
     assert freq.ci.low == pytest.approx(expected.ci.low, abs=1e-7)
     assert freq.ci.high == pytest.approx(expected.ci.high, abs=1e-7)
     assert freq.n == expected.n
+    shared = {k: v for k, v in freq.components.items() if k in expected.components}
+    assert shared == pytest.approx(dict(expected.components))
+    assert freq.components["sum_weights"] == freq.components["n_effective"] == expected.n
     # Survey weights give the same point estimate; their standard error treats the
     # weights as sampling weights, not as counts.
     survey = quiet_nps(answers, weights=weights, ci_method=method)
