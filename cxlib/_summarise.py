@@ -32,7 +32,8 @@ class PointTable:
     @property
     def n_rows(self) -> npt.NDArray[np.int64]:
         """Rows (answered or missing) per group."""
-        return self.counts.sum(axis=1) + self.n_missing
+        rows: npt.NDArray[np.int64] = self.counts.sum(axis=1) + self.n_missing
+        return rows
 
     def take(self, keep: npt.NDArray[np.bool_]) -> PointTable:
         """The table restricted to the groups where ``keep`` is true."""
