@@ -1,7 +1,14 @@
-"""Reduce answers on an integer scale to per-group tables of counts and weight sums."""
+"""Reduce answers on integer scales to per-group tables of counts and weight sums.
+
+One item (a single question) is tabulated over its answer points; several items (the
+questions of a multi-item index) over the combinations of their answers, coded in
+mixed radix like :func:`numpy.ravel_multi_index`. Either way the rows are read once, in
+cache-sized steps, and no filtered copy of the data is made.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,18 +23,34 @@ _CHUNK_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
-class PointTable:
-    """Sufficient statistics of integer answers ``low..high`` per group.
+class Item:
+    """One question's answers, their allowed integer range and a name for messages."""
 
-    ``counts[g, k]`` counts answers ``low + k`` in group ``g``; with weights,
-    ``sum_weights`` and ``sum_weights_sq`` hold the sums of ``w`` and ``w**2`` in the
-    same cells. ``n_missing[g]`` counts missing answers. Tables of disjoint data add.
+    values: npt.NDArray[Any]
+    low: int
+    high: int
+    label: str
+
+    @property
+    def n_points(self) -> int:
+        return self.high - self.low + 1
+
+
+@dataclass(frozen=True)
+class PointTable:
+    """Sufficient statistics of integer answers per group.
+
+    ``counts[g, k]`` counts the rows of group ``g`` whose answer (or combination of
+    answers, in mixed radix over ``shape``) is ``k``; with weights, ``sum_weights`` and
+    ``sum_weights_sq`` hold the sums of ``w`` and ``w**2`` in the same cells.
+    ``n_missing[g]`` counts rows with a missing answer. Tables of disjoint data add.
     """
 
     counts: npt.NDArray[np.int64]
     n_missing: npt.NDArray[np.int64]
     sum_weights: npt.NDArray[np.float64] | None = None
     sum_weights_sq: npt.NDArray[np.float64] | None = None
+    shape: tuple[int, ...] = ()
 
     @property
     def n_rows(self) -> npt.NDArray[np.int64]:
@@ -46,20 +69,130 @@ class PointTable:
         )
 
 
-def _out_of_scale(values: npt.NDArray[Any], low: int, high: int, name: str) -> ValueError:
-    bad = values[(values < low) | (values > high)]
+def _out_of_scale(item: Item) -> ValueError:
+    v = item.values
+    bad = v[(v < item.low) | (v > item.high)]
     return ValueError(
-        f"{name} answers must lie on the {low}-{high} scale; found out-of-scale "
-        f"values {show_values(np.sort(np.unique(bad)))}"
+        f"{item.label} answers must lie on the {item.low}-{item.high} scale; found "
+        f"out-of-scale values {show_values(np.sort(np.unique(bad)))}"
     )
 
 
-def _non_integer(values: npt.NDArray[Any], low: int, high: int, name: str) -> ValueError:
-    fractional = (values != np.rint(values)) & ~np.isnan(values)
+def _non_integer(item: Item) -> ValueError:
+    v = item.values
+    fractional = (v != np.rint(v)) & ~np.isnan(v)
     return ValueError(
-        f"{name} must hold whole-number answers on the {low}-{high} scale; "
-        f"found non-integers {show_values(values[fractional])}"
+        f"{item.label} must hold whole-number answers on the {item.low}-{item.high} "
+        f"scale; found non-integers {show_values(v[fractional])}"
     )
+
+
+def _missing_error(item: Item) -> ValueError:
+    return ValueError(
+        f"{item.label} has {int(np.isnan(item.values).sum())} missing answer(s) and "
+        "nan_policy='raise'; use nan_policy='omit' to skip and count them"
+    )
+
+
+def _step_bins(
+    item: Item, start: int, stop: int, nan_policy: NanPolicy
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_] | None]:
+    """Checked answer offsets ``answer - low`` of rows start..stop, and their missing mask."""
+    v = item.values[start:stop]
+    if v.dtype.kind != "f":
+        if len(v) and (v.min() < item.low or v.max() > item.high):
+            raise _out_of_scale(item)
+        bins = v.astype(np.intp)
+        if item.low:
+            bins -= item.low
+        return bins, None
+    missing = np.isnan(v)
+    has_missing = bool(missing.any())
+    fractional = v != np.rint(v)  # NaN counts as fractional here ...
+    if has_missing:
+        fractional &= ~missing  # ... but is not
+    if fractional.any():
+        raise _non_integer(item)
+    if ((v < item.low) | (v > item.high)).any():
+        raise _out_of_scale(item)
+    if not has_missing:
+        bins = v.astype(np.intp)
+        if item.low:
+            bins -= item.low
+        return bins, None
+    if nan_policy == "raise":
+        raise _missing_error(item)
+    bins = np.where(missing, item.low, v).astype(np.intp)
+    if item.low:
+        bins -= item.low
+    return bins, missing
+
+
+def tabulate(
+    items: Sequence[Item],
+    *,
+    groups: Groups | None = None,
+    weights: npt.NDArray[np.float64] | None = None,
+    nan_policy: NanPolicy = "omit",
+    row_codes: bool = False,
+) -> tuple[PointTable, npt.NDArray[np.intp] | None]:
+    """Check the answers of ``items`` and tabulate their combinations per group.
+
+    Raises a ValueError naming the item for non-integer or out-of-scale answers (inf
+    included) and, with ``nan_policy="raise"``, for missing ones. A row with any item
+    missing counts as missing. With ``row_codes=True`` also returns each row's
+    combination code (-1 where missing), for the resampling of rows.
+    """
+    n_rows = len(items[0].values)
+    n_groups = 1 if groups is None else groups.n_groups
+    codes = None if groups is None else groups.codes
+    shape = tuple(item.n_points for item in items)
+    n_combos = int(np.prod(shape))
+    width = n_combos + 1  # the last bin of each group counts rows with a missing answer
+    size = n_groups * width
+    counts = np.zeros(size, dtype=np.int64)
+    sums = None if weights is None else np.zeros(size)
+    sums_sq = None if weights is None else np.zeros(size)
+    combos_out = np.empty(n_rows, dtype=np.intp) if row_codes else None
+    # Each step's bincount touches the whole table, so steps grow with the table.
+    step = max(_CHUNK_ROWS, size)
+    for start in range(0, n_rows, step):
+        stop = min(start + step, n_rows)
+        combo: npt.NDArray[np.intp] | None = None
+        missing: npt.NDArray[np.bool_] | None = None
+        for item, radix in zip(items, shape, strict=True):
+            bins, item_missing = _step_bins(item, start, stop, nan_policy)
+            if combo is None:
+                combo = bins
+            else:
+                combo *= radix
+                combo += bins
+            if item_missing is not None:
+                missing = item_missing if missing is None else missing | item_missing
+        assert combo is not None
+        if missing is not None:
+            combo[missing] = n_combos
+        if combos_out is not None:
+            combos_out[start:stop] = combo if missing is None else np.where(missing, -1, combo)
+        if codes is not None:
+            combo += codes[start:stop].astype(np.intp) * width
+        counts += np.bincount(combo, minlength=size)
+        if weights is not None and sums is not None and sums_sq is not None:
+            w = weights[start:stop]
+            sums += np.bincount(combo, weights=w, minlength=size)
+            sums_sq += np.bincount(combo, weights=w * w, minlength=size)
+    table = counts.reshape(n_groups, width)
+    result = PointTable(
+        counts=table[:, :n_combos],
+        n_missing=table[:, n_combos].copy(),
+        # Weights of rows with a missing answer are not part of any estimate.
+        sum_weights=None if sums is None else sums.reshape(n_groups, width)[:, :n_combos],
+        sum_weights_sq=(
+            None if sums_sq is None else sums_sq.reshape(n_groups, width)[:, :n_combos]
+        ),
+        shape=shape,
+    )
+    return result, combos_out
 
 
 def point_table(
@@ -72,62 +205,8 @@ def point_table(
     weights: npt.NDArray[np.float64] | None = None,
     nan_policy: NanPolicy = "omit",
 ) -> PointTable:
-    """Check integer answers against the scale and tabulate them per group.
-
-    A single pass over the rows, in cache-sized steps: missing answers go to an extra
-    bin, so no filtered copy of the data is made. Raises a ValueError naming ``name``
-    for non-integer or out-of-scale answers (inf included) and, with
-    ``nan_policy="raise"``, for missing ones.
-    """
-    n_groups = 1 if groups is None else groups.n_groups
-    codes = None if groups is None else groups.codes
-    n_bins = high - low + 1
-    width = n_bins + 1  # the last bin of each group counts missing answers
-    size = n_groups * width
-    is_float = values.dtype.kind == "f"
-    counts = np.zeros(size, dtype=np.int64)
-    sums = None if weights is None else np.zeros(size)
-    sums_sq = None if weights is None else np.zeros(size)
-    # Each step's bincount touches the whole table, so steps grow with the table.
-    step = max(_CHUNK_ROWS, size)
-    for start in range(0, len(values), step):
-        v = values[start : start + step]
-        if is_float:
-            missing = np.isnan(v)
-            has_missing = bool(missing.any())
-            fractional = v != np.rint(v)  # NaN counts as fractional here ...
-            if has_missing:
-                fractional &= ~missing  # ... but is not
-            if fractional.any():
-                raise _non_integer(values, low, high, name)
-            if ((v < low) | (v > high)).any():
-                raise _out_of_scale(values, low, high, name)
-            if has_missing and nan_policy == "raise":
-                raise ValueError(
-                    f"{name} has {int(np.isnan(values).sum())} missing answer(s) and "
-                    "nan_policy='raise'; use nan_policy='omit' to skip and count them"
-                )
-            bins = (np.where(missing, high + 1, v) if has_missing else v).astype(np.intp)
-        else:
-            if v.min() < low or v.max() > high:
-                raise _out_of_scale(values, low, high, name)
-            bins = v.astype(np.intp)
-        if low:
-            bins -= low
-        if codes is not None:
-            bins += codes[start : start + step].astype(np.intp) * width
-        counts += np.bincount(bins, minlength=size)
-        if weights is not None and sums is not None and sums_sq is not None:
-            w = weights[start : start + step]
-            sums += np.bincount(bins, weights=w, minlength=size)
-            sums_sq += np.bincount(bins, weights=w * w, minlength=size)
-    table = counts.reshape(n_groups, width)
-    if weights is None or sums is None or sums_sq is None:
-        return PointTable(counts=table[:, :n_bins], n_missing=table[:, n_bins].copy())
-    return PointTable(
-        counts=table[:, :n_bins],
-        n_missing=table[:, n_bins].copy(),
-        # Weights of missing answers (the last bin) are not part of any estimate.
-        sum_weights=sums.reshape(n_groups, width)[:, :n_bins],
-        sum_weights_sq=sums_sq.reshape(n_groups, width)[:, :n_bins],
+    """Tabulate one item's answers ``low..high`` per group (see :func:`tabulate`)."""
+    table, _ = tabulate(
+        [Item(values, low, high, name)], groups=groups, weights=weights, nan_policy=nan_policy
     )
+    return table

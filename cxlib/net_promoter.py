@@ -10,99 +10,73 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._data import resolve
-from ._grouping import tidy
+from ._data import Inputs, resolve
+from ._index import IndexSpec, Options, check_options, run_index
 from ._results import Comparison, ConfidenceInterval, Estimate
-from ._summarise import PointTable, point_table
-from ._validation import (
-    NanPolicy,
-    check_alternative,
-    check_choice,
-    check_confidence_level,
-    check_nan_policy,
-    show_values,
-)
+from ._scores import Moments, ScoreTable, WeightsKind
+from ._summarise import PointTable
+from ._validation import NanPolicy, check_alternative, check_confidence_level
 from ._warnings import DegenerateDataWarning
-from .intervals import (
-    NPS_CI_METHODS,
-    NPSCIMethod,
-    normal_test,
-    nps_interval,
-    nps_variance,
-)
-from .scales import DETRACTOR, PROMOTER, NPSScale, NPSScaleName, resolve_nps_scale
+from .bootstrap import BootstrapMethod
+from .intervals import NPS_CI_METHODS, NPSCIMethod, normal_test, nps_interval
+from .scales import NPSScale, NPSScaleName, resolve_nps_scale
 
 __all__ = ["nps", "nps_difference"]
 
-WeightsKind = Literal["survey", "frequency"]
 FloatArray = npt.NDArray[np.float64]
 
 _COMPONENTS = ("detractors", "passives", "promoters")
 
 
-def _collapse(points: npt.NDArray[Any], scale: NPSScale) -> npt.NDArray[Any]:
-    """Sum a (groups, points) table into (groups, 3) detractor/passive/promoter columns."""
-    onehot = np.zeros((scale.n_points, 3), dtype=points.dtype)
-    onehot[np.arange(scale.n_points), scale.category_of_point()] = 1
-    return points @ onehot
+def _category_shares(table: ScoreTable, m: Moments, score: float) -> FloatArray:
+    """Share of respondents (or weight) whose NPS score is ``score`` (-100, 0 or 100)."""
+    shares: FloatArray = m.shares[:, table.scores == score].sum(axis=1)
+    return shares
 
 
-def _nps_statistics(
-    tab: PointTable, scale: NPSScale, weights_kind: WeightsKind
-) -> dict[str, FloatArray]:
-    """Shares, NPS, its standard error and effective sample size, per group (unit scale)."""
-    counts = _collapse(tab.counts, scale)
-    n_resp = counts.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if tab.sum_weights is None or tab.sum_weights_sq is None:
-            n_eff = n_resp.astype(np.float64)
-            shares = counts / n_eff[:, None]
-            nps = shares[:, PROMOTER] - shares[:, DETRACTOR]
-            se = np.sqrt(nps_variance(shares[:, PROMOTER], shares[:, DETRACTOR]) / n_eff)
-            extra: dict[str, FloatArray] = {}
-        else:
-            w = _collapse(tab.sum_weights, scale)
-            w2 = _collapse(tab.sum_weights_sq, scale)
-            total = w.sum(axis=1)
-            shares = w / total[:, None]
-            nps = shares[:, PROMOTER] - shares[:, DETRACTOR]
-            if weights_kind == "frequency":
-                n_eff = total
-                se = np.sqrt(nps_variance(shares[:, PROMOTER], shares[:, DETRACTOR]) / n_eff)
-            else:
-                # Taylor linearisation of the ratio sum(w s) / sum(w) (s in {-1, 0, 1}).
-                score = np.array([-1.0, 0.0, 1.0])
-                var_lin = (w2 * (score[None, :] - nps[:, None]) ** 2).sum(axis=1) / total**2
-                se = np.sqrt(var_lin)
-                # The effective n for which the trinomial formula gives the linearised
-                # variance (the design-effect n of Korn & Graubard 1998), so that every
-                # interval method agrees with the SE; Kish's n where every answer falls
-                # in one category and both variances vanish.
-                kish = total**2 / w2.sum(axis=1)
-                v = nps_variance(shares[:, PROMOTER], shares[:, DETRACTOR])
-                n_eff = np.where(var_lin > 0, v / var_lin, kish)
-            extra = {"sum_weights": total, "n_effective": n_eff}
-    n = total if weights_kind == "frequency" and tab.sum_weights is not None else n_resp
-    return {
-        "nps": nps,
-        "se": se,
-        "n_eff": n_eff,
-        "n": np.asarray(n, dtype=np.float64),
-        "counts": counts.astype(np.float64),
-        "shares": shares,
-        **extra,
-    }
+def _analytic(
+    method: str, table: ScoreTable, m: Moments, level: float
+) -> tuple[FloatArray, FloatArray]:
+    # Survey weights enter through the effective n, which reproduces the linearised SE.
+    low, high = nps_interval(
+        method,  # type: ignore[arg-type]
+        _category_shares(table, m, 100.0),
+        _category_shares(table, m, -100.0),
+        m.n_effective,
+        level,
+    )
+    return low * 100.0, high * 100.0
 
 
-def _check_frequency_weights(weights: FloatArray | None, kind: WeightsKind) -> None:
-    if kind == "frequency" and weights is not None:
-        fractional = weights != np.rint(weights)
-        if fractional.any():
-            raise ValueError(
-                "frequency weights must be whole numbers (each counts repeated answers); "
-                f"found {show_values(weights[fractional])}; use weights_kind='survey' "
-                "for sampling weights"
-            )
+def _spec(scale: NPSScale) -> IndexSpec:
+    category = scale.category_of_point()
+
+    def components(
+        points: PointTable, table: ScoreTable, m: Moments, kind: WeightsKind
+    ) -> dict[str, Any]:
+        counted = points.counts
+        if kind == "frequency" and points.sum_weights is not None:
+            counted = np.rint(points.sum_weights).astype(np.int64)  # weights count rows
+        onehot = np.zeros((scale.n_points, 3), dtype=np.int64)
+        onehot[np.arange(scale.n_points), category] = 1
+        by_category = counted @ onehot
+        out: dict[str, Any] = {f"n_{c}": by_category[:, k] for k, c in enumerate(_COMPONENTS)}
+        for k, c in enumerate(_COMPONENTS):
+            out[f"pct_{c}"] = _category_shares(table, m, 100.0 * (k - 1)) * 100.0
+        return out
+
+    return IndexSpec(
+        metric="nps",
+        label="NPS",
+        ddof=0,
+        analytic_methods=NPS_CI_METHODS,
+        analytic=_analytic,
+        components=components,
+    )
+
+
+def _combo_scores(scale: NPSScale) -> FloatArray:
+    return np.asarray(100.0 * (scale.category_of_point() - 1.0), dtype=np.float64)
 
 
 @overload
@@ -114,9 +88,11 @@ def nps(
     by: None = ...,
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
-    ci_method: NPSCIMethod = ...,
+    ci_method: NPSCIMethod | BootstrapMethod = ...,
     confidence_level: float = ...,
     nan_policy: NanPolicy = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
 ) -> Estimate: ...
 
 
@@ -129,9 +105,11 @@ def nps(
     by: str | Sequence[str],
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
-    ci_method: NPSCIMethod = ...,
+    ci_method: NPSCIMethod | BootstrapMethod = ...,
     confidence_level: float = ...,
     nan_policy: NanPolicy = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -143,9 +121,11 @@ def nps(
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
-    ci_method: NPSCIMethod = "score",
+    ci_method: NPSCIMethod | BootstrapMethod = "score",
     confidence_level: float = 0.95,
     nan_policy: NanPolicy = "omit",
+    n_resamples: int = 9999,
+    rng: int | np.random.Generator | None = None,
 ) -> Estimate | pd.DataFrame:
     """Net Promoter Score with a confidence interval, overall or per group.
 
@@ -176,7 +156,8 @@ def nps(
         effective sample size ``n_effective = V / SE**2`` that matches it (Korn &
         Graubard 1998). ``"frequency"``: whole-number counts of identical answers; the
         result (counts included) equals that of the repeated rows.
-    ci_method : {"score", "wald", "adjusted-wald"}, default "score"
+    ci_method : {"score", "wald", "adjusted-wald", "percentile", "basic", "bca"}, \
+default "score"
         ``"score"``: the iterative score interval (Tango's interval for paired
         proportions; with the adjusted Wald interval, the best performer in the
         simulations of Rocks 2016), always inside [-100, 100], informative for n = 1
@@ -184,11 +165,18 @@ def nps(
         ``"wald"``: estimate +/- z * SE, truncated to [-100, 100].
         ``"adjusted-wald"``: Wald after adding 0.75 detractors, 1.5 passives and 0.75
         promoters, centred on the adjusted NPS.
+        ``"percentile"``, ``"basic"``, ``"bca"``: bootstrap intervals (see
+        :mod:`cxlib.bootstrap`), from ``n_resamples`` multinomial draws of the
+        category counts (survey weights: resampled respondents).
     confidence_level : float, default 0.95
         Two-sided coverage of the interval.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Missing answers (NaN, None, pandas.NA): skipped and counted in ``n_missing``;
         an error; or a NaN result for the affected group.
+    n_resamples : int, default 9999
+        Bootstrap resamples (bootstrap methods only).
+    rng : int, numpy.random.Generator or None
+        Seed or generator of the bootstrap; the same seed gives the same interval.
 
     Returns
     -------
@@ -243,148 +231,25 @@ def nps(
     0        app  100.0  2          1
     1        web    0.0  2          0
     """
-    columns, keys = _nps_table(
-        data,
-        column,
-        scale=scale,
-        by=by,
-        weights=weights,
-        weights_kind=weights_kind,
+    nps_scale = resolve_nps_scale(scale)
+    spec = _spec(nps_scale)
+    options = check_options(
+        spec,
         ci_method=ci_method,
         confidence_level=confidence_level,
         nan_policy=nan_policy,
-        data_name="data",
+        weights_kind=weights_kind,
+        n_resamples=n_resamples,
+        rng=rng,
     )
-    if keys is None:
-        return _as_estimate(columns, confidence_level, ci_method)
-    return tidy(keys, columns)
+    inputs = resolve(data, column, by=by, weights=weights)
+    return _run(spec, nps_scale, inputs, options)
 
 
-def _nps_table(
-    data: Any,
-    column: Any,
-    *,
-    scale: NPSScale | NPSScaleName,
-    by: Any,
-    weights: Any,
-    weights_kind: WeightsKind,
-    ci_method: NPSCIMethod,
-    confidence_level: float,
-    nan_policy: NanPolicy,
-    data_name: str,
-) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    check_choice("ci_method", ci_method, NPS_CI_METHODS)
-    check_choice("weights_kind", weights_kind, ("survey", "frequency"))
-    level = check_confidence_level(confidence_level)
-    policy = check_nan_policy(nan_policy)
-    nps_scale = resolve_nps_scale(scale)
-    inputs = resolve(data, column, by=by, weights=weights, data_name=data_name)
-    _check_frequency_weights(inputs.weights, weights_kind)
-    tab = point_table(
-        inputs.values,
-        low=nps_scale.low,
-        high=nps_scale.high,
-        name=inputs.label,
-        groups=inputs.groups,
-        weights=inputs.weights,
-        nan_policy=policy,
-    )
-    keys = None
-    if inputs.groups is not None:
-        keep = tab.n_rows > 0  # candidate groups without rows are no groups
-        keys = inputs.groups.keys
-        if not keep.all():
-            tab, keys = tab.take(keep), keys[keep]
-    columns = _nps_columns(
-        tab, nps_scale, weights_kind, ci_method, level, policy, grouped=keys is not None
-    )
-    return columns, keys
-
-
-def _nps_columns(
-    tab: PointTable,
-    scale: NPSScale,
-    weights_kind: WeightsKind,
-    ci_method: NPSCIMethod,
-    level: float,
-    nan_policy: NanPolicy,
-    grouped: bool,
-) -> dict[str, Any]:
-    stats = _nps_statistics(tab, scale, weights_kind)
-    low, high = nps_interval(
-        ci_method,
-        stats["shares"][:, PROMOTER],
-        stats["shares"][:, DETRACTOR],
-        stats["n_eff"],
-        level,
-    )
-    value, se = stats["nps"] * 100.0, stats["se"] * 100.0
-    low, high = low * 100.0, high * 100.0
-    undefined = ~np.isfinite(value)
-    if nan_policy == "propagate":
-        undefined |= tab.n_missing > 0
-    if undefined.any():
-        value, se, low, high = (np.where(undefined, np.nan, x) for x in (value, se, low, high))
-        empty = int((~np.isfinite(stats["nps"])).sum())
-        if empty:
-            where = f"{empty} of {len(value)} groups" if grouped else "the data"
-            warnings.warn(
-                f"NPS is undefined (NaN) for {where}: no answers with positive weight",
-                DegenerateDataWarning,
-                stacklevel=4,
-            )
-    if ci_method == "wald":
-        collapsed = (se == 0) & ~undefined
-        if collapsed.any():
-            warnings.warn(
-                f"the Wald interval has zero width for {int(collapsed.sum())} group(s) "
-                "whose answers fall in one category; ci_method='score' gives an informative "
-                "interval",
-                DegenerateDataWarning,
-                stacklevel=4,
-            )
-    n = stats["n"]
-    columns: dict[str, Any] = {
-        "metric": "nps",
-        "value": value,
-        "se": se,
-        "ci_low": low,
-        "ci_high": high,
-        "n": np.rint(n).astype(np.int64),
-        "n_missing": tab.n_missing,
-    }
-    counted = tab.counts
-    if weights_kind == "frequency" and tab.sum_weights is not None:
-        counted = np.rint(tab.sum_weights).astype(np.int64)  # each weight counts rows
-    for k, part in enumerate(_COMPONENTS):
-        columns[f"n_{part}"] = _collapse(counted, scale)[:, k]
-    for k, part in enumerate(_COMPONENTS):
-        columns[f"pct_{part}"] = stats["shares"][:, k] * 100.0
-    if "n_effective" in stats:
-        columns["sum_weights"] = stats["sum_weights"]
-        columns["n_effective"] = stats["n_effective"]
-    return columns
-
-
-def _as_estimate(columns: dict[str, Any], level: float, ci_method: str) -> Estimate:
-    base = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")
-    components = {
-        key: (int(v[0]) if np.issubdtype(np.asarray(v).dtype, np.integer) else float(v[0]))
-        for key, v in columns.items()
-        if key not in base
-    }
-    return Estimate(
-        metric="nps",
-        value=float(columns["value"][0]),
-        se=float(columns["se"][0]),
-        ci=ConfidenceInterval(float(columns["ci_low"][0]), float(columns["ci_high"][0])),
-        confidence_level=level,
-        ci_method=ci_method,
-        n=int(columns["n"][0]),
-        n_missing=int(columns["n_missing"][0]),
-        components=components,
-        label="NPS",
-    )
+def _run(
+    spec: IndexSpec, scale: NPSScale, inputs: Inputs, options: Options
+) -> Estimate | pd.DataFrame:
+    return run_index(spec, inputs, [(scale.low, scale.high)], _combo_scores(scale), options)
 
 
 def nps_difference(
@@ -441,29 +306,26 @@ def nps_difference(
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
-    policy = check_nan_policy(nan_policy)
     for arg, name in ((a, "a"), (b, "b")):
         if isinstance(arg, pd.DataFrame):
             raise TypeError(f"{name} must be a 1-D array-like of answers; got a DataFrame")
+    nps_scale = resolve_nps_scale(scale)
+    spec = _spec(nps_scale)
+    options = check_options(
+        spec,
+        ci_method="score",
+        confidence_level=level,
+        nan_policy=nan_policy,
+        weights_kind="survey",
+        n_resamples=1,
+        rng=None,
+    )
     est_a, est_b = (
-        _as_estimate(
-            _nps_table(
-                arg,
-                None,
-                scale=scale,
-                by=None,
-                weights=None,
-                weights_kind="survey",
-                ci_method="score",
-                confidence_level=level,
-                nan_policy=policy,
-                data_name=name,
-            )[0],
-            level,
-            "score",
-        )
+        _run(spec, nps_scale, resolve(arg, None, by=None, weights=None, data_name=name), options)
         for arg, name in ((a, "a"), (b, "b"))
     )
+    assert isinstance(est_a, Estimate)
+    assert isinstance(est_b, Estimate)
     diff = (est_a.value - est_b.value) / 100.0
     se = float(np.hypot(est_a.se, est_b.se)) / 100.0
     stat, p, low, high = normal_test(

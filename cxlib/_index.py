@@ -1,0 +1,245 @@
+"""The shared pipeline of every survey index: tabulate, score, infer, assemble.
+
+A frontend (NPS, CSAT, ...) describes its index with an :class:`IndexSpec` (how an
+answer combination is scored, which analytic intervals exist, which components to
+report) and hands its checked inputs to :func:`run_index`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._data import Inputs
+from ._grouping import tidy
+from ._results import ConfidenceInterval, Estimate
+from ._scores import WEIGHTS_KINDS, Moments, ScoreTable, WeightsKind, moments
+from ._summarise import Item, PointTable, tabulate
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_confidence_level,
+    check_nan_policy,
+    show_values,
+)
+from ._warnings import DegenerateDataWarning
+from .bootstrap import (
+    BOOTSTRAP_METHODS,
+    bootstrap_interval,
+    counts_acceleration,
+    counts_replicates,
+    rows_acceleration,
+    rows_replicates,
+)
+
+FloatArray = npt.NDArray[np.float64]
+AnalyticInterval = Callable[[str, ScoreTable, Moments, float], tuple[FloatArray, FloatArray]]
+Components = Callable[[PointTable, ScoreTable, Moments, WeightsKind], dict[str, Any]]
+
+_BASE = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What distinguishes one survey index from another."""
+
+    metric: str
+    label: str
+    ddof: int  # 0: plug-in variance (shares, NPS); 1: sample variance (means)
+    analytic_methods: tuple[str, ...]
+    analytic: AnalyticInterval
+    components: Components
+
+
+@dataclass(frozen=True)
+class Options:
+    """Checked inference options shared by all indices."""
+
+    ci_method: str
+    confidence_level: float
+    nan_policy: Any
+    weights_kind: WeightsKind
+    n_resamples: int
+    rng: np.random.Generator | None
+
+
+def check_options(
+    spec: IndexSpec,
+    *,
+    ci_method: object,
+    confidence_level: object,
+    nan_policy: object,
+    weights_kind: object,
+    n_resamples: object,
+    rng: object,
+) -> Options:
+    """Validate the options common to every index, naming the offending argument."""
+    method = check_choice("ci_method", ci_method, (*spec.analytic_methods, *BOOTSTRAP_METHODS))
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)):
+        raise TypeError(f"n_resamples must be an integer >= 1; got {n_resamples!r}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be an integer >= 1; got {n_resamples}")
+    return Options(
+        ci_method=method,
+        confidence_level=check_confidence_level(confidence_level),
+        nan_policy=check_nan_policy(nan_policy),
+        weights_kind=check_choice("weights_kind", weights_kind, WEIGHTS_KINDS),
+        n_resamples=int(n_resamples),
+        rng=as_generator(rng) if method in BOOTSTRAP_METHODS else None,
+    )
+
+
+def _check_frequency_weights(weights: FloatArray | None, kind: WeightsKind) -> None:
+    if kind == "frequency" and weights is not None:
+        fractional = weights != np.rint(weights)
+        if fractional.any():
+            raise ValueError(
+                "frequency weights must be whole numbers (each counts repeated answers); "
+                f"found {show_values(weights[fractional])}; use weights_kind='survey' "
+                "for sampling weights"
+            )
+
+
+def run_index(
+    spec: IndexSpec,
+    inputs: Inputs,
+    scales: Sequence[tuple[int, int]],
+    combo_scores: npt.ArrayLike,
+    options: Options,
+) -> Estimate | pd.DataFrame:
+    """Estimate the index in every group and return an Estimate or the tidy frame.
+
+    ``scales`` gives each item's (low, high); ``combo_scores`` the per-unit score of
+    every combination of answers, in the mixed-radix order of :func:`tabulate`.
+    """
+    _check_frequency_weights(inputs.weights, options.weights_kind)
+    items = [
+        Item(values, low, high, label)
+        for values, (low, high), label in zip(inputs.values, scales, inputs.labels, strict=True)
+    ]
+    bootstrap = options.ci_method in BOOTSTRAP_METHODS
+    survey_weighted = inputs.weights is not None and options.weights_kind == "survey"
+    points, row_combo = tabulate(
+        items,
+        groups=inputs.groups,
+        weights=inputs.weights,
+        nan_policy=options.nan_policy,
+        row_codes=bootstrap and survey_weighted,
+    )
+    keys = None if inputs.groups is None else inputs.groups.keys
+    keep = points.n_rows > 0  # candidate groups without rows are no groups
+    if keys is not None and not keep.all():
+        points, keys = points.take(keep), keys[keep]
+    scores = np.asarray(combo_scores, dtype=np.float64)
+    table = ScoreTable.from_points(points, scores)
+    m = moments(table, options.weights_kind, spec.ddof)
+    value = m.mean
+    if bootstrap:
+        low, high = _bootstrap(table, m, inputs, row_combo, scores, keep, options)
+    else:
+        low, high = spec.analytic(options.ci_method, table, m, options.confidence_level)
+    se = m.se
+    undefined = ~np.isfinite(value)
+    if options.nan_policy == "propagate":
+        undefined |= points.n_missing > 0
+    grouped = keys is not None
+    if undefined.any():
+        value, se, low, high = (np.where(undefined, np.nan, x) for x in (value, se, low, high))
+        empty = int((~np.isfinite(m.mean)).sum())
+        if empty:
+            where = f"{empty} of {len(value)} groups" if grouped else "the data"
+            _warn(f"{spec.label} is undefined (NaN) for {where}: no answers with positive weight")
+    if not bootstrap and options.ci_method == "wald":
+        collapsed = (se == 0) & ~undefined
+        if collapsed.any():
+            _warn(
+                f"the Wald interval has zero width for {int(collapsed.sum())} group(s) "
+                "whose answers all agree; a score or bootstrap interval is more informative"
+            )
+    columns: dict[str, Any] = {
+        "metric": spec.metric,
+        "value": value,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "n": np.rint(m.n).astype(np.int64),
+        "n_missing": points.n_missing,
+    }
+    columns.update(spec.components(points, table, m, options.weights_kind))
+    if m.sum_weights is not None:
+        columns["sum_weights"] = m.sum_weights
+        columns["n_effective"] = m.n_effective
+    if keys is None:
+        return _as_estimate(spec, columns, options)
+    return tidy(keys, columns)
+
+
+def _warn(message: str) -> None:
+    # stacklevel 4: the user's call -> frontend -> run_index -> here
+    warnings.warn(message, DegenerateDataWarning, stacklevel=4)
+
+
+def _bootstrap(
+    table: ScoreTable,
+    m: Moments,
+    inputs: Inputs,
+    row_combo: npt.NDArray[np.intp] | None,
+    combo_scores: FloatArray,
+    keep: npt.NDArray[np.bool_],
+    options: Options,
+) -> tuple[FloatArray, FloatArray]:
+    assert options.rng is not None
+    method = check_choice("ci_method", options.ci_method, BOOTSTRAP_METHODS)
+    if row_combo is None or inputs.weights is None:
+        counts = table.counts
+        if table.sum_weights is not None:  # frequency weights count repeated rows
+            counts = np.rint(table.sum_weights).astype(np.int64)
+        reps = counts_replicates(table.scores, counts, options.n_resamples, options.rng)
+        accel = counts_acceleration(table.scores, counts) if method == "bca" else None
+    else:
+        answered = row_combo >= 0
+        s = combo_scores[row_combo[answered]]
+        w = inputs.weights[answered]
+        groups = inputs.groups
+        codes = None if groups is None else groups.codes[answered]
+        n_candidates = 1 if groups is None else groups.n_groups
+        reps = rows_replicates(s, w, codes, n_candidates, options.n_resamples, options.rng)
+        accel = rows_acceleration(s, w, codes, n_candidates) if method == "bca" else None
+        if groups is not None:
+            reps = reps[:, keep]
+            accel = None if accel is None else accel[keep]
+    low, high, degenerate = bootstrap_interval(
+        reps, m.mean, method, options.confidence_level, accel
+    )
+    if degenerate.any():
+        _warn(
+            f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
+            "group(s) (all answers give the same score): the interval has zero width"
+        )
+    return low, high
+
+
+def _as_estimate(spec: IndexSpec, columns: dict[str, Any], options: Options) -> Estimate:
+    components = {
+        key: (int(v[0]) if np.issubdtype(np.asarray(v).dtype, np.integer) else float(v[0]))
+        for key, v in columns.items()
+        if key not in _BASE
+    }
+    return Estimate(
+        metric=spec.metric,
+        value=float(columns["value"][0]),
+        se=float(columns["se"][0]),
+        ci=ConfidenceInterval(float(columns["ci_low"][0]), float(columns["ci_high"][0])),
+        confidence_level=options.confidence_level,
+        ci_method=options.ci_method,
+        n=int(columns["n"][0]),
+        n_missing=int(columns["n_missing"][0]),
+        components=components,
+        label=spec.label,
+    )
