@@ -1,6 +1,7 @@
 """cxlib: customer-experience analytics with honest confidence intervals.
 
-Survey indices (the Net Promoter Score and its relatives), each with analytic
+Survey indices (the Net Promoter Score, CSAT, CES, the Customer Loyalty Index, the
+Secure Customer Index and an engagement index), each with analytic and bootstrap
 confidence intervals, per-group results on pandas DataFrames and survey weights.
 
 >>> import cxlib as cx
@@ -8,16 +9,22 @@ confidence intervals, per-group results on pandas DataFrames and survey weights.
 40.0
 """
 
-from . import datasets
+from . import bootstrap, datasets, intervals
 from ._results import Comparison, ConfidenceInterval, Estimate
 from ._version import __version__
 from ._warnings import CxlibWarning, DegenerateDataWarning
 from .accessor import CxAccessor
+from .effort import ces
+from .engagement import ENGAGEMENT_ITEMS, engagement_index
+from .loyalty import SCI_SEGMENTS, loyalty_index, secure_customer_index
 from .net_promoter import nps, nps_difference
+from .satisfaction import csat
 from .scales import NPS_SCALES, NPSScale
 
 __all__ = [
+    "ENGAGEMENT_ITEMS",
     "NPS_SCALES",
+    "SCI_SEGMENTS",
     "Comparison",
     "ConfidenceInterval",
     "CxAccessor",
@@ -26,7 +33,14 @@ __all__ = [
     "Estimate",
     "NPSScale",
     "__version__",
+    "bootstrap",
+    "ces",
+    "csat",
     "datasets",
+    "engagement_index",
+    "intervals",
+    "loyalty_index",
     "nps",
     "nps_difference",
+    "secure_customer_index",
 ]

@@ -55,6 +55,7 @@ class IndexSpec:
     analytic_methods: tuple[str, ...]
     analytic: AnalyticInterval
     components: Components
+    bounds: tuple[float, float] = (0.0, 100.0)  # the range of the index
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def run_index(
         low, high = _bootstrap(table, m, inputs, row_combo, scores, keep, options)
     else:
         low, high = spec.analytic(options.ci_method, table, m, options.confidence_level)
+        # Normal-theory intervals can pass the ends of the index; truncate them there.
+        low, high = np.clip(low, *spec.bounds), np.clip(high, *spec.bounds)
     se = m.se
     undefined = ~np.isfinite(value)
     if options.nan_policy == "propagate":
@@ -178,6 +181,19 @@ def run_index(
     if keys is None:
         return _as_estimate(spec, columns, options)
     return tidy(keys, columns)
+
+
+def answer_distribution(
+    points: PointTable, low: int, high: int, weights_kind: WeightsKind
+) -> dict[str, Any]:
+    """Counts of every answer ``low..high`` of a single-item table: ``n_answer_<k>``."""
+    counted = points.counts
+    if weights_kind == "frequency" and points.sum_weights is not None:
+        counted = np.rint(points.sum_weights).astype(np.int64)  # weights count rows
+    return {
+        f"n_answer_{a}" if a >= 0 else f"n_answer_neg{-a}": counted[:, k]
+        for k, a in enumerate(range(low, high + 1))
+    }
 
 
 def _warn(message: str) -> None:

@@ -33,6 +33,14 @@ def _fmt(x: float, digits: int = 1, sign: bool = False) -> str:
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
 
 
+def _digits(ci: ConfidenceInterval) -> int:
+    """Decimals that show an interval of this width with about two significant digits."""
+    width = ci.high - ci.low
+    if not math.isfinite(width) or width <= 0:
+        return 1
+    return min(6, max(1, math.ceil(-math.log10(width)) + 1))
+
+
 def _level(confidence_level: float) -> str:
     return f"{confidence_level * 100:g}%"
 
@@ -119,9 +127,10 @@ class Estimate:
     def __str__(self) -> str:
         name = self.label or self.metric
         missing = f", {self.n_missing:,} missing" if self.n_missing else ""
+        d = _digits(self.ci)
         return (
-            f"{name} {_fmt(self.value)} ({_level(self.confidence_level)} CI "
-            f"{_fmt(self.ci.low)} to {_fmt(self.ci.high)}, {self.ci_method}) "
+            f"{name} {_fmt(self.value, d)} ({_level(self.confidence_level)} CI "
+            f"{_fmt(self.ci.low, d)} to {_fmt(self.ci.high, d)}, {self.ci_method}) "
             f"· n = {self.n:,}{missing}"
         )
 
@@ -215,13 +224,12 @@ class Comparison:
         name = self.label or self.metric
         unit = f" {self.unit}" if self.unit else ""
         p = self.p_value
-        p_text = "nan" if math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
-        if not p_text.startswith("p"):
-            p_text = f"p = {p_text}"
+        p_text = "p = nan" if math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+        d = _digits(self.difference_ci)
         return (
-            f"{name} difference {_fmt(self.difference, sign=True)}{unit} "
-            f"({_level(self.confidence_level)} CI {_fmt(self.difference_ci.low, sign=True)} to "
-            f"{_fmt(self.difference_ci.high, sign=True)}, {self.method}) · {p_text}"
+            f"{name} difference {_fmt(self.difference, d, sign=True)}{unit} "
+            f"({_level(self.confidence_level)} CI {_fmt(self.difference_ci.low, d, sign=True)} "
+            f"to {_fmt(self.difference_ci.high, d, sign=True)}, {self.method}) · {p_text}"
         )
 
     __repr__ = __str__

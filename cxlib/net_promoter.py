@@ -72,6 +72,7 @@ def _spec(scale: NPSScale) -> IndexSpec:
         analytic_methods=NPS_CI_METHODS,
         analytic=_analytic,
         components=components,
+        bounds=(-100.0, 100.0),
     )
 
 

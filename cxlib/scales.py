@@ -14,7 +14,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["NPS_SCALES", "NPSScale", "NPSScaleName", "resolve_nps_scale"]
+__all__ = [
+    "NPS_SCALES",
+    "NPSScale",
+    "NPSScaleName",
+    "ScaleLike",
+    "resolve_nps_scale",
+    "resolve_scale",
+]
 
 NPSScaleName = Literal["0-10", "1-10", "1-7", "1-5"]
 
@@ -119,3 +126,28 @@ def resolve_nps_scale(scale: NPSScale | str) -> NPSScale:
         return NPS_SCALES[scale]
     names = ", ".join(repr(k) for k in NPS_SCALES)
     raise ValueError(f"scale must be an NPSScale or one of {names}; got {scale!r}")
+
+
+#: An answer scale given as ``(low, high)`` or as a string ``"low-high"``.
+ScaleLike = tuple[int, int] | str
+
+
+def resolve_scale(scale: object, name: str = "scale") -> tuple[int, int]:
+    """Return ``(low, high)`` for a scale given as a tuple or a string like ``"1-5"``."""
+    pair: object = scale
+    if isinstance(scale, str):
+        parts = scale.split("-")
+        # "0-10" splits in two; a negative low ("-2-2") would split in three
+        if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+            pair = (int(parts[0]), int(parts[1]))
+    if (
+        isinstance(pair, tuple)
+        and len(pair) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
+        and int(pair[0]) < int(pair[1])
+    ):
+        return int(pair[0]), int(pair[1])
+    raise ValueError(
+        f"{name} must be (low, high) whole numbers with low < high, or a string such as "
+        f"'1-5'; got {scale!r}"
+    )

@@ -8,6 +8,10 @@ import pandas as pd
 
 from .._validation import as_generator
 
+#: Further 1-5 items: would buy again, would recommend (5-point), delivers what it
+#: promises, resolves problems fairly.
+ENGAGEMENT_EXTRA = ("repurchase", "advocacy", "delivers_promise", "fair_resolution")
+
 #: Touchpoints of the generated survey and the mean of their latent satisfaction.
 TOUCHPOINTS: dict[str, float] = {
     "web": 0.15,
@@ -53,13 +57,19 @@ def make_survey(
         Columns ``respondent_id``; ``touchpoint`` (categorical); ``recommend``
         (likelihood to recommend, 0-10, nullable Int64 with missing answers);
         ``satisfaction`` (1-5); ``effort`` (ease, 1-7, 7 = very easy); ``weight``
-        (survey weight, mean 1).
+        (survey weight, mean 1); the Customer Loyalty Index items
+        ``loyalty_recommend``, ``loyalty_repurchase``, ``loyalty_other_products``
+        (1-6, 1 = very likely); and the 1-5 items ``repurchase`` (would buy again),
+        ``advocacy`` (would recommend), ``delivers_promise`` and ``fair_resolution``.
+        Engagement index items: ``satisfaction``, ``repurchase``, ``recommend``
+        (0-10), ``delivers_promise``, ``fair_resolution``; Secure Customer Index
+        items: ``satisfaction``, ``repurchase``, ``advocacy``.
 
     Examples
     --------
     >>> import cxlib as cx
     >>> survey = cx.datasets.make_survey(1_000, rng=42)
-    >>> list(survey.columns)
+    >>> list(survey.columns)[:6]
     ['respondent_id', 'touchpoint', 'recommend', 'satisfaction', 'effort', 'weight']
     >>> survey["recommend"].between(0, 10).all()
     np.True_
@@ -80,6 +90,13 @@ def make_survey(
     recommend = pd.array(_ordinal(noisy(0.6), 0, 10, 7.6, 1.9), dtype="Int64")
     recommend[gen.random(n) < missing_rate] = pd.NA
     weight = gen.lognormal(0.0, 0.35, size=n)
+    # Loyalty-index items on 1-6, where 1 means "very likely".
+    loyalty = {
+        f"loyalty_{item}": _ordinal(-noisy(0.6), 1, 6, 2.3, 1.1)
+        for item in ("recommend", "repurchase", "other_products")
+    }
+    # The other items of the engagement index and of the Secure Customer Index.
+    extra = {item: _ordinal(noisy(0.6), 1, 5, 3.9, 0.9) for item in ENGAGEMENT_EXTRA}
     frame: pd.DataFrame = pd.DataFrame(
         {
             "respondent_id": np.arange(1, n + 1),
@@ -88,6 +105,8 @@ def make_survey(
             "satisfaction": _ordinal(noisy(0.5), 1, 5, 3.8, 0.9),
             "effort": _ordinal(noisy(0.7), 1, 7, 5.2, 1.2),
             "weight": weight / weight.mean(),
+            **loyalty,
+            **extra,
         }
     )
     return frame
