@@ -44,6 +44,9 @@ Components = Callable[[PointTable, ScoreTable, Moments, WeightsKind], dict[str, 
 
 _BASE = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")
 
+# Cells (groups x answer combinations) of the largest table tabulated in one go.
+_MAX_CELLS = 1 << 26
+
 
 @dataclass(frozen=True)
 class IndexSpec:
@@ -67,7 +70,7 @@ class Options:
     nan_policy: Any
     weights_kind: WeightsKind
     n_resamples: int
-    rng: np.random.Generator | None
+    rng: np.random.Generator
 
 
 def check_options(
@@ -92,7 +95,7 @@ def check_options(
         nan_policy=check_nan_policy(nan_policy),
         weights_kind=check_choice("weights_kind", weights_kind, WEIGHTS_KINDS),
         n_resamples=int(n_resamples),
-        rng=as_generator(rng) if method in BOOTSTRAP_METHODS else None,
+        rng=as_generator(rng),
     )
 
 
@@ -124,6 +127,14 @@ def run_index(
         Item(values, low, high, label)
         for values, (low, high), label in zip(inputs.values, scales, inputs.labels, strict=True)
     ]
+    n_combos = int(np.prod([item.n_points for item in items]))
+    n_candidates = 1 if inputs.groups is None else inputs.groups.n_groups
+    if n_combos * n_candidates > _MAX_CELLS:
+        raise ValueError(
+            f"{spec.label}: {n_combos:,} answer combinations in {n_candidates:,} groups "
+            f"exceed the {_MAX_CELLS:,} cells cxlib tabulates at once; use fewer groups "
+            "or shorter item scales"
+        )
     bootstrap = options.ci_method in BOOTSTRAP_METHODS
     survey_weighted = inputs.weights is not None and options.weights_kind == "survey"
     points, row_combo = tabulate(
@@ -210,7 +221,6 @@ def _bootstrap(
     keep: npt.NDArray[np.bool_],
     options: Options,
 ) -> tuple[FloatArray, FloatArray]:
-    assert options.rng is not None
     method = check_choice("ci_method", options.ci_method, BOOTSTRAP_METHODS)
     if row_combo is None or inputs.weights is None:
         counts = table.counts

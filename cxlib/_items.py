@@ -53,7 +53,8 @@ def cronbach_alpha(mass: FloatArray, item_values: npt.NDArray[Any]) -> FloatArra
     with np.errstate(divide="ignore", invalid="ignore"):
         total = mass.sum(axis=1)
         mean = (mass @ x.T) / total[:, None]  # (groups, items)
-        second = np.einsum("gc,jc,lc->gjl", mass, x, x) / total[:, None, None]
+        products = (x[:, None, :] * x[None, :, :]).reshape(k * k, -1)  # one matrix product
+        second = (mass @ products.T).reshape(-1, k, k) / total[:, None, None]
         cov = second - mean[:, :, None] * mean[:, None, :]
         item_var = np.einsum("gjj->g", cov)
         total_var = cov.sum(axis=(1, 2))
