@@ -169,12 +169,19 @@ def run_index(
         if empty:
             where = f"{empty} of {len(value)} groups" if grouped else "the data"
             _warn(f"{spec.label} is undefined (NaN) for {where}: no answers with positive weight")
+    no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
+    if no_interval.any():
+        _warn(
+            f"the {options.ci_method} interval is undefined (NaN) for "
+            f"{int(no_interval.sum())} group(s) with too few answers"
+        )
     if not bootstrap and options.ci_method == "wald":
         collapsed = (se == 0) & ~undefined
         if collapsed.any():
             _warn(
                 f"the Wald interval has zero width for {int(collapsed.sum())} group(s) "
-                "whose answers all agree; a score or bootstrap interval is more informative"
+                "whose answers all agree; an interval built for the edges of the scale "
+                "(score, Wilson, Jeffreys, Clopper-Pearson) is more informative"
             )
     columns: dict[str, Any] = {
         "metric": spec.metric,
@@ -183,7 +190,7 @@ def run_index(
         "ci_low": low,
         "ci_high": high,
         "n": np.rint(m.n).astype(np.int64),
-        "n_missing": points.n_missing,
+        "n_missing": _missing(points, options.weights_kind),
     }
     columns.update(spec.components(points, table, m, options.weights_kind))
     if m.sum_weights is not None:
@@ -205,6 +212,13 @@ def answer_distribution(
         f"n_answer_{a}" if a >= 0 else f"n_answer_neg{-a}": counted[:, k]
         for k, a in enumerate(range(low, high + 1))
     }
+
+
+def _missing(points: PointTable, weights_kind: WeightsKind) -> npt.NDArray[np.int64]:
+    """Missing answers per group; a frequency weight counts the answers a row stands for."""
+    if weights_kind == "frequency" and points.missing_weights is not None:
+        return np.rint(points.missing_weights).astype(np.int64)
+    return points.n_missing
 
 
 def _warn(message: str) -> None:

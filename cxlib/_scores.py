@@ -56,7 +56,10 @@ class ScoreTable:
     def from_points(cls, points: PointTable, combo_scores: npt.ArrayLike) -> ScoreTable:
         """Collapse a table of answer combinations onto the distinct scores they give."""
         scores = np.asarray(combo_scores, dtype=np.float64).ravel()
-        values, level = np.unique(np.round(scores, _DECIMALS), return_inverse=True)
+        _, first, level = np.unique(
+            np.round(scores, _DECIMALS), return_index=True, return_inverse=True
+        )
+        values = scores[first]  # each level keeps an exact score, not the rounded one
         level = level.ravel().astype(np.intp)
         k = len(values)
 

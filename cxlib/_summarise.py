@@ -51,6 +51,7 @@ class PointTable:
     sum_weights: npt.NDArray[np.float64] | None = None
     sum_weights_sq: npt.NDArray[np.float64] | None = None
     shape: tuple[int, ...] = ()
+    missing_weights: npt.NDArray[np.float64] | None = None  # weight of the missing rows
 
     @property
     def n_rows(self) -> npt.NDArray[np.int64]:
@@ -66,6 +67,7 @@ class PointTable:
             n_missing=self.n_missing[keep],
             sum_weights=None if self.sum_weights is None else self.sum_weights[keep],
             sum_weights_sq=None if self.sum_weights_sq is None else self.sum_weights_sq[keep],
+            missing_weights=None if self.missing_weights is None else self.missing_weights[keep],
         )
 
 
@@ -191,6 +193,7 @@ def tabulate(
             None if sums_sq is None else sums_sq.reshape(n_groups, width)[:, :n_combos]
         ),
         shape=shape,
+        missing_weights=None if sums is None else sums.reshape(n_groups, width)[:, n_combos],
     )
     return result, combos_out
 

@@ -20,7 +20,10 @@ _MAX_SHOWN = 8
 
 def show_values(values: npt.ArrayLike) -> str:
     """Render the first few distinct offending values for an error message."""
-    uniq = pd.unique(np.asarray(values).ravel())
+    arr = np.asarray(values).ravel()
+    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.rint(arr)).all():
+        arr = arr.astype(np.int64)  # whole numbers held as floats (e.g. beside NaN)
+    uniq = pd.unique(arr)
     shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in uniq[:_MAX_SHOWN])
     more = f", ... ({len(uniq) - _MAX_SHOWN} more)" if len(uniq) > _MAX_SHOWN else ""
     return f"[{shown}{more}]"

@@ -48,11 +48,36 @@ def counts_replicates(
     n_resamples: int,
     rng: np.random.Generator,
 ) -> FloatArray:
-    """Bootstrap replicates of the mean score, shape (n_resamples, groups).
+    """Bootstrap replicates of the mean score by drawing category counts.
 
-    Group ``g`` of ``counts`` (groups, levels) has ``n_g = counts[g].sum()`` units; each
-    replicate draws the level counts from ``Multinomial(n_g, counts[g] / n_g)``.
-    Groups without units give NaN.
+    Group ``g`` of ``counts`` has ``n_g = counts[g].sum()`` units; each replicate draws
+    the level counts from ``Multinomial(n_g, counts[g] / n_g)``, which is the
+    distribution of the level counts of ``n_g`` rows resampled with replacement.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The distinct score values, shape (levels,).
+    counts : numpy.ndarray
+        Units per group and level, shape (groups, levels).
+    n_resamples : int
+        Number of replicates.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    numpy.ndarray
+        Replicates of the mean, shape (n_resamples, groups); NaN for empty groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cxlib.bootstrap import counts_replicates
+    >>> reps = counts_replicates(np.array([-100.0, 0.0, 100.0]), np.array([[2, 2, 2]]),
+    ...                          1000, np.random.default_rng(0))
+    >>> reps.shape, bool(-100 <= reps.min() <= reps.max() <= 100)
+    ((1000, 1), True)
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = counts.sum(axis=1)
@@ -75,6 +100,19 @@ def counts_acceleration(values: FloatArray, counts: npt.NDArray[np.integer]) -> 
 
     Leaving out one unit with score ``v_k`` gives ``(S - v_k) / (n - 1)``; every unit
     of a level gives the same value, so the jackknife needs one term per level.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The distinct score values, shape (levels,).
+    counts : numpy.ndarray
+        Units per group and level, shape (groups, levels).
+
+    Returns
+    -------
+    numpy.ndarray
+        The acceleration ``sum U**3 / (6 * (sum U**2) ** 1.5)`` per group, where ``U``
+        are the jackknife influence values; NaN where the score does not vary.
     """
     c = np.asarray(counts, dtype=np.float64)
     n = c.sum(axis=1)
@@ -109,8 +147,24 @@ def rows_replicates(
 ) -> FloatArray:
     """Bootstrap replicates of the weighted mean score by resampling rows within groups.
 
-    Shape (n_resamples, groups); ``codes`` gives each row's group (None: one group).
-    Groups without rows, or whose resample has zero total weight, give NaN.
+    Parameters
+    ----------
+    scores, weights : numpy.ndarray
+        Score and weight of every row, shape (rows,).
+    codes : numpy.ndarray or None
+        Group of every row, in ``0 .. n_groups - 1`` (None: a single group).
+    n_groups : int
+        Number of groups.
+    n_resamples : int
+        Number of replicates.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    numpy.ndarray
+        Replicates of ``sum(w * s) / sum(w)``, shape (n_resamples, n_groups); NaN for
+        groups without rows or resamples of zero total weight.
     """
     if codes is None:
         codes = np.zeros(len(scores), dtype=np.intp)
@@ -142,7 +196,25 @@ def rows_acceleration(
     codes: npt.NDArray[np.integer] | None,
     n_groups: int,
 ) -> FloatArray:
-    """BCa acceleration of the weighted mean from the exact jackknife over rows."""
+    """BCa acceleration of the weighted mean from the exact jackknife over rows.
+
+    Leaving out row ``i`` gives ``(sum(w s) - w_i s_i) / (sum(w) - w_i)``, so the
+    jackknife costs one pass over the rows.
+
+    Parameters
+    ----------
+    scores, weights : numpy.ndarray
+        Score and weight of every row.
+    codes : numpy.ndarray or None
+        Group of every row (None: a single group).
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    numpy.ndarray
+        The acceleration per group; NaN where it is undefined.
+    """
     if codes is None:
         codes = np.zeros(len(scores), dtype=np.intp)
     n = np.bincount(codes, minlength=n_groups).astype(np.float64)
@@ -164,11 +236,29 @@ def bootstrap_interval(
     confidence_level: float,
     acceleration: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """Two-sided bootstrap interval per group from replicates of shape (resamples, groups).
+    """Two-sided bootstrap interval per group, with the conventions of scipy.
 
-    Returns ``(low, high, degenerate)``. Where all replicates of a group are equal the
-    bootstrap distribution is a point mass: the interval is that point and the group is
-    flagged in ``degenerate`` (BCa is otherwise undefined there).
+    Parameters
+    ----------
+    replicates : numpy.ndarray
+        Bootstrap replicates, shape (resamples, groups).
+    estimate : numpy.ndarray
+        The estimate of every group, shape (groups,).
+    method : {"percentile", "basic", "bca"}
+        Percentile interval, basic (reverse percentile) interval, or bias-corrected and
+        accelerated interval (Efron & Tibshirani 1993, 14.3).
+    confidence_level : float
+        Two-sided coverage.
+    acceleration : numpy.ndarray, optional
+        BCa acceleration per group (required for ``"bca"``).
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        The bounds per group (linear interpolation between order statistics).
+    degenerate : numpy.ndarray of bool
+        Groups whose replicates are all equal: the bootstrap distribution is a point
+        mass, and the interval is that point (BCa is otherwise undefined there).
     """
     alpha = (1.0 - confidence_level) / 2.0
     theta = replicates.T  # (groups, resamples)

@@ -118,7 +118,10 @@ def ces(
     References
     ----------
     .. [1] Dixon, M., Freeman, K. & Toman, N. (2010). Stop trying to delight your
-       customers. Harvard Business Review, 88(7/8), 116-122.
+       customers. Harvard Business Review, 88(7/8), 116-122 (the original effort
+       question, on a 1-5 scale where lower meant less effort).
+    .. [2] Dixon, M., Toman, N. & DeLisi, R. (2013). The Effortless Experience.
+       Portfolio/Penguin (CES 2.0, the 1-7 agreement wording used here).
 
     Examples
     --------

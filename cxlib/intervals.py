@@ -14,6 +14,7 @@ from scipy import special
 
 __all__ = [
     "MEAN_CI_METHODS",
+    "NPS_CI_METHODS",
     "PROPORTION_CI_METHODS",
     "MeanCIMethod",
     "NPSCIMethod",
@@ -204,7 +205,32 @@ def nps_interval(
     n: npt.ArrayLike,
     confidence_level: float,
 ) -> tuple[FloatArray, FloatArray]:
-    """Two-sided interval for the NPS (unit scale) by ``method``."""
+    """Two-sided interval for the NPS on the unit scale, vectorised over groups.
+
+    Parameters
+    ----------
+    method : {"score", "wald", "adjusted-wald"}
+        Tango's score interval (Rocks 2016), the Wald interval truncated to [-1, 1], or
+        Rocks' adjusted Wald interval (0.75, 1.5, 0.75 pseudo-answers).
+    p_pro, p_det : array-like
+        Shares of promoters and detractors.
+    n : array-like
+        Sample sizes (may be non-integer effective sizes of weighted data).
+    confidence_level : float
+        Two-sided coverage, e.g. 0.95.
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        Bounds on the unit scale (multiply by 100 for NPS points); NaN where ``n`` is 0.
+
+    Examples
+    --------
+    >>> from cxlib.intervals import nps_interval
+    >>> low, high = nps_interval("score", [0.5], [1 / 6], [6], 0.95)
+    >>> round(float(low[0]), 4), round(float(high[0]), 4)
+    (-0.3111, 0.754)
+    """
     z = normal_quantile(0.5 + confidence_level / 2.0)
     if method == "score":
         return nps_score(p_pro, p_det, n, z)

@@ -222,10 +222,11 @@ def secure_customer_index(
     three answers are in the top box. Every respondent also falls in one segment:
 
     - ``secure``: top box on all three items;
-    - ``favorable``: top two boxes on all three items, but not secure;
+    - ``favorable``: in the top ``top_box + 1`` answers on all three items (the top two
+      boxes by default), but not secure;
     - ``at_risk``: at least one answer in the lower half of its scale (below the
       midpoint: 1-2 on a 1-5 scale);
-    - ``vulnerable``: everyone else (some answer below the top two boxes, none in the
+    - ``vulnerable``: everyone else (some answer below those, none in the
       lower half).
 
     Parameters

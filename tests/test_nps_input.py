@@ -112,7 +112,7 @@ def test_invalid_options(kwargs: dict[str, object], error: type, pattern: str) -
 @pytest.mark.parametrize(
     ("weights", "pattern"),
     [
-        ([1.0, -1.0], r"finite and non-negative; got \[-1\.0\]"),
+        ([1.0, -1.0], r"finite and non-negative; got \[-1\]"),
         ([1.0, np.nan], r"finite and non-negative; got \[nan\]"),
         ([1.0, np.inf], r"finite and non-negative; got \[inf\]"),
         ([1.0], r"one value per answer \(2\); got 1"),
