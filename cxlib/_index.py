@@ -156,8 +156,8 @@ def run_index(
         low, high = _bootstrap(table, m, inputs, row_combo, scores, keep, options)
     else:
         low, high = spec.analytic(options.ci_method, table, m, options.confidence_level)
-        # Normal-theory intervals can pass the ends of the index; truncate them there.
-        low, high = np.clip(low, *spec.bounds), np.clip(high, *spec.bounds)
+    # Normal-theory and basic bootstrap intervals can pass the ends of the index.
+    low, high = np.clip(low, *spec.bounds), np.clip(high, *spec.bounds)
     se = m.se
     undefined = ~np.isfinite(value)
     if options.nan_policy == "propagate":
@@ -175,13 +175,18 @@ def run_index(
             f"the {options.ci_method} interval is undefined (NaN) for "
             f"{int(no_interval.sum())} group(s) with too few answers"
         )
-    if not bootstrap and options.ci_method == "wald":
-        collapsed = (se == 0) & ~undefined
+    if not bootstrap:
+        collapsed = (low == high) & ~undefined
         if collapsed.any():
             _warn(
-                f"the Wald interval has zero width for {int(collapsed.sum())} group(s) "
-                "whose answers all agree; an interval built for the edges of the scale "
-                "(score, Wilson, Jeffreys, Clopper-Pearson) is more informative"
+                f"the {options.ci_method} interval has zero width for "
+                f"{int(collapsed.sum())} group(s) whose answers all agree"
+                + (
+                    "; an interval built for the edges of the scale (score, Wilson, "
+                    "Jeffreys, Clopper-Pearson) is more informative"
+                    if options.ci_method == "wald"
+                    else ""
+                )
             )
     columns: dict[str, Any] = {
         "metric": spec.metric,
@@ -221,9 +226,10 @@ def _missing(points: PointTable, weights_kind: WeightsKind) -> npt.NDArray[np.in
     return points.n_missing
 
 
-def _warn(message: str) -> None:
-    # stacklevel 4: the user's call -> frontend -> run_index -> here
-    warnings.warn(message, DegenerateDataWarning, stacklevel=4)
+def _warn(message: str, depth: int = 0) -> None:
+    # stacklevel 4 reaches the user's call: user -> frontend -> run_index -> here;
+    # ``depth`` counts further frames between run_index and here.
+    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
 
 
 def _bootstrap(
@@ -260,7 +266,9 @@ def _bootstrap(
     if degenerate.any():
         _warn(
             f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
-            "group(s) (all answers give the same score): the interval has zero width"
+            "group(s) (all answers give the same score, or too few resamples): the "
+            "interval has zero width",
+            depth=1,
         )
     return low, high
 

@@ -263,8 +263,10 @@ def bootstrap_interval(
     alpha = (1.0 - confidence_level) / 2.0
     theta = replicates.T  # (groups, resamples)
     finite = np.isfinite(theta).all(axis=1) & np.isfinite(estimate)
-    with np.errstate(invalid="ignore"):
-        degenerate = finite & (np.ptp(np.where(finite[:, None], theta, 0.0), axis=1) == 0)
+    # Replicates that agree to rounding (weighted means of equal scores) are one point.
+    safe = np.where(finite[:, None], theta, 0.0)
+    spread = np.ptp(safe, axis=1)
+    degenerate = finite & (spread <= 1e-12 * np.maximum(1.0, np.abs(safe).max(axis=1)))
     probs = np.tile([alpha, 1.0 - alpha], (len(estimate), 1))
     if method == "bca":
         if acceleration is None:  # pragma: no cover - internal contract
@@ -284,6 +286,6 @@ def bootstrap_interval(
         low[usable], high[usable] = q[:, 0], q[:, 1]
     if method == "basic":
         low, high = 2.0 * estimate - high, 2.0 * estimate - low
-    low = np.where(degenerate, estimate, low)
+    low = np.where(degenerate, estimate, low)  # the point itself, free of rounding
     high = np.where(degenerate, estimate, high)
     return low, high, degenerate

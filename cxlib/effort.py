@@ -38,7 +38,7 @@ def ces(
     column: Any = ...,
     *,
     scale: ScaleLike = ...,
-    easy_box: int = ...,
+    easy_box: int | None = ...,
     by: None = ...,
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
@@ -56,7 +56,7 @@ def ces(
     column: Any = ...,
     *,
     scale: ScaleLike = ...,
-    easy_box: int = ...,
+    easy_box: int | None = ...,
     by: str | Sequence[str],
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
@@ -73,7 +73,7 @@ def ces(
     column: Any = None,
     *,
     scale: ScaleLike = "1-7",
-    easy_box: int = 3,
+    easy_box: int | None = None,
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
@@ -97,8 +97,9 @@ def ces(
         Column of ``data`` with the answers; required when ``data`` is a DataFrame.
     scale : (int, int) or str, default "1-7"
         Answer scale ``(low, high)`` or ``"low-high"``; higher answers mean less effort.
-    easy_box : int, default 3
-        Number of top answers reported as "easy" in ``pct_easy`` (5-7 on 1-7).
+    easy_box : int, optional
+        Number of top answers reported as "easy" in ``pct_easy``; by default 3 (5-7 on
+        1-7), or one fewer than the number of answers on shorter scales.
     by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
         As in :func:`cxlib.csat`.
     ci_method : {"t", "percentile", "basic", "bca"}, default "t"
@@ -130,6 +131,8 @@ def ces(
     CES 5.2 (95% CI 3.7 to 6.8, t) · n = 8
     """
     low, high = resolve_scale(scale)
+    if easy_box is None:
+        easy_box = min(3, high - low)
     threshold = top_box_threshold(low, high, easy_box, "easy_box")
     answers = np.arange(low, high + 1)
 
