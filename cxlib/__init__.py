@@ -18,6 +18,12 @@ from .effort import ces
 from .engagement import ENGAGEMENT_ITEMS, engagement_index
 from .loyalty import SCI_SEGMENTS, loyalty_index, secure_customer_index
 from .net_promoter import nps, nps_difference
+from .purchases import (
+    average_order_value,
+    guest_checkout_rate,
+    purchase_frequency,
+    repeat_purchase_rate,
+)
 from .satisfaction import csat
 from .scales import NPS_SCALES, NPSScale
 
@@ -33,14 +39,18 @@ __all__ = [
     "Estimate",
     "NPSScale",
     "__version__",
+    "average_order_value",
     "bootstrap",
     "ces",
     "csat",
     "datasets",
     "engagement_index",
+    "guest_checkout_rate",
     "intervals",
     "loyalty_index",
     "nps",
     "nps_difference",
+    "purchase_frequency",
+    "repeat_purchase_rate",
     "secure_customer_index",
 ]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._data import Inputs
 from ._grouping import tidy
-from ._results import ConfidenceInterval, Estimate
+from ._results import Estimate, estimate_from_columns
 from ._scores import WEIGHTS_KINDS, Moments, ScoreTable, WeightsKind, moments
 from ._summarise import Item, PointTable, tabulate
 from ._validation import (
@@ -41,8 +41,6 @@ from .bootstrap import (
 FloatArray = npt.NDArray[np.float64]
 AnalyticInterval = Callable[[str, ScoreTable, Moments, float], tuple[FloatArray, FloatArray]]
 Components = Callable[[PointTable, ScoreTable, Moments, WeightsKind], dict[str, Any]]
-
-_BASE = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")
 
 # Cells (groups x answer combinations) of the largest table tabulated in one go.
 _MAX_CELLS = 1 << 26
@@ -202,7 +200,9 @@ def run_index(
         columns["sum_weights"] = m.sum_weights
         columns["n_effective"] = m.n_effective
     if keys is None:
-        return _as_estimate(spec, columns, options)
+        return estimate_from_columns(
+            columns, spec.label, options.confidence_level, options.ci_method
+        )
     return tidy(keys, columns)
 
 
@@ -271,23 +271,3 @@ def _bootstrap(
             depth=1,
         )
     return low, high
-
-
-def _as_estimate(spec: IndexSpec, columns: dict[str, Any], options: Options) -> Estimate:
-    components = {
-        key: (int(v[0]) if np.issubdtype(np.asarray(v).dtype, np.integer) else float(v[0]))
-        for key, v in columns.items()
-        if key not in _BASE
-    }
-    return Estimate(
-        metric=spec.metric,
-        value=float(columns["value"][0]),
-        se=float(columns["se"][0]),
-        ci=ConfidenceInterval(float(columns["ci_low"][0]), float(columns["ci_high"][0])),
-        confidence_level=options.confidence_level,
-        ci_method=options.ci_method,
-        n=int(columns["n"][0]),
-        n_missing=int(columns["n_missing"][0]),
-        components=components,
-        label=spec.label,
-    )

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["Comparison", "ConfidenceInterval", "Estimate"]
+__all__ = ["Comparison", "ConfidenceInterval", "Estimate", "estimate_from_columns"]
 
 
 class ConfidenceInterval(NamedTuple):
@@ -236,3 +237,29 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return _html_table(str(self), self.to_frame())
+
+
+_BASE_COLUMNS = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")
+
+
+def estimate_from_columns(
+    columns: Mapping[str, Any], label: str, confidence_level: float, ci_method: str
+) -> Estimate:
+    """The :class:`Estimate` of a one-group result given as tidy columns (arrays)."""
+
+    def scalar(v: Any) -> float | int:
+        item = np.asarray(v).ravel()[0]
+        return int(item) if np.issubdtype(np.asarray(v).dtype, np.integer) else float(item)
+
+    return Estimate(
+        metric=str(columns["metric"]),
+        value=float(scalar(columns["value"])),
+        se=float(scalar(columns["se"])),
+        ci=ConfidenceInterval(float(scalar(columns["ci_low"])), float(scalar(columns["ci_high"]))),
+        confidence_level=confidence_level,
+        ci_method=ci_method,
+        n=int(scalar(columns["n"])),
+        n_missing=int(scalar(columns["n_missing"])),
+        components={k: scalar(v) for k, v in columns.items() if k not in _BASE_COLUMNS},
+        label=label,
+    )
