@@ -14,6 +14,7 @@ from ._results import Comparison, ConfidenceInterval, Estimate
 from ._version import __version__
 from ._warnings import CxlibWarning, DegenerateDataWarning
 from .accessor import CxAccessor
+from .compare import compare_estimates
 from .effort import ces
 from .engagement import ENGAGEMENT_ITEMS, engagement_index
 from .loyalty import SCI_SEGMENTS, loyalty_index, secure_customer_index
@@ -26,6 +27,7 @@ from .purchases import (
 )
 from .satisfaction import csat
 from .scales import NPS_SCALES, NPSScale
+from .segments import compare_segments
 
 __all__ = [
     "ENGAGEMENT_ITEMS",
@@ -42,6 +44,8 @@ __all__ = [
     "average_order_value",
     "bootstrap",
     "ces",
+    "compare_estimates",
+    "compare_segments",
     "csat",
     "datasets",
     "engagement_index",

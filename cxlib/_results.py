@@ -227,10 +227,17 @@ class Comparison:
         p = self.p_value
         p_text = "p = nan" if math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
         d = _digits(self.difference_ci)
+        lift = ""
+        if self.lift is not None and self.lift_ci is not None:
+            lift = (
+                f" · lift {_fmt(100 * self.lift, 1, sign=True)}% "
+                f"({_fmt(100 * self.lift_ci.low, 1, sign=True)}% to "
+                f"{_fmt(100 * self.lift_ci.high, 1, sign=True)}%)"
+            )
         return (
             f"{name} difference {_fmt(self.difference, d, sign=True)}{unit} "
             f"({_level(self.confidence_level)} CI {_fmt(self.difference_ci.low, d, sign=True)} "
-            f"to {_fmt(self.difference_ci.high, d, sign=True)}, {self.method}) · {p_text}"
+            f"to {_fmt(self.difference_ci.high, d, sign=True)}, {self.method}){lift} · {p_text}"
         )
 
     __repr__ = __str__
