@@ -88,7 +88,7 @@ def test_metric_mismatch_and_options() -> None:
         cx.compare_estimates(est(1.0, 0.1), est(1.0, 0.1), lift_method="fieller")  # type: ignore[arg-type]
 
 
-@given(st.floats(1.0, 100.0), st.floats(0.01, 5.0), st.floats(1.0, 100.0), st.floats(0.01, 5.0))
+@given(st.floats(20.0, 100.0), st.floats(0.01, 5.0), st.floats(20.0, 100.0), st.floats(0.01, 5.0))
 def test_swapping_negates_the_difference(va: float, sa: float, vb: float, sb: float) -> None:
     ab = cx.compare_estimates(est(va, sa), est(vb, sb))
     ba = cx.compare_estimates(est(vb, sb), est(va, sa))
