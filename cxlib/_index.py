@@ -8,7 +8,7 @@ report) and hands its checked inputs to :func:`run_index`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from ._data import Inputs
 from ._grouping import tidy
 from ._results import Estimate, estimate_from_columns
 from ._scores import WEIGHTS_KINDS, Moments, ScoreTable, WeightsKind, moments
-from ._summarise import Item, PointTable, tabulate
+from ._summarise import Item, PointTable, View, tabulate
 from ._validation import (
     as_generator,
     check_choice,
@@ -40,7 +40,7 @@ from .bootstrap import (
 
 FloatArray = npt.NDArray[np.float64]
 AnalyticInterval = Callable[[str, ScoreTable, Moments, float], tuple[FloatArray, FloatArray]]
-Components = Callable[[PointTable, ScoreTable, Moments, WeightsKind], dict[str, Any]]
+Components = Callable[[Mapping[str, PointTable], ScoreTable, Moments, WeightsKind], dict[str, Any]]
 
 # Cells (groups x answer combinations) of the largest table tabulated in one go.
 _MAX_CELLS = 1 << 26
@@ -114,40 +114,55 @@ def run_index(
     scales: Sequence[tuple[int, int]],
     combo_scores: npt.ArrayLike,
     options: Options,
+    views: Mapping[str, View] | None = None,
 ) -> Estimate | pd.DataFrame:
     """Estimate the index in every group and return an Estimate or the tidy frame.
 
     ``scales`` gives each item's (low, high); ``combo_scores`` the per-unit score of
-    every combination of answers, in the mixed-radix order of :func:`tabulate`.
+    every combination of answers, in the mixed-radix order of :func:`tabulate`;
+    ``views`` the further tables the components need (e.g. one per item).
     """
     _check_frequency_weights(inputs.weights, options.weights_kind)
     items = [
         Item(values, low, high, label)
         for values, (low, high), label in zip(inputs.values, scales, inputs.labels, strict=True)
     ]
-    n_combos = int(np.prod([item.n_points for item in items]))
+    scores = np.asarray(combo_scores, dtype=np.float64)
+    # Combinations with equal scores (to rounding) form one level of the score.
+    _, first, level = np.unique(np.round(scores, 9), return_index=True, return_inverse=True)
+    level = level.ravel().astype(np.intp)
+    all_views = {"levels": View(bins=level, n_bins=len(first)), **(views or {})}
     n_candidates = 1 if inputs.groups is None else inputs.groups.n_groups
-    if n_combos * n_candidates > _MAX_CELLS:
+    cells = n_candidates * sum(v.n_bins + 1 for v in all_views.values())
+    if cells > _MAX_CELLS:
         raise ValueError(
-            f"{spec.label}: {n_combos:,} answer combinations in {n_candidates:,} groups "
-            f"exceed the {_MAX_CELLS:,} cells cxlib tabulates at once; use fewer groups "
-            "or shorter item scales"
+            f"{spec.label}: {n_candidates:,} groups need {cells:,} table cells, more than "
+            f"the {_MAX_CELLS:,} cxlib tabulates at once; use fewer groups"
         )
     bootstrap = options.ci_method in BOOTSTRAP_METHODS
     survey_weighted = inputs.weights is not None and options.weights_kind == "survey"
-    points, row_combo = tabulate(
+    tables, row_combo = tabulate(
         items,
         groups=inputs.groups,
         weights=inputs.weights,
         nan_policy=options.nan_policy,
+        views=all_views,
         row_codes=bootstrap and survey_weighted,
     )
     keys = None if inputs.groups is None else inputs.groups.keys
-    keep = points.n_rows > 0  # candidate groups without rows are no groups
+    keep = tables["levels"].n_rows > 0  # candidate groups without rows are no groups
     if keys is not None and not keep.all():
-        points, keys = points.take(keep), keys[keep]
-    scores = np.asarray(combo_scores, dtype=np.float64)
-    table = ScoreTable.from_points(points, scores)
+        tables = {name: t.take(keep) for name, t in tables.items()}
+        keys = keys[keep]
+    points = tables["levels"]
+    table = ScoreTable(
+        scores=scores[first],  # each level keeps an exact score, not the rounded one
+        counts=points.counts,
+        n_missing=points.n_missing,
+        level_of_combo=level,
+        sum_weights=points.sum_weights,
+        sum_weights_sq=points.sum_weights_sq,
+    )
     m = moments(table, options.weights_kind, spec.ddof)
     value = m.mean
     if bootstrap:
@@ -195,7 +210,7 @@ def run_index(
         "n": np.rint(m.n).astype(np.int64),
         "n_missing": _missing(points, options.weights_kind),
     }
-    columns.update(spec.components(points, table, m, options.weights_kind))
+    columns.update(spec.components(tables, table, m, options.weights_kind))
     if m.sum_weights is not None:
         columns["sum_weights"] = m.sum_weights
         columns["n_effective"] = m.n_effective
@@ -204,6 +219,12 @@ def run_index(
             columns, spec.label, options.confidence_level, options.ci_method
         )
     return tidy(keys, columns)
+
+
+def points_view(low: int, high: int) -> dict[str, View]:
+    """The view of a single item's answers ``low..high`` (its table is named "points")."""
+    n = high - low + 1
+    return {"points": View(bins=np.arange(n, dtype=np.intp), n_bins=n)}
 
 
 def answer_distribution(

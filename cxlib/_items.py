@@ -1,15 +1,15 @@
-"""Per-item statistics of multi-item indices, from the table of answer combinations."""
+"""Per-item statistics of multi-item indices, from per-item tables of answers."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from ._summarise import PointTable
+from ._scores import Moments, ScoreTable
+from ._summarise import PointTable, View
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -22,11 +22,20 @@ def combo_answers(scales: Sequence[tuple[int, int]]) -> npt.NDArray[np.int64]:
     return answers
 
 
-def combo_mass(points: PointTable) -> FloatArray:
-    """Respondents (or weight) on each combination, per group: (groups, combinations)."""
-    if points.sum_weights is not None:
-        return points.sum_weights
-    return points.counts.astype(np.float64)
+def item_views(scales: Sequence[tuple[int, int]]) -> dict[str, View]:
+    """One view per item: the item's answer offset (``answer - low``) of each combination."""
+    offsets = combo_answers(scales) - np.array([low for low, _ in scales])[:, None]
+    return {
+        f"item_{j}": View(bins=offsets[j].astype(np.intp), n_bins=high - low + 1)
+        for j, (low, high) in enumerate(scales)
+    }
+
+
+def mass(table: PointTable) -> FloatArray:
+    """Respondents (or weight) in each cell of a table, per group: (groups, cells)."""
+    if table.sum_weights is not None:
+        return table.sum_weights
+    return table.counts.astype(np.float64)
 
 
 def safe_name(column: object) -> str:
@@ -34,29 +43,35 @@ def safe_name(column: object) -> str:
     return re.sub(r"\W+", "_", str(column)).strip("_").lower() or "item"
 
 
-def item_means(mass: FloatArray, item_values: npt.NDArray[Any]) -> FloatArray:
-    """Mean of each item over the respondents of each group: (groups, items)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means: FloatArray = (mass @ item_values.T) / mass.sum(axis=1)[:, None]
-    return means
+def item_moments(
+    tables: Mapping[str, PointTable], item_values: Sequence[npt.NDArray[np.float64]]
+) -> tuple[FloatArray, FloatArray]:
+    """Mean and plug-in variance of each item per group, each (groups, items).
 
-
-def cronbach_alpha(mass: FloatArray, item_values: npt.NDArray[Any]) -> FloatArray:
-    """Cronbach's alpha of the items in each group.
-
-    ``alpha = k / (k - 1) * (1 - sum_j var(x_j) / var(sum_j x_j))``; the variances share
-    one divisor, which cancels, so alpha needs only the (weighted) second moments of the
-    items. NaN where the total score does not vary.
+    ``item_values[j]`` gives the value (e.g. points) of each answer of item ``j``.
     """
-    x = np.asarray(item_values, dtype=np.float64)  # (items, combinations)
-    k = x.shape[0]
+    means, variances = [], []
     with np.errstate(divide="ignore", invalid="ignore"):
-        total = mass.sum(axis=1)
-        mean = (mass @ x.T) / total[:, None]  # (groups, items)
-        products = (x[:, None, :] * x[None, :, :]).reshape(k * k, -1)  # one matrix product
-        second = (mass @ products.T).reshape(-1, k, k) / total[:, None, None]
-        cov = second - mean[:, :, None] * mean[:, None, :]
-        item_var = np.einsum("gjj->g", cov)
-        total_var = cov.sum(axis=(1, 2))
-        alpha: FloatArray = k / (k - 1.0) * (1.0 - item_var / total_var)
-    return np.where(total_var > 1e-12 * np.maximum(item_var, 1.0), alpha, np.nan)
+        for j, values in enumerate(item_values):
+            m = mass(tables[f"item_{j}"])
+            total = m.sum(axis=1)
+            mean = (m @ values) / total
+            means.append(mean)
+            variances.append((m @ values**2) / total - mean**2)
+    return np.column_stack(means), np.column_stack(variances)
+
+
+def cronbach_alpha(item_var: FloatArray, table: ScoreTable, m: Moments) -> FloatArray:
+    """Cronbach's alpha per group: ``k / (k - 1) * (1 - sum_j var(x_j) / var(sum_j x_j))``.
+
+    The score of the index is the mean of the ``k`` items, so the variance of their sum
+    is ``k**2`` times the score's variance; all variances share the divisor ``n``, which
+    cancels. NaN where the total does not vary.
+    """
+    k = item_var.shape[1]
+    dev2 = (table.scores[None, :] - m.mean[:, None]) ** 2
+    total_var = k**2 * (m.shares * dev2).sum(axis=1)
+    sum_var = item_var.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha: FloatArray = k / (k - 1.0) * (1.0 - sum_var / total_var)
+    return np.where(total_var > 1e-9 * np.maximum(sum_var, 1.0), alpha, np.nan)

@@ -9,30 +9,14 @@ the counts bootstrap all work on that table, whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from ._summarise import PointTable
-
 FloatArray = npt.NDArray[np.float64]
 WeightsKind = Literal["survey", "frequency"]
 WEIGHTS_KINDS: tuple[WeightsKind, ...] = ("survey", "frequency")
-
-# Scores of different answer combinations that agree to this many decimals are one value
-# (a mean of item points computed in another order may differ in the last bit).
-_DECIMALS = 9
-
-
-def _sum_columns(
-    table: npt.NDArray[Any], level: npt.NDArray[np.intp], n_levels: int
-) -> npt.NDArray[Any]:
-    """Add up the columns of a (groups, combos) table that map to the same level."""
-    order = np.argsort(level, kind="stable")
-    starts = np.searchsorted(level[order], np.arange(n_levels))
-    out: npt.NDArray[Any] = np.add.reduceat(table[:, order], starts, axis=1)
-    return out
 
 
 @dataclass(frozen=True)
@@ -41,8 +25,7 @@ class ScoreTable:
 
     ``counts[g, k]`` respondents of group ``g`` have score ``scores[k]``; with weights,
     ``sum_weights`` and ``sum_weights_sq`` sum ``w`` and ``w**2`` over them.
-    ``level_of_combo`` maps each answer combination of the underlying
-    :class:`~cxlib._summarise.PointTable` to its score level.
+    ``level_of_combo`` maps each combination of answers to its score level.
     """
 
     scores: FloatArray
@@ -51,31 +34,6 @@ class ScoreTable:
     level_of_combo: npt.NDArray[np.intp]
     sum_weights: FloatArray | None = None
     sum_weights_sq: FloatArray | None = None
-
-    @classmethod
-    def from_points(cls, points: PointTable, combo_scores: npt.ArrayLike) -> ScoreTable:
-        """Collapse a table of answer combinations onto the distinct scores they give."""
-        scores = np.asarray(combo_scores, dtype=np.float64).ravel()
-        _, first, level = np.unique(
-            np.round(scores, _DECIMALS), return_index=True, return_inverse=True
-        )
-        values = scores[first]  # each level keeps an exact score, not the rounded one
-        level = level.ravel().astype(np.intp)
-        k = len(values)
-
-        def collapse(t: npt.NDArray[Any] | None) -> npt.NDArray[Any] | None:
-            return None if t is None else _sum_columns(t, level, k)
-
-        counts = collapse(points.counts)
-        assert counts is not None
-        return cls(
-            scores=values,
-            counts=counts,
-            n_missing=points.n_missing,
-            level_of_combo=level,
-            sum_weights=collapse(points.sum_weights),
-            sum_weights_sq=collapse(points.sum_weights_sq),
-        )
 
     @property
     def weighted(self) -> bool:

@@ -8,7 +8,7 @@ cache-sized steps, and no filtered copy of the data is made.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -130,34 +130,109 @@ def _step_bins(
     return bins, missing
 
 
+@dataclass(frozen=True)
+class View:
+    """A coarsening of the answer combinations: combination ``c`` falls in ``bins[c]``.
+
+    Examples: the score level of a combination, one item's answer, a segment.
+    """
+
+    bins: npt.NDArray[np.intp]
+    n_bins: int
+
+
+def _collapse(table: PointTable, view: View) -> PointTable:
+    """Add up the columns of a combination table that fall in the same bin of ``view``."""
+
+    def add(t: npt.NDArray[Any] | None) -> npt.NDArray[Any] | None:
+        if t is None:
+            return None
+        out = np.zeros((t.shape[0], view.n_bins), dtype=t.dtype)
+        for_each = np.argsort(view.bins, kind="stable")
+        starts = np.searchsorted(view.bins[for_each], np.arange(view.n_bins))
+        present = np.bincount(view.bins, minlength=view.n_bins) > 0
+        if present.any():
+            summed = np.add.reduceat(t[:, for_each], starts[present], axis=1)
+            out[:, present] = summed
+        return out
+
+    counts = add(table.counts)
+    assert counts is not None
+    return replace(
+        table,
+        counts=counts,
+        sum_weights=add(table.sum_weights),
+        sum_weights_sq=add(table.sum_weights_sq),
+        shape=(view.n_bins,),
+    )
+
+
+# Above this many cells (groups x combinations) the combination table no longer fits in
+# cache, and each view is tabulated on its own instead of derived from it.
+_COMBO_CELLS = 1 << 20
+
+
 def tabulate(
     items: Sequence[Item],
     *,
     groups: Groups | None = None,
     weights: npt.NDArray[np.float64] | None = None,
     nan_policy: NanPolicy = "omit",
+    views: Mapping[str, View] | None = None,
     row_codes: bool = False,
-) -> tuple[PointTable, npt.NDArray[np.intp] | None]:
-    """Check the answers of ``items`` and tabulate their combinations per group.
+) -> tuple[dict[str, PointTable], npt.NDArray[np.intp] | None]:
+    """Check the answers of ``items`` and tabulate them per group, in one pass.
+
+    Without ``views`` the table counts every combination of answers (key
+    ``"combinations"``); with views, one table per view. Small combination tables are
+    counted once and collapsed onto the views; large ones (many groups, many items) are
+    never built: each view is counted directly.
 
     Raises a ValueError naming the item for non-integer or out-of-scale answers (inf
     included) and, with ``nan_policy="raise"``, for missing ones. A row with any item
     missing counts as missing. With ``row_codes=True`` also returns each row's
     combination code (-1 where missing), for the resampling of rows.
     """
+    n_groups = 1 if groups is None else groups.n_groups
+    n_combos = int(np.prod([item.n_points for item in items]))
+    identity = View(bins=np.arange(n_combos, dtype=np.intp), n_bins=n_combos)
+    if views and n_groups * n_combos > _COMBO_CELLS:
+        return _count(items, views, groups, weights, nan_policy, row_codes)
+    tables, combos_out = _count(
+        items, {"combinations": identity}, groups, weights, nan_policy, row_codes
+    )
+    if not views:
+        return tables, combos_out
+    combos = tables["combinations"]
+    return {
+        name: combos if np.array_equal(view.bins, identity.bins) else _collapse(combos, view)
+        for name, view in views.items()
+    }, combos_out
+
+
+def _count(
+    items: Sequence[Item],
+    views: Mapping[str, View],
+    groups: Groups | None,
+    weights: npt.NDArray[np.float64] | None,
+    nan_policy: NanPolicy,
+    row_codes: bool,
+) -> tuple[dict[str, PointTable], npt.NDArray[np.intp] | None]:
     n_rows = len(items[0].values)
     n_groups = 1 if groups is None else groups.n_groups
     codes = None if groups is None else groups.codes
     shape = tuple(item.n_points for item in items)
     n_combos = int(np.prod(shape))
-    width = n_combos + 1  # the last bin of each group counts rows with a missing answer
-    size = n_groups * width
-    counts = np.zeros(size, dtype=np.int64)
-    sums = None if weights is None else np.zeros(size)
-    sums_sq = None if weights is None else np.zeros(size)
+    # Each view gets one extra bin per group for rows with a missing answer.
+    maps = {name: np.append(view.bins, view.n_bins).astype(np.intp) for name, view in views.items()}
+    widths = {name: view.n_bins + 1 for name, view in views.items()}
+    sizes = {name: n_groups * w for name, w in widths.items()}
+    counts = {name: np.zeros(size, dtype=np.int64) for name, size in sizes.items()}
+    sums = {name: np.zeros(size) for name, size in sizes.items()} if weights is not None else {}
+    sums_sq = {name: np.zeros(size) for name, size in sizes.items()} if weights is not None else {}
     combos_out = np.empty(n_rows, dtype=np.intp) if row_codes else None
     # Each step's bincount touches the whole table, so steps grow with the table.
-    step = max(_CHUNK_ROWS, size)
+    step = max(_CHUNK_ROWS, *sizes.values())
     for start in range(0, n_rows, step):
         stop = min(start + step, n_rows)
         combo: npt.NDArray[np.intp] | None = None
@@ -175,27 +250,36 @@ def tabulate(
         if missing is not None:
             combo[missing] = n_combos
         if combos_out is not None:
-            combos_out[start:stop] = combo if missing is None else np.where(missing, -1, combo)
-        if codes is not None:
-            combo += codes[start:stop].astype(np.intp) * width
-        counts += np.bincount(combo, minlength=size)
-        if weights is not None and sums is not None and sums_sq is not None:
-            w = weights[start:stop]
-            sums += np.bincount(combo, weights=w, minlength=size)
-            sums_sq += np.bincount(combo, weights=w * w, minlength=size)
-    table = counts.reshape(n_groups, width)
-    result = PointTable(
-        counts=table[:, :n_combos],
-        n_missing=table[:, n_combos].copy(),
-        # Weights of rows with a missing answer are not part of any estimate.
-        sum_weights=None if sums is None else sums.reshape(n_groups, width)[:, :n_combos],
-        sum_weights_sq=(
-            None if sums_sq is None else sums_sq.reshape(n_groups, width)[:, :n_combos]
-        ),
-        shape=shape,
-        missing_weights=None if sums is None else sums.reshape(n_groups, width)[:, n_combos],
-    )
-    return result, combos_out
+            combos_out[start:stop] = np.where(combo == n_combos, -1, combo)
+        offset = None if codes is None else codes[start:stop].astype(np.intp)
+        w = None if weights is None else weights[start:stop]
+        for name, view in views.items():
+            is_identity = view.n_bins == n_combos and name == "combinations"
+            flat = combo if is_identity else np.take(maps[name], combo)
+            if offset is not None:
+                flat = flat + offset * widths[name]
+            counts[name] += np.bincount(flat, minlength=sizes[name])
+            if w is not None:
+                sums[name] += np.bincount(flat, weights=w, minlength=sizes[name])
+                sums_sq[name] += np.bincount(flat, weights=w * w, minlength=sizes[name])
+    tables: dict[str, PointTable] = {}
+    for name, view in views.items():
+        k, width = view.n_bins, widths[name]
+        table = counts[name].reshape(n_groups, width)
+        weighted = sums.get(name)
+        weighted_sq = sums_sq.get(name)
+        tables[name] = PointTable(
+            counts=table[:, :k],
+            n_missing=table[:, k].copy(),
+            # Weights of rows with a missing answer are not part of any estimate.
+            sum_weights=None if weighted is None else weighted.reshape(n_groups, width)[:, :k],
+            sum_weights_sq=(
+                None if weighted_sq is None else weighted_sq.reshape(n_groups, width)[:, :k]
+            ),
+            shape=(k,),
+            missing_weights=None if weighted is None else weighted.reshape(n_groups, width)[:, k],
+        )
+    return tables, combos_out
 
 
 def point_table(
@@ -209,7 +293,7 @@ def point_table(
     nan_policy: NanPolicy = "omit",
 ) -> PointTable:
     """Tabulate one item's answers ``low..high`` per group (see :func:`tabulate`)."""
-    table, _ = tabulate(
+    tables, _ = tabulate(
         [Item(values, low, high, name)], groups=groups, weights=weights, nan_policy=nan_policy
     )
-    return table
+    return tables["combinations"]

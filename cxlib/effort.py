@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._data import resolve
-from ._index import IndexSpec, answer_distribution, check_options, run_index
+from ._index import IndexSpec, answer_distribution, check_options, points_view, run_index
 from ._results import Estimate
 from ._scores import Moments, ScoreTable, WeightsKind
 from ._summarise import PointTable
@@ -137,8 +137,9 @@ def ces(
     answers = np.arange(low, high + 1)
 
     def components(
-        points: PointTable, table: ScoreTable, m: Moments, kind: WeightsKind
+        tables: Mapping[str, PointTable], table: ScoreTable, m: Moments, kind: WeightsKind
     ) -> dict[str, Any]:
+        points = tables["points"]
         distribution = answer_distribution(points, low, high, kind)
         mass = points.counts if points.sum_weights is None else points.sum_weights
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,4 +165,6 @@ def ces(
         rng=rng,
     )
     inputs = resolve(data, column, by=by, weights=weights)
-    return run_index(spec, inputs, [(low, high)], answers.astype(np.float64), options)
+    return run_index(
+        spec, inputs, [(low, high)], answers.astype(np.float64), options, points_view(low, high)
+    )

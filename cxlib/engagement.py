@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -10,7 +10,7 @@ import pandas as pd
 
 from ._data import resolve_columns
 from ._index import IndexSpec, check_options, run_index
-from ._items import combo_answers, combo_mass, cronbach_alpha, item_means, safe_name
+from ._items import combo_answers, cronbach_alpha, item_moments, item_views, safe_name
 from ._results import Estimate
 from ._scores import Moments, ScoreTable, WeightsKind
 from ._summarise import PointTable
@@ -127,13 +127,14 @@ def engagement_index(
     rescaled = 100.0 * (answers - lows) / spans  # (items, combinations)
     names = [safe_name(c) for c in columns] if isinstance(columns, (list, tuple)) else []
 
+    item_values = [100.0 * (np.arange(lo, hi + 1) - lo) / (hi - lo) for lo, hi in scales_]
+
     def components(
-        points: PointTable, table: ScoreTable, m: Moments, kind: WeightsKind
+        tables: Mapping[str, PointTable], table: ScoreTable, m: Moments, kind: WeightsKind
     ) -> dict[str, Any]:
-        mass = combo_mass(points)
-        means = item_means(mass, rescaled)
+        means, variances = item_moments(tables, item_values)
         out: dict[str, Any] = {f"mean_{name}": means[:, j] for j, name in enumerate(names)}
-        out["cronbach_alpha"] = cronbach_alpha(mass, rescaled)
+        out["cronbach_alpha"] = cronbach_alpha(variances, table, m)
         return out
 
     spec = IndexSpec(
@@ -156,4 +157,4 @@ def engagement_index(
     inputs = resolve_columns(
         data, columns, n_items=5, item_names=ENGAGEMENT_ITEMS, by=by, weights=weights
     )
-    return run_index(spec, inputs, scales_, rescaled.mean(axis=0), options)
+    return run_index(spec, inputs, scales_, rescaled.mean(axis=0), options, item_views(scales_))

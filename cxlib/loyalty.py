@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -10,10 +10,10 @@ import pandas as pd
 
 from ._data import resolve_columns
 from ._index import IndexSpec, check_options, run_index
-from ._items import combo_answers, combo_mass, item_means, safe_name
+from ._items import combo_answers, item_moments, item_views, mass, safe_name
 from ._results import Estimate
 from ._scores import Moments, ScoreTable, WeightsKind
-from ._summarise import PointTable
+from ._summarise import PointTable, View
 from ._validation import NanPolicy
 from .bootstrap import BootstrapMethod
 from .effort import mean_interval
@@ -135,10 +135,12 @@ def loyalty_index(
     points_of = 100.0 * (high - answers) / (high - low)
     names = [safe_name(c) for c in columns] if isinstance(columns, (list, tuple)) else []
 
+    item_points = [100.0 * (high - np.arange(low, high + 1)) / (high - low)] * 3
+
     def components(
-        points: PointTable, table: ScoreTable, m: Moments, kind: WeightsKind
+        tables: Mapping[str, PointTable], table: ScoreTable, m: Moments, kind: WeightsKind
     ) -> dict[str, Any]:
-        means = item_means(combo_mass(points), points_of)
+        means, _ = item_moments(tables, item_points)
         return {f"mean_{name}": means[:, j] for j, name in enumerate(names)}
 
     spec = IndexSpec(
@@ -161,7 +163,7 @@ def loyalty_index(
     inputs = resolve_columns(
         data, columns, n_items=3, item_names=_CLI_ITEMS, by=by, weights=weights
     )
-    return run_index(spec, inputs, scales, points_of.mean(axis=0), options)
+    return run_index(spec, inputs, scales, points_of.mean(axis=0), options, item_views(scales))
 
 
 @overload
@@ -274,16 +276,15 @@ def secure_customer_index(
     segment = np.select([secure, favorable, at_risk], [0, 1, 3], default=2)
 
     def components(
-        points: PointTable, table: ScoreTable, m: Moments, kind: WeightsKind
+        tables: Mapping[str, PointTable], table: ScoreTable, m: Moments, kind: WeightsKind
     ) -> dict[str, Any]:
-        counted = points.counts
-        if kind == "frequency" and points.sum_weights is not None:
-            counted = np.rint(points.sum_weights).astype(np.int64)
-        mass = combo_mass(points)
-        onehot = np.eye(len(SCI_SEGMENTS))[segment]  # (combinations, segments)
-        n_seg = (counted @ onehot).astype(np.int64)
+        segments = tables["segments"]
+        n_seg = segments.counts
+        if kind == "frequency" and segments.sum_weights is not None:
+            n_seg = np.rint(segments.sum_weights).astype(np.int64)
+        weight = mass(segments)
         with np.errstate(divide="ignore", invalid="ignore"):
-            pct = 100.0 * (mass @ onehot) / mass.sum(axis=1)[:, None]
+            pct = 100.0 * weight / weight.sum(axis=1)[:, None]
         out: dict[str, Any] = {f"n_{s}": n_seg[:, k] for k, s in enumerate(SCI_SEGMENTS)}
         out.update({f"pct_{s}": pct[:, k] for k, s in enumerate(SCI_SEGMENTS)})
         return out
@@ -308,4 +309,7 @@ def secure_customer_index(
     inputs = resolve_columns(
         data, columns, n_items=3, item_names=_SCI_ITEMS, by=by, weights=weights
     )
-    return run_index(spec, inputs, scales_, np.where(secure, 100.0, 0.0), options)
+    segments = View(bins=segment.astype(np.intp), n_bins=len(SCI_SEGMENTS))
+    return run_index(
+        spec, inputs, scales_, np.where(secure, 100.0, 0.0), options, {"segments": segments}
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._data import Inputs, resolve
-from ._index import IndexSpec, Options, check_options, run_index
+from ._index import IndexSpec, Options, check_options, points_view, run_index
 from ._results import Comparison, ConfidenceInterval, Estimate
 from ._scores import Moments, ScoreTable, WeightsKind
 from ._summarise import PointTable
@@ -52,8 +52,9 @@ def _spec(scale: NPSScale) -> IndexSpec:
     category = scale.category_of_point()
 
     def components(
-        points: PointTable, table: ScoreTable, m: Moments, kind: WeightsKind
+        tables: Mapping[str, PointTable], table: ScoreTable, m: Moments, kind: WeightsKind
     ) -> dict[str, Any]:
+        points = tables["points"]
         counted = points.counts
         if kind == "frequency" and points.sum_weights is not None:
             counted = np.rint(points.sum_weights).astype(np.int64)  # weights count rows
@@ -250,7 +251,14 @@ default "score"
 def _run(
     spec: IndexSpec, scale: NPSScale, inputs: Inputs, options: Options
 ) -> Estimate | pd.DataFrame:
-    return run_index(spec, inputs, [(scale.low, scale.high)], _combo_scores(scale), options)
+    return run_index(
+        spec,
+        inputs,
+        [(scale.low, scale.high)],
+        _combo_scores(scale),
+        options,
+        points_view(scale.low, scale.high),
+    )
 
 
 def nps_difference(
