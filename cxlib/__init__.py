@@ -25,6 +25,14 @@ from .purchases import (
     purchase_frequency,
     repeat_purchase_rate,
 )
+from .retention import (
+    churn_rate,
+    cohort_retention,
+    cohort_table,
+    repurchase_rate,
+    retention_rate,
+    upsell_rate,
+)
 from .satisfaction import csat
 from .scales import NPS_SCALES, NPSScale
 from .segments import compare_segments
@@ -44,6 +52,9 @@ __all__ = [
     "average_order_value",
     "bootstrap",
     "ces",
+    "churn_rate",
+    "cohort_retention",
+    "cohort_table",
     "compare_estimates",
     "compare_segments",
     "csat",
@@ -56,5 +67,8 @@ __all__ = [
     "nps_difference",
     "purchase_frequency",
     "repeat_purchase_rate",
+    "repurchase_rate",
+    "retention_rate",
     "secure_customer_index",
+    "upsell_rate",
 ]
