@@ -33,6 +33,7 @@ from .retention import (
     retention_rate,
     upsell_rate,
 )
+from .rfm import RFM_SEGMENTS, RFMSegment, rfm_calibration_holdout, rfm_scores, rfm_summary
 from .satisfaction import csat
 from .scales import NPS_SCALES, NPSScale
 from .segments import compare_segments
@@ -40,6 +41,7 @@ from .segments import compare_segments
 __all__ = [
     "ENGAGEMENT_ITEMS",
     "NPS_SCALES",
+    "RFM_SEGMENTS",
     "SCI_SEGMENTS",
     "Comparison",
     "ConfidenceInterval",
@@ -48,6 +50,7 @@ __all__ = [
     "DegenerateDataWarning",
     "Estimate",
     "NPSScale",
+    "RFMSegment",
     "__version__",
     "average_order_value",
     "bootstrap",
@@ -69,6 +72,9 @@ __all__ = [
     "repeat_purchase_rate",
     "repurchase_rate",
     "retention_rate",
+    "rfm_calibration_holdout",
+    "rfm_scores",
+    "rfm_summary",
     "secure_customer_index",
     "upsell_rate",
 ]
