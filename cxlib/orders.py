@@ -7,6 +7,7 @@ customers, finds the window of orders to analyse and the groups of ``by=``.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,7 @@ class OrderData:
     as_of: pd.Timestamp
     start: pd.Timestamp | None  # exclusive lower end of the window; None: all history
     n_outside: int  # orders of the table outside the window
+    rows: npt.NDArray[np.intp]  # positions in the table of the orders kept
 
     @property
     def n_orders(self) -> int:
@@ -81,8 +83,8 @@ def _dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
 def _window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
     if window is None:
         return None
-    if isinstance(window, pd.Timedelta):
-        span = window
+    if isinstance(window, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
+        span = pd.Timedelta(window)
     elif isinstance(window, (int, float, np.integer, np.floating)) and not isinstance(window, bool):
         if not np.isfinite(window):
             raise ValueError(f"window must be a finite number of days; got {window!r}")
@@ -177,6 +179,11 @@ def prepare_orders(
                 f"revenue column {revenue!r} has negative values {show_values(value[value < 0])}; "
                 "pass allow_refunds=True to accept refunds"
             )
+    if isinstance(as_of, (int, float, np.integer, np.floating, bool)):
+        raise TypeError(
+            f"as_of must be a date (a string, datetime or pandas Timestamp); got the number "
+            f"{as_of!r}"
+        )
     end = when.max() if as_of is None else pd.Timestamp(as_of)  # type: ignore[arg-type]
     if pd.isna(end):
         raise ValueError(f"as_of must be a date; got {as_of!r}")
@@ -191,17 +198,22 @@ def prepare_orders(
     customer_codes = np.asarray(codes, dtype=np.int64)[keep]
     # Customers without an order in the window are not customers of the window.
     present = np.bincount(customer_codes[customer_codes >= 0], minlength=len(uniques)) > 0
-    rank = np.cumsum(present) - 1
-    customer_codes = np.where(customer_codes >= 0, rank[np.maximum(customer_codes, 0)], -1)
+    if present.any():
+        rank = np.cumsum(present) - 1
+        customer_codes = np.where(customer_codes >= 0, rank[np.maximum(customer_codes, 0)], -1)
     times = when.to_numpy(dtype="datetime64[ns]")[keep]
+    # Calendar days are local days: drop the time zone (not convert to UTC) first.
+    local = when.dt.tz_localize(None) if when.dt.tz is not None else when
+    days = local.to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[D]")
     return OrderData(
         customer=customer_codes.astype(np.int64),
         customer_ids=pd.Index(uniques)[present],
         time=times,
-        day=times.astype("datetime64[D]").astype(np.int64),
+        day=days.astype(np.int64),
         revenue=None if value is None else value[keep],
         groups=groups,
         as_of=end,
         start=start,
         n_outside=int((~keep).sum()),
+        rows=np.flatnonzero(keep),
     )

@@ -93,7 +93,11 @@ def _order_clusters(od: OrderData, y_of_order: FloatArray) -> _Clusters:
     guest = od.customer < 0
     base = od.n_customers + int(guest.sum())
     cluster = od.customer.copy()
-    cluster[guest] = od.n_customers + np.arange(int(guest.sum()))
+    # Guest orders have no id: number them by time and value so that row order is moot
+    # (orders equal in both are interchangeable).
+    guest_rows = np.flatnonzero(guest)
+    canonical = guest_rows[np.lexsort((y_of_order[guest_rows], od.time[guest_rows]))]
+    cluster[canonical] = od.n_customers + np.arange(len(canonical))
     n_groups = 1 if od.groups is None else od.groups.n_groups
     group = None
     if od.groups is not None:
@@ -119,6 +123,7 @@ def _infer(
     od: OrderData,
     components: dict[str, Any],
     n_units: FloatArray,
+    empty_reason: str = "no customers or orders to count",
 ) -> Estimate | pd.DataFrame:
     sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
     value, se = sums.ratio, sums.se
@@ -154,6 +159,18 @@ def _infer(
         low, high = np.clip(low, 0.0, 100.0), np.clip(high, 0.0, 100.0)
     elif metric != "average_order_value" or (clusters.y >= 0).all():
         low = np.maximum(low, 0.0)  # counts and non-negative revenue
+    # Groups without clusters are left out of a grouped result; only the data as a
+    # whole can be empty.
+    present = np.ones(len(value), dtype=bool) if od.groups is None else sums.clusters > 0
+    if od.groups is None and not np.isfinite(value).all():
+        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}")
+    if ci_method not in BOOTSTRAP_METHODS:
+        collapsed = np.isfinite(value) & (low == high) & present
+        if collapsed.any():
+            _warn(
+                f"the {ci_method} interval has zero width for {int(collapsed.sum())} "
+                "group(s) whose customers all agree"
+            )
     no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
     if no_interval.any():
         _warn(

@@ -46,7 +46,7 @@ class RatioSums:
         c = self.clusters
         with np.errstate(divide="ignore", invalid="ignore"):
             resid = self.yy - 2.0 * theta * self.xy + theta**2 * self.xx
-            var = c / (c - 1.0) * np.maximum(resid, 0.0) / self.x**2
+            var = np.where(c > 1, c / (c - 1.0) * np.maximum(resid, 0.0) / self.x**2, np.nan)
             se: FloatArray = np.sqrt(var)
         return se
 

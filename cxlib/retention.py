@@ -19,7 +19,6 @@ timestamps) a number of days is a number of calendar days.
 from __future__ import annotations
 
 import datetime
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,7 +30,6 @@ import pandas as pd
 from ._grouping import tidy
 from ._results import Estimate
 from ._validation import as_numeric_1d, check_choice, check_confidence_level, get_column
-from ._warnings import DegenerateDataWarning
 from .intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
 from .orders import OrderData, Window, _dates, prepare_orders
 from .purchases import _RATIO_METHODS, ShareCIMethod, _Clusters, _customer_groups, _infer, _options
@@ -87,10 +85,6 @@ def _timestamp(name: str, value: object) -> pd.Timestamp:
 
 def _ns(stamp: pd.Timestamp) -> int:
     return int(stamp.value)  # nanoseconds since 1970-01-01, whatever the unit
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, DegenerateDataWarning, stacklevel=3)
 
 
 # ------------------------------------------------------------------ customer tables
@@ -266,11 +260,7 @@ def repurchase_rate(
     eligible = deadline <= _ns(od.as_of)
     repurchased = following <= deadline
     clusters, group, n_groups = _share_clusters(od, repurchased, eligible, "repurchase_rate")
-    if od.groups is None and not eligible.any():
-        _warn(
-            f"no customer's first order is at least within={within!r} days before as_of "
-            f"{od.as_of}: the repurchase rate is undefined (NaN)"
-        )
+    reason = f"no customer's first order is at least within={within!r} days before {od.as_of}"
     return _infer(
         clusters,
         metric="repurchase_rate",
@@ -286,6 +276,7 @@ def repurchase_rate(
             "n_repurchased": _counts(eligible & repurchased, group, n_groups),
         },
         n_units=_counts(eligible, group, n_groups).astype(np.float64),
+        empty_reason=reason,
     )
 
 
@@ -421,8 +412,7 @@ def upsell_rate(
     repeat = np.bincount(cust, minlength=od.n_customers) >= 2
     upsold = best_later > first_tier
     clusters, group, n_groups = _share_clusters(od, upsold, repeat, "upsell_rate")
-    if od.groups is None and not repeat.any():
-        _warn("no customer has two or more orders: the upsell rate is undefined (NaN)")
+    reason = "no customer has two or more orders"
     return _infer(
         clusters,
         metric="upsell_rate",
@@ -438,6 +428,7 @@ def upsell_rate(
             "n_upsold": _counts(repeat & upsold, group, n_groups),
         },
         n_units=_counts(repeat, group, n_groups).astype(np.float64),
+        empty_reason=reason,
     )
 
 
@@ -586,8 +577,7 @@ def retention_rate(
         group=None if p.group is None else p.group[p.start_active],
         n_groups=p.n_groups,
     )
-    if p.od.groups is None and not p.start_active.any():
-        _warn("no customer is active at period_start: the retention rate is undefined (NaN)")
+    reason = "no customer is active at period_start"
     return _infer(
         clusters,
         metric="retention_rate",
@@ -600,6 +590,7 @@ def retention_rate(
         od=p.od,
         components=p.components,
         n_units=p.n_start,
+        empty_reason=reason,
     )
 
 
@@ -652,8 +643,7 @@ def churn_rate(
         group=None if p.group is None else p.group[p.start_active],
         n_groups=p.n_groups,
     )
-    if p.od.groups is None and not p.start_active.any():
-        _warn("no customer is active at period_start: the churn rate is undefined (NaN)")
+    reason = "no customer is active at period_start"
     return _infer(
         clusters,
         metric="churn_rate",
@@ -666,6 +656,7 @@ def churn_rate(
         od=p.od,
         components=p.components,
         n_units=p.n_start,
+        empty_reason=reason,
     )
 
 

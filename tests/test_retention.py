@@ -820,11 +820,6 @@ def test_other_bad_input(frame: pd.DataFrame) -> None:
         cohort_table(tidy, values="value")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="cxlib/orders.py prepare_orders: IndexError when no order has a customer id",
-)
 def test_all_guest_orders() -> None:
     frame = _orders([(None, "2024-01-01"), (None, "2024-02-01")])
     est = quiet(repurchase_rate, frame, customer="customer_id", date="date", within=7)
