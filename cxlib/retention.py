@@ -569,19 +569,51 @@ def retention_rate(
     >>> est.components["n_end_customers"], est.components["n_new_customers"]
     (3, 1)
     """
+    return _period_rate(
+        "retention_rate",
+        orders,
+        customer,
+        date,
+        period_start,
+        period_end,
+        inactivity,
+        by,
+        ci_method,
+        confidence_level,
+        n_resamples,
+        rng,
+    )
+
+
+def _period_rate(
+    metric: Literal["retention_rate", "churn_rate"],
+    orders: pd.DataFrame,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    inactivity: float | pd.Timedelta,
+    by: str | Sequence[str] | None,
+    ci_method: object,
+    confidence_level: float,
+    n_resamples: int,
+    rng: int | np.random.Generator | None,
+) -> Estimate | pd.DataFrame:
+    """Retention (share of start customers still active at the end) or its complement."""
     method, level, b, gen = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
-    p = _period(orders, customer, date, period_start, period_end, inactivity, by, "retention_rate")
+    p = _period(orders, customer, date, period_start, period_end, inactivity, by, metric)
+    retained = p.end_active[p.start_active]
+    counted = retained if metric == "retention_rate" else ~retained
     clusters = _Clusters(
-        y=np.where(p.end_active[p.start_active], 100.0, 0.0),
+        y=np.where(counted, 100.0, 0.0),
         x=np.ones(int(p.start_active.sum())),
         group=None if p.group is None else p.group[p.start_active],
         n_groups=p.n_groups,
     )
-    reason = "no customer is active at period_start"
     return _infer(
         clusters,
-        metric="retention_rate",
-        label="Retention rate",
+        metric=metric,
+        label="Retention rate" if metric == "retention_rate" else "Churn rate",
         ci_method=method,
         confidence_level=level,
         n_resamples=b,
@@ -590,7 +622,7 @@ def retention_rate(
         od=p.od,
         components=p.components,
         n_units=p.n_start,
-        empty_reason=reason,
+        empty_reason="no customer is active at period_start",
     )
 
 
@@ -635,28 +667,19 @@ def churn_rate(
     ...            period_start="2024-01-01", period_end="2024-06-30")
     Churn rate 33.3 (95% CI 6.1 to 79.2, wilson) · n = 3
     """
-    method, level, b, gen = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
-    p = _period(orders, customer, date, period_start, period_end, inactivity, by, "churn_rate")
-    clusters = _Clusters(
-        y=np.where(p.end_active[p.start_active], 0.0, 100.0),
-        x=np.ones(int(p.start_active.sum())),
-        group=None if p.group is None else p.group[p.start_active],
-        n_groups=p.n_groups,
-    )
-    reason = "no customer is active at period_start"
-    return _infer(
-        clusters,
-        metric="churn_rate",
-        label="Churn rate",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
-        share=True,
-        od=p.od,
-        components=p.components,
-        n_units=p.n_start,
-        empty_reason=reason,
+    return _period_rate(
+        "churn_rate",
+        orders,
+        customer,
+        date,
+        period_start,
+        period_end,
+        inactivity,
+        by,
+        ci_method,
+        confidence_level,
+        n_resamples,
+        rng,
     )
 
 
