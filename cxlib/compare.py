@@ -35,6 +35,12 @@ def _lift_interval(
     ratio = a / b
     if method == "log":
         if a <= 0 or b <= 0:
+            warnings.warn(
+                "the log interval of the lift needs positive estimates; got "
+                f"a = {a:.6g}, b = {b:.6g}: its interval is NaN (use lift_method='delta')",
+                DegenerateDataWarning,
+                stacklevel=3,
+            )
             return math.nan, math.nan
         half = z * math.sqrt((se_a / a) ** 2 + (se_b / b) ** 2)
         return math.exp(math.log(ratio) - half) - 1.0, math.exp(math.log(ratio) + half) - 1.0

@@ -173,10 +173,8 @@ def _infer(
             )
     no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
     if no_interval.any():
-        _warn(
-            f"the {ci_method} interval is undefined (NaN) for {int(no_interval.sum())} "
-            "group(s) with too few customers"
-        )
+        where = f"{int(no_interval.sum())} group(s)" if od.groups is not None else "the data"
+        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers")
     columns: dict[str, Any] = {
         "metric": metric,
         "value": value,

@@ -691,7 +691,7 @@ def _summary_column(summary: pd.DataFrame, name: str) -> FloatArray:
 def rfm_scores(summary: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     """Add recency, frequency and monetary quantile scores and an R/F segment.
 
-    **Scores.** Each score is 1..``n_bins``, higher is better: ``r_score`` from the time
+    **Scores.** Each score runs from 1 to ``n_bins``, higher is better: ``r_score`` from the time
     since the last purchase, ``T - recency`` (smaller is better: a more recent buyer
     scores higher), ``f_score`` from ``frequency``, ``m_score`` from
     ``monetary_value`` (only when the summary has that column). Scores are quantile

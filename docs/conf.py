@@ -64,6 +64,10 @@ _EXTRA_DOCS = {
         "of the latent satisfaction of its respondents (in standard deviations).",
     ],
     "cxlib.ConfidenceInterval.low": ["Lower bound of the interval."],
+    "cxlib.RFMSegment.name": ["Name of the segment, e.g. ``champions``."],
+    "cxlib.RFMSegment.recency": ["Inclusive range ``(low, high)`` of recency levels 1..5."],
+    "cxlib.RFMSegment.frequency": ["Inclusive range ``(low, high)`` of frequency levels 1..5."],
+    "cxlib.RFMSegment.description": ["What the segment's customers are like."],
     "cxlib.ConfidenceInterval.high": ["Upper bound of the interval."],
 }
 
