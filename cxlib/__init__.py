@@ -9,7 +9,7 @@ confidence intervals, per-group results on pandas DataFrames and survey weights.
 40.0
 """
 
-from . import bootstrap, datasets, intervals
+from . import ab, bootstrap, datasets, intervals
 from ._results import Comparison, ConfidenceInterval, Estimate
 from ._version import __version__
 from ._warnings import CxlibWarning, DegenerateDataWarning
@@ -52,6 +52,7 @@ __all__ = [
     "NPSScale",
     "RFMSegment",
     "__version__",
+    "ab",
     "average_order_value",
     "bootstrap",
     "ces",

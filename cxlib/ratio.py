@@ -24,7 +24,13 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class RatioSums:
-    """Sufficient statistics of a clustered ratio, per group (they add across data)."""
+    """Statistics of a clustered ratio, per group.
+
+    ``clusters``, ``y``, ``x``, ``yy``, ``xx`` and ``xy`` are sufficient and add across
+    data; ``resid`` (the sum of ``(y_k - theta x_k)**2``) is recomputed from the clusters
+    in a second pass, which avoids the cancellation of ``yy - 2 theta xy + theta**2 xx``
+    when the clusters hardly vary.
+    """
 
     clusters: FloatArray
     y: FloatArray
@@ -32,6 +38,7 @@ class RatioSums:
     yy: FloatArray
     xx: FloatArray
     xy: FloatArray
+    resid: FloatArray
 
     @property
     def ratio(self) -> FloatArray:
@@ -42,11 +49,9 @@ class RatioSums:
     @property
     def se(self) -> FloatArray:
         """Delta-method standard error of the ratio, clustered."""
-        theta = self.ratio
         c = self.clusters
         with np.errstate(divide="ignore", invalid="ignore"):
-            resid = self.yy - 2.0 * theta * self.xy + theta**2 * self.xx
-            var = np.where(c > 1, c / (c - 1.0) * np.maximum(resid, 0.0) / self.x**2, np.nan)
+            var = np.where(c > 1, c / (c - 1.0) * self.resid / self.x**2, np.nan)
             se: FloatArray = np.sqrt(var)
         return se
 
@@ -65,11 +70,15 @@ def ratio_sums(
     def total(w: FloatArray | None) -> FloatArray:
         return np.bincount(g, weights=w, minlength=n_groups).astype(np.float64)
 
+    y_sum, x_sum = total(yv), total(xv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(x_sum != 0, y_sum / x_sum, 0.0)
     return RatioSums(
         clusters=total(None),
-        y=total(yv),
-        x=total(xv),
+        y=y_sum,
+        x=x_sum,
         yy=total(yv * yv),
         xx=total(xv * xv),
         xy=total(xv * yv),
+        resid=total((yv - theta[g] * xv) ** 2),
     )
