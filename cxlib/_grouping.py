@@ -133,3 +133,19 @@ def tidy(keys: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
         )
     frame: pd.DataFrame = pd.concat([keys.reset_index(drop=True), stats], axis=1)
     return frame
+
+
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Sorted distinct values of a 1-D array.
+
+    Sorting and dropping repeats: several times faster than :func:`numpy.unique` without
+    ``return_*`` arguments, which takes a slower hashing path in recent numpy.
+    """
+    ordered = np.sort(values, kind="stable")
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    out: npt.NDArray[Any] = ordered[keep]
+    return out

@@ -99,6 +99,28 @@ def _window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
     return start
 
 
+def _code_customers(
+    ids: pd.Series[Any], guest: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], pd.Index[Any]]:
+    """Codes ``0 .. k-1`` of the customer ids in sorted order, -1 for guest orders."""
+    codes = np.full(len(ids), -1, dtype=np.int64)
+    known = ~guest
+    if not known.any():
+        return codes, pd.Index(ids.iloc[:0])
+    if pd.api.types.is_integer_dtype(ids.dtype):
+        values = ids.to_numpy(dtype=np.int64, na_value=0)[known]
+        low = int(values.min())
+        span = int(values.max()) - low + 1
+        if span <= 4 * len(values) + 4096:  # dense ids: count instead of hashing
+            present = np.bincount(values - low, minlength=span) > 0
+            rank = np.cumsum(present) - 1
+            codes[known] = rank[values - low]
+            return codes, pd.Index(np.flatnonzero(present) + low).astype(ids.dtype)
+    found, uniques = pd.factorize(ids[known], sort=True)
+    codes[known] = found
+    return codes, pd.Index(uniques)
+
+
 def prepare_orders(
     orders: object,
     *,
@@ -194,20 +216,15 @@ def prepare_orders(
     groups = make_groups(orders, by) if by is not None else None
     if groups is not None and not keep.all():
         groups = Groups(codes=groups.codes[keep], keys=groups.keys)
-    codes, uniques = pd.factorize(ids.where(~is_guest), sort=True)
-    customer_codes = np.asarray(codes, dtype=np.int64)[keep]
-    # Customers without an order in the window are not customers of the window.
-    present = np.bincount(customer_codes[customer_codes >= 0], minlength=len(uniques)) > 0
-    if present.any():
-        rank = np.cumsum(present) - 1
-        customer_codes = np.where(customer_codes >= 0, rank[np.maximum(customer_codes, 0)], -1)
+    # Only customers with an order in the window are customers of the window.
+    customer_codes, customer_ids = _code_customers(ids[keep], is_guest[keep])
     times = when.to_numpy(dtype="datetime64[ns]")[keep]
     # Calendar days are local days: drop the time zone (not convert to UTC) first.
     local = when.dt.tz_localize(None) if when.dt.tz is not None else when
     days = local.to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[D]")
     return OrderData(
-        customer=customer_codes.astype(np.int64),
-        customer_ids=pd.Index(uniques)[present],
+        customer=customer_codes,
+        customer_ids=customer_ids,
         time=times,
         day=days.astype(np.int64),
         revenue=None if value is None else value[keep],

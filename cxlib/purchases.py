@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._grouping import tidy
+from ._grouping import distinct, tidy
 from ._results import Estimate, estimate_from_columns
 from ._validation import as_generator, check_choice, check_confidence_level, show_values
 from ._warnings import DegenerateDataWarning
@@ -102,9 +102,16 @@ def _order_clusters(od: OrderData, y_of_order: FloatArray) -> _Clusters:
     group = None
     if od.groups is not None:
         key = od.groups.codes.astype(np.int64) * base + cluster
-        uniq, inverse = np.unique(key, return_inverse=True)
-        cluster, base = inverse.ravel().astype(np.int64), len(uniq)
-        group = (uniq // (od.n_customers + int(guest.sum()))).astype(np.intp)
+        span = n_groups * base
+        if span <= 4 * len(key) + 4096:  # few (group, cluster) pairs: count, don't sort
+            present = np.bincount(key, minlength=span) > 0
+            uniq = np.flatnonzero(present)
+            cluster = (np.cumsum(present) - 1)[key]
+        else:
+            uniq, inverse = np.unique(key, return_inverse=True)
+            cluster = inverse.ravel().astype(np.int64)
+        group = (uniq // base).astype(np.intp)
+        base = len(uniq)
     y = np.bincount(cluster, weights=y_of_order, minlength=base).astype(np.float64)
     x = np.bincount(cluster, minlength=base).astype(np.float64)
     return _Clusters(y=y, x=x, group=group, n_groups=n_groups)
@@ -322,7 +329,7 @@ def _distinct_customers(od: OrderData, n_groups: int) -> npt.NDArray[np.int64]:
     if od.groups is None:
         return np.array([od.n_customers], dtype=np.int64)
     key = od.groups.codes[ident].astype(np.int64) * od.n_customers + od.customer[ident]
-    uniq = np.unique(key)
+    uniq = distinct(key)
     counts: npt.NDArray[np.int64] = np.bincount(uniq // od.n_customers, minlength=n_groups)
     return counts
 
@@ -531,7 +538,7 @@ def repeat_purchase_rate(
         key = od.customer[ident] * span + (
             od.day[ident] - (od.day[ident].min() if ident.any() else 0)
         )
-        purchases = np.bincount(np.unique(key) // span, minlength=od.n_customers)
+        purchases = np.bincount(distinct(key) // span, minlength=od.n_customers)
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = _customer_clusters(od, repeat, "repeat_purchase_rate")
     sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)

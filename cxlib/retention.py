@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._grouping import tidy
+from ._grouping import distinct, tidy
 from ._results import Estimate
 from ._validation import as_numeric_1d, check_choice, check_confidence_level, get_column
 from .intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
@@ -833,7 +833,7 @@ def cohort_retention(
     first_period = _period_index(first_day, period_freq)
     k = _period_index(ident.day, period_freq) - first_period[ident.customer]
     span = int(max(k.max(initial=0), n_periods.max(initial=0))) + 1
-    pairs = np.unique(ident.customer * span + k)
+    pairs = distinct(ident.customer * span + k)
     keys, counts = np.unique(cell_of[pairs // span] * span + pairs % span, return_counts=True)
     row_key = row_cell * span + row_k
     pos = np.minimum(np.searchsorted(keys, row_key), max(len(keys) - 1, 0))
