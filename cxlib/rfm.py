@@ -44,6 +44,7 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class RFMSegment(NamedTuple):
@@ -171,26 +172,57 @@ def _ordinal(stamp: pd.Timestamp, freq: BaseOffset) -> int:
     return int(_ordinals(np.array([stamp.to_datetime64()]), freq)[0])
 
 
+#: Longest range of days (from the first to the last order) mapped to periods by a table.
+_DAY_TABLE_LIMIT = 1 << 22
+
+
+def _period_ordinals(
+    times: npt.NDArray[np.datetime64], days: IntArray, freq: BaseOffset
+) -> IntArray:
+    """The numbers :func:`_ordinals` gives, without making a Period of every order.
+
+    ``times`` are the (wall) times of the orders and ``days`` their calendar days (days
+    since 1970-01-01), which are the period numbers of ``"D"``. A unit shorter than a day
+    divides the nanoseconds since the epoch, rounding down (the period numbers of
+    ``"h"``, ``"min"``, ... count whole units since 1970-01-01 00:00). A longer unit
+    (week, month, quarter, year) depends only on the day: the days from the first to the
+    last order are converted once and looked up.
+    """
+    if len(days) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(freq, pd.offsets.Day):
+        return days
+    if isinstance(freq, pd.offsets.Tick):
+        nanos = times.astype("datetime64[ns]", copy=False).view(np.int64)
+        by_unit: IntArray = np.floor_divide(nanos, np.int64(freq.nanos))
+        return by_unit
+    low = int(days.min())
+    span = int(days.max()) - low + 1
+    if span > max(_DAY_TABLE_LIMIT, len(days)):
+        return _ordinals(times, freq)
+    table = _ordinals(np.arange(low, low + span, dtype=np.int64).astype("datetime64[D]"), freq)
+    by_day: IntArray = table[days - low]
+    return by_day
+
+
 @dataclass(frozen=True)
 class _Occasions:
-    """Identified orders as (customer code, period), revenue, the customer ids, the end."""
+    """The orders as arrays, the customer ids, the observation end.
+
+    ``customer`` is the customer code of each order (-1 for a guest order), ``period``
+    its period number; ``use`` marks the orders summarised: those of a customer in or
+    before the period of the observation end. ``customer_ids`` may hold customers
+    without such an order.
+    """
 
     customer: IntArray
     period: IntArray
     revenue: FloatArray | None
+    use: BoolArray
     customer_ids: pd.Index[Any]
     end: int  # period of the observation end
     end_stamp: pd.Timestamp
     tz: Any  # time zone of the dates (they are held as wall time), or None
-
-
-def _compact(codes: IntArray, ids: pd.Index[Any]) -> tuple[IntArray, pd.Index[Any]]:
-    """Renumber customer codes to the customers that occur in ``codes``."""
-    present = np.bincount(codes, minlength=len(ids)) > 0
-    if present.all():
-        return codes, ids
-    rank = np.cumsum(present, dtype=np.int64) - 1
-    return rank[codes], ids[present]
 
 
 def _occasions(
@@ -228,22 +260,22 @@ def _occasions(
             "observation_period_end",
         )
     end = _ordinal(end_stamp, freq)
+    period = _period_ordinals(od.time, od.day, freq)
     ident = od.customer >= 0
-    period = _ordinals(od.time[ident], freq)
-    keep = period <= end
-    if not keep.any():
+    use = period <= end
+    use &= ident
+    if not use.any():
         raise ValueError(
             f"no customer order falls in or before the period of observation_period_end="
             f"{end_stamp} (time_unit {unit!r}); the first order is on "
             f"{pd.Timestamp(od.time[ident].min())}"
         )
-    codes, ids = _compact(od.customer[ident][keep], od.customer_ids)
-    value = None if od.revenue is None else od.revenue[ident][keep]
     return _Occasions(
-        customer=codes,
-        period=period[keep],
-        revenue=value,
-        customer_ids=ids.rename(customer),
+        customer=od.customer,
+        period=period,
+        revenue=od.revenue,
+        use=use,
+        customer_ids=od.customer_ids.rename(customer),
         end=end,
         end_stamp=end_stamp,
         tz=tz,
@@ -255,77 +287,283 @@ def _occasions(
 
 @dataclass(frozen=True)
 class _PerCustomer:
-    """Per customer: purchase occasions, first and last period, occasion revenue sums."""
+    """Per customer: purchase occasions, first and last period, spend of the occasions.
+
+    ``spend`` sums the revenue of the occasions after the first, or of all of them when
+    they were reduced with ``include_first``.
+    """
 
     n_periods: IntArray
     first: IntArray
     last: IntArray
-    revenue_total: FloatArray | None  # revenue of all occasions
-    revenue_repeat: FloatArray | None  # revenue of the occasions after the first
+    spend: FloatArray | None
+
+    def take(self, mask: BoolArray) -> _PerCustomer:
+        """The customers of ``mask``."""
+        return _PerCustomer(
+            self.n_periods[mask],
+            self.first[mask],
+            self.last[mask],
+            None if self.spend is None else self.spend[mask],
+        )
 
 
-def _occasion_order(
-    customer: IntArray, period: IntArray, revenue: FloatArray | None, n_customers: int
-) -> npt.NDArray[np.intp]:
-    """Sort order by customer, then period, then revenue.
+#: Sorted orders handled at a time by the reduction: the temporary arrays of a chunk
+#: stay in the CPU cache, and the only array as long as the table is the sort keys.
+_CHUNK = 1 << 16
 
-    Sorting the revenue of an occasion too fixes the order in which it is summed, so
-    that the row order of the table cannot change a result even in the last bit.
+#: Revenue that is whole cents goes into the sort keys as cents.
+_CENTS = 100.0
+
+#: Bits of a sort key; below 63, so that the key after a customer's last one fits too.
+_KEY_BITS = 62
+
+
+def _cents(revenue: FloatArray, max_bits: int) -> tuple[int, int] | None:
+    """The lowest revenue in cents and the bits of the range, when revenue is whole cents.
+
+    None unless every value is the float64 nearest to a whole number of cents (``c /
+    100`` gives it back, bit for bit) and the range of the cents fits in ``max_bits``
+    bits.
     """
-    low = int(period.min())
-    span = int(period.max()) - low + 1
-    if n_customers * span < 2**62:  # one int64 key: faster than a two-key lexsort
-        key = customer * np.int64(span) + (period - low)
-        if revenue is None:
-            by_key: npt.NDArray[np.intp] = np.argsort(key, kind="stable")
-            return by_key
-        return np.lexsort((revenue, key))
-    keys = (period, customer) if revenue is None else (revenue, period, customer)
-    return np.lexsort(keys)
+    if max_bits < 0:
+        return None
+    low, high = np.inf, -np.inf
+    for start in range(0, len(revenue), _CHUNK):
+        part = revenue[start : start + _CHUNK]
+        scaled = part * _CENTS
+        np.rint(scaled, out=scaled)
+        back = scaled / _CENTS
+        if not np.array_equal(back.view(np.int64), part.view(np.int64)):
+            return None
+        low, high = min(low, float(scaled.min())), max(high, float(scaled.max()))
+        if not (low > -(2.0**53) and high < 2.0**53 and high - low < 2.0**max_bits):
+            return None
+    if low > high:
+        return None
+    return int(low), int(high - low).bit_length()
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """The distinct values, sorted (``np.unique`` without its slow hash path)."""
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    distinct: IntArray = ordered[keep]
+    return distinct
+
+
+@dataclass(frozen=True)
+class _SortedKeys:
+    """The orders used as sorted int64 keys: customer, then period code, then low bits.
+
+    The period code is ``period - period_low``, or the rank of the period in
+    ``period_table`` when the periods span too many bits. The ``low_bits`` lowest bits
+    hold the revenue in cents minus ``cents_low`` (so that the orders of an occasion are
+    sorted by revenue too), or else the input position of the order, or ``rows`` gives
+    the input positions.
+    """
+
+    key: IntArray
+    period_bits: int
+    low_bits: int
+    period_low: int
+    period_table: IntArray | None = None
+    cents_low: int | None = None
+    rows: IntArray | None = None
+
+    def periods(self, codes: IntArray) -> IntArray:
+        """The periods of the given period codes (which may be overwritten)."""
+        if self.period_table is not None:
+            by_rank: IntArray = self.period_table[codes]
+            return by_rank
+        codes += self.period_low
+        return codes
+
+    def revenue(
+        self, revenue: FloatArray, start: int, stop: int, positions: npt.NDArray[np.intp]
+    ) -> FloatArray:
+        """The revenue of the sorted orders ``start + positions`` (``positions < stop - start``).
+
+        ``revenue`` is the revenue of the input orders.
+        """
+        key = self.key[start:stop]
+        low = np.int64((1 << self.low_bits) - 1)
+        if self.cents_low is not None:
+            cents = key[positions]
+            cents &= low
+            cents += self.cents_low
+            value: FloatArray = cents.astype(np.float64)
+            value /= _CENTS  # the very float of the input (see _cents)
+            return value
+        rows = self.rows[start:stop][positions] if self.rows is not None else key[positions] & low
+        by_row: FloatArray = revenue[rows]
+        return by_row
+
+
+def _sort_keys(
+    customer: IntArray,
+    period: IntArray,
+    use: BoolArray,
+    n_customers: int,
+    revenue: FloatArray | None,
+) -> _SortedKeys:
+    """Sort the orders of ``use`` by customer, then period (then revenue, when cheap).
+
+    Customer and period (from the first) are packed into one int64 key, customer in
+    the high bits. With revenue, the lowest bits get the revenue in cents when it is
+    whole cents (the sort then orders the revenue of an occasion too), or else the
+    position of the order, so that a plain sort of the keys also gives the permutation
+    (much faster than an argsort); keys too wide for that are argsorted. Periods
+    spanning too many bits are numbered by rank. The keys are built a chunk at a time.
+    """
+    n = len(customer)
+    n_used = int(np.count_nonzero(use))
+    all_used = n_used == n
+    customer_bits = max(n_customers - 1, 0).bit_length()
+    period_low = int(period.min())
+    period_bits = (int(period.max()) - period_low).bit_length()
+    table = None
+    if customer_bits + period_bits > _KEY_BITS:  # number the periods of the orders used
+        table = _distinct(period[use])
+        period_bits = max(len(table) - 1, 0).bit_length()
+        if customer_bits + period_bits > _KEY_BITS:
+            raise ValueError("too many customers and periods to summarise")
+    free = _KEY_BITS - customer_bits - period_bits
+    cents = None if revenue is None else _cents(revenue, free)
+    row_bits = max(n - 1, 0).bit_length()
+    pack_rows = revenue is not None and cents is None and row_bits <= free
+    low_bits = cents[1] if cents is not None else row_bits if pack_rows else 0
+    key = np.empty(n_used, dtype=np.int64)
+    filled = 0
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        part = np.left_shift(customer[start:stop], period_bits)
+        if table is None:
+            part += period[start:stop]
+            part -= period_low  # guest orders (customer -1) get negative keys: unused
+        else:
+            part += np.searchsorted(table, period[start:stop])
+        if low_bits:
+            part <<= low_bits
+            if cents is not None and revenue is not None:
+                scaled = revenue[start:stop] * _CENTS
+                np.rint(scaled, out=scaled)
+                scaled -= cents[0]
+                part |= scaled.astype(np.int64)
+            else:
+                part |= np.arange(start, stop, dtype=np.int64)
+        if not all_used:
+            part = part[use[start:stop]]
+        key[filled : filled + len(part)] = part
+        filled += len(part)
+    rows = None
+    if revenue is None or cents is not None or pack_rows:
+        key.sort()
+    else:
+        by_key = np.argsort(key)
+        key = key[by_key]
+        rows = (by_key if all_used else np.flatnonzero(use)[by_key]).astype(np.int64, copy=False)
+    return _SortedKeys(
+        key,
+        period_bits,
+        low_bits,
+        period_low,
+        table,
+        None if cents is None else cents[0],
+        rows,
+    )
+
+
+def _reduce_chunk(
+    keys: _SortedKeys,
+    revenue: FloatArray | None,
+    start: int,
+    stop: int,
+    include_first: bool,
+    out: _PerCustomer,
+) -> None:
+    """Reduce the sorted orders ``start:stop`` (whole customers) into ``out``."""
+    key = keys.key[start:stop]
+    pair = key >> keys.low_bits if keys.low_bits else key
+    new = np.empty(len(pair), dtype=bool)
+    new[0] = True
+    np.not_equal(pair[1:], pair[:-1], out=new[1:])
+    starts = np.flatnonzero(new)  # first order of each occasion
+    occasion = pair[starts]
+    customer = occasion >> keys.period_bits
+    n_occasions = len(starts)
+    is_first = np.empty(n_occasions, dtype=bool)
+    is_first[0] = True
+    np.not_equal(customer[1:], customer[:-1], out=is_first[1:])
+    head = np.flatnonzero(is_first)  # first occasion of each customer
+    tail = np.append(head[1:] - 1, n_occasions - 1)  # last occasion of each customer
+    who = customer[head]
+    code_mask = np.int64((1 << keys.period_bits) - 1)
+    out.n_periods[who] = np.diff(head, append=n_occasions)
+    out.first[who] = keys.periods(occasion[head] & code_mask)
+    out.last[who] = keys.periods(occasion[tail] & code_mask)
+    if revenue is None or out.spend is None:
+        return
+    sums = keys.revenue(revenue, start, stop, starts)
+    np.logical_not(new, out=new)
+    extra = np.flatnonzero(new)  # orders after the first of their occasion
+    if len(extra):
+        # The occasions of several orders: sum the revenue of each in ascending order, so
+        # that the row order of the table cannot change a result even in the last bit.
+        of_extra = np.searchsorted(starts, extra, side="right") - 1
+        distinct = np.empty(len(of_extra), dtype=bool)
+        distinct[0] = True
+        np.not_equal(of_extra[1:], of_extra[:-1], out=distinct[1:])
+        multi = of_extra[distinct]
+        positions = np.sort(np.concatenate((starts[multi], extra)))  # by occasion
+        values = keys.revenue(revenue, start, stop, positions)
+        if keys.cents_low is None:  # not sorted by the keys
+            of_value = np.searchsorted(starts, positions, side="right") - 1
+            values = values[np.lexsort((values, of_value))]
+        sums[multi] = np.add.reduceat(values, np.searchsorted(positions, starts[multi]))
+    if not include_first:
+        sums[head] = 0.0
+    low, high = int(who[0]), int(who[-1])
+    out.spend[low : high + 1] = np.bincount(customer - low, weights=sums, minlength=high - low + 1)
 
 
 def _per_customer(
-    customer: IntArray, period: IntArray, revenue: FloatArray | None, n_customers: int
+    customer: IntArray,
+    period: IntArray,
+    revenue: FloatArray | None,
+    n_customers: int,
+    use: BoolArray,
+    include_first: bool,
 ) -> _PerCustomer:
-    """Merge orders into (customer, period) occasions and reduce them per customer.
+    """Merge the orders of ``use`` into (customer, period) occasions; reduce per customer.
 
-    One lexicographic sort by (customer, period); the runs of equal pairs are the
-    occasions (revenue summed with ``np.add.reduceat``), and the first occasion of each
-    customer is the first run of its block.
+    One sort by (customer, period) (see :func:`_sort_keys`); the runs of equal pairs are
+    the occasions, and the first occasion of each customer is the first run of its
+    block. The sorted orders are reduced a chunk of whole customers at a time.
+    Customers without an order in ``use`` get zeros.
     """
-    n_periods = np.zeros(n_customers, dtype=np.int64)
-    first = np.zeros(n_customers, dtype=np.int64)
-    last = np.zeros(n_customers, dtype=np.int64)
-    zeros = None if revenue is None else np.zeros(n_customers)
-    if len(customer) == 0:
-        return _PerCustomer(n_periods, first, last, zeros, zeros)
-    order = _occasion_order(customer, period, revenue, n_customers)
-    cust, per = customer[order], period[order]
-    new = np.empty(len(cust), dtype=bool)
-    new[0] = True
-    np.not_equal(cust[1:], cust[:-1], out=new[1:])
-    new[1:] |= per[1:] != per[:-1]
-    starts = np.flatnonzero(new)
-    occ_cust, occ_per = cust[starts], per[starts]
-    is_first = np.empty(len(starts), dtype=bool)
-    is_first[0] = True
-    np.not_equal(occ_cust[1:], occ_cust[:-1], out=is_first[1:])
-    head = np.flatnonzero(is_first)  # first occasion of each customer
-    tail = np.append(head[1:] - 1, len(starts) - 1)  # last occasion of each customer
-    who = occ_cust[head]
-    n_periods += np.bincount(occ_cust, minlength=n_customers)
-    first[who] = occ_per[head]
-    last[who] = occ_per[tail]
-    if revenue is None:
-        return _PerCustomer(n_periods, first, last, None, None)
-    occ_revenue = np.add.reduceat(revenue[order], starts)
-    revenue_total: FloatArray = np.bincount(
-        occ_cust, weights=occ_revenue, minlength=n_customers
-    ).astype(np.float64, copy=False)
-    revenue_repeat: FloatArray = np.bincount(
-        occ_cust, weights=np.where(is_first, 0.0, occ_revenue), minlength=n_customers
-    ).astype(np.float64, copy=False)
-    return _PerCustomer(n_periods, first, last, revenue_total, revenue_repeat)
+    out = _PerCustomer(
+        np.zeros(n_customers, dtype=np.int64),
+        np.zeros(n_customers, dtype=np.int64),
+        np.zeros(n_customers, dtype=np.int64),
+        None if revenue is None else np.zeros(n_customers),
+    )
+    if n_customers == 0 or not use.any():
+        return out
+    keys = _sort_keys(customer, period, use, n_customers, revenue)
+    n = len(keys.key)
+    shift = keys.period_bits + keys.low_bits
+    start = 0
+    while start < n:
+        stop = min(start + _CHUNK, n)
+        if stop < n:  # extend the chunk to the last order of its last customer
+            last_key = (((int(keys.key[stop - 1]) >> shift) + 1) << shift) - 1
+            stop = int(np.searchsorted(keys.key, last_key, side="right"))
+        _reduce_chunk(keys, revenue, start, stop, include_first, out)
+        start = stop
+    return out
 
 
 def _mean(total: FloatArray, count: IntArray) -> FloatArray:
@@ -461,26 +699,36 @@ def rfm_summary(
         unit=time_unit,
         allow_refunds=allow_refunds,
     )
-    stats = _per_customer(occ.customer, occ.period, occ.revenue, len(occ.customer_ids))
-    return _summary_frame(stats, occ.end, bool(include_first_transaction), occ.customer_ids)
+    include_first = bool(include_first_transaction)
+    stats = _per_customer(
+        occ.customer, occ.period, occ.revenue, len(occ.customer_ids), occ.use, include_first
+    )
+    ids = occ.customer_ids
+    present = stats.n_periods > 0  # customers with an order up to the observation end
+    if not present.all():
+        stats, ids = stats.take(present), ids[present]
+    return _summary_frame(stats, occ.end, include_first, ids)
 
 
 def _summary_frame(
     stats: _PerCustomer, end: int, include_first: bool, ids: pd.Index[Any], suffix: str = ""
 ) -> pd.DataFrame:
-    repeat = stats.n_periods - 1
-    columns: dict[str, FloatArray] = {
-        "frequency" + suffix: (stats.n_periods if include_first else repeat).astype(np.float64),
-        "recency" + suffix: (stats.last - stats.first).astype(np.float64),
-        "T" + suffix: (end - stats.first).astype(np.float64),
-    }
-    if stats.revenue_total is not None and stats.revenue_repeat is not None:
-        columns["monetary_value" + suffix] = (
-            _mean(stats.revenue_total, stats.n_periods)
-            if include_first
-            else _mean(stats.revenue_repeat, repeat)
-        )
-    frame: pd.DataFrame = pd.DataFrame(columns, index=ids)
+    """The summary columns of ``stats`` (reduced with the same ``include_first``).
+
+    The columns are computed into the one float64 block the frame holds.
+    """
+    frequency = stats.n_periods if include_first else stats.n_periods - 1
+    names = ["frequency", "recency", "T"] + ([] if stats.spend is None else ["monetary_value"])
+    values = np.empty((len(names), len(ids)))
+    np.copyto(values[0], frequency, casting="safe")
+    np.subtract(stats.last, stats.first, out=values[1])
+    np.subtract(end, stats.first, out=values[2])
+    if stats.spend is not None:
+        values[3] = 0.0  # lifetimes' fillna(0) for customers without repeat occasions
+        np.divide(stats.spend, frequency, out=values[3], where=frequency > 0)
+    frame: pd.DataFrame = pd.DataFrame(
+        values.T, index=ids, columns=[name + suffix for name in names], copy=False
+    )
     return frame
 
 
@@ -610,26 +858,29 @@ def rfm_calibration_holdout(
             f"as {end_name}={occ.end_stamp}: the holdout period would be empty"
         )
     in_cal = occ.period <= cal_end
-    if not in_cal.any():
+    use_cal = occ.use & in_cal
+    if not use_cal.any():
         raise ValueError(
             f"no customer order falls in or before the period of calibration_period_end="
             f"{cal_stamp}: there are no calibration customers"
         )
     n_all = len(occ.customer_ids)
-    cal_customer = occ.customer[in_cal]
-    is_cal_customer = np.bincount(cal_customer, minlength=n_all) > 0
-    rank = np.cumsum(is_cal_customer, dtype=np.int64) - 1
-    ids = occ.customer_ids[is_cal_customer]
-    n = len(ids)
-    revenue_cal = None if occ.revenue is None else occ.revenue[in_cal]
-    cal = _per_customer(rank[cal_customer], occ.period[in_cal], revenue_cal, n)
+    cal = _per_customer(occ.customer, occ.period, occ.revenue, n_all, use_cal, False)
+    is_cal_customer = cal.n_periods > 0
+    # Holdout orders of the calibration customers; a guest order (code -1) picks the
+    # appended False.
+    use_hold = np.append(is_cal_customer, False)[occ.customer]
+    use_hold &= occ.use
+    use_hold &= ~in_cal
+    hold = _per_customer(occ.customer, occ.period, occ.revenue, n_all, use_hold, True)
+    ids = occ.customer_ids
+    if not is_cal_customer.all():
+        cal, hold = cal.take(is_cal_customer), hold.take(is_cal_customer)
+        ids = ids[is_cal_customer]
     frame = _summary_frame(cal, cal_end, False, ids, suffix="_cal")
-    holdout = ~in_cal & is_cal_customer[occ.customer]
-    revenue_hold = None if occ.revenue is None else occ.revenue[holdout]
-    hold = _per_customer(rank[occ.customer[holdout]], occ.period[holdout], revenue_hold, n)
     frame["frequency_holdout"] = hold.n_periods.astype(np.float64)
-    if hold.revenue_total is not None:
-        frame["monetary_value_holdout"] = _mean(hold.revenue_total, hold.n_periods)
+    if hold.spend is not None:
+        frame["monetary_value_holdout"] = _mean(hold.spend, hold.n_periods)
     frame["duration_holdout"] = float(occ.end - cal_end)
     return frame
 
