@@ -25,6 +25,7 @@ from ._validation import (
     as_generator,
     check_choice,
     check_confidence_level,
+    check_n_resamples,
     check_nan_policy,
     show_values,
 )
@@ -83,16 +84,12 @@ def check_options(
 ) -> Options:
     """Validate the options common to every index, naming the offending argument."""
     method = check_choice("ci_method", ci_method, (*spec.analytic_methods, *BOOTSTRAP_METHODS))
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)):
-        raise TypeError(f"n_resamples must be an integer >= 1; got {n_resamples!r}")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be an integer >= 1; got {n_resamples}")
     return Options(
         ci_method=method,
         confidence_level=check_confidence_level(confidence_level),
         nan_policy=check_nan_policy(nan_policy),
         weights_kind=check_choice("weights_kind", weights_kind, WEIGHTS_KINDS),
-        n_resamples=int(n_resamples),
+        n_resamples=check_n_resamples(n_resamples),
         rng=as_generator(rng),
     )
 

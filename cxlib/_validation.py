@@ -175,6 +175,15 @@ def as_weights(weights: object, data: object, n: int) -> npt.NDArray[np.float64]
     return w
 
 
+def check_n_resamples(n_resamples: object) -> int:
+    """Validate a number of bootstrap resamples (a whole number >= 1)."""
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)):
+        raise TypeError(f"n_resamples must be an integer >= 1; got {n_resamples!r}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be an integer >= 1; got {n_resamples}")
+    return int(n_resamples)
+
+
 def as_generator(rng: object) -> np.random.Generator:
     """Turn ``rng`` (None, an int seed, a SeedSequence or a Generator) into a Generator.
 

@@ -24,7 +24,13 @@ import pandas as pd
 
 from ._grouping import distinct, tidy
 from ._results import Estimate, estimate_from_columns
-from ._validation import as_generator, check_choice, check_confidence_level, show_values
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_confidence_level,
+    check_n_resamples,
+    show_values,
+)
 from ._warnings import DegenerateDataWarning
 from .bootstrap import (
     BOOTSTRAP_METHODS,
@@ -213,11 +219,12 @@ def _options(
     rng: object,
 ) -> tuple[str, float, int, np.random.Generator]:
     method = check_choice("ci_method", ci_method, tuple(allowed))
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)):
-        raise TypeError(f"n_resamples must be an integer >= 1; got {n_resamples!r}")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be an integer >= 1; got {n_resamples}")
-    return method, check_confidence_level(confidence_level), int(n_resamples), as_generator(rng)
+    return (
+        method,
+        check_confidence_level(confidence_level),
+        check_n_resamples(n_resamples),
+        as_generator(rng),
+    )
 
 
 _COMMON_DOC = """
