@@ -175,6 +175,9 @@ class Comparison:
         Display name used in the text and HTML representations.
     unit : str
         Unit of the difference in the text representation, e.g. ``"points"``.
+    test : str
+        The test behind ``statistic`` and ``p_value`` when it is not implied by
+        ``method``, e.g. ``"welch t"`` or ``"fisher"``.
     """
 
     metric: str
@@ -191,6 +194,7 @@ class Comparison:
     lift_ci: ConfidenceInterval | None = None
     label: str = ""
     unit: str = ""
+    test: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "difference_ci", ConfidenceInterval(*self.difference_ci))
@@ -211,6 +215,8 @@ class Comparison:
             "statistic": self.statistic,
             "p_value": self.p_value,
         }
+        if self.test:
+            row["test"] = self.test
         if self.lift is not None:
             row["lift"] = self.lift
             low, high = self.lift_ci if self.lift_ci is not None else (math.nan, math.nan)
@@ -226,6 +232,8 @@ class Comparison:
         unit = f" {self.unit}" if self.unit else ""
         p = self.p_value
         p_text = "p = nan" if math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+        if self.test:
+            p_text += f" ({self.test})"
         d = _digits(self.difference_ci)
         lift = ""
         if self.lift is not None and self.lift_ci is not None:

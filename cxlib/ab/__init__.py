@@ -1,4 +1,4 @@
-"""A/B testing: Bayesian analysis of variants, planning (sample size, duration) and checks.
+"""A/B testing: lifts with intervals and tests, Bayesian analysis, planning and checks.
 
 >>> import cxlib as cx
 >>> cx.ab.sample_size(baseline=0.05, mde=0.10).n_control
@@ -6,6 +6,9 @@
 """
 
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
+from .grouped import compare
+from .means import MEAN_METHODS, MeanMethod
+from .metrics import Index, Mean, Proportion, Ratio
 from .planning import (
     CORRECTIONS,
     PVALUE_ADJUSTMENTS,
@@ -22,21 +25,38 @@ from .planning import (
     sample_size,
     srm,
 )
+from .proportions import PROPORTION_METHODS, ProportionMethod
+from .sufficient import MeanStats, RatioStats
+from .two_arms import compare_means, compare_proportions, compare_ratios
 
 __all__ = [
     "CORRECTIONS",
+    "MEAN_METHODS",
+    "PROPORTION_METHODS",
     "PVALUE_ADJUSTMENTS",
     "SAMPLE_SIZE_METHODS",
     "BayesianComparison",
     "Correction",
+    "Index",
+    "Mean",
+    "MeanMethod",
+    "MeanStats",
     "MeanSummary",
     "PValueAdjustment",
+    "Proportion",
+    "ProportionMethod",
+    "Ratio",
+    "RatioStats",
     "SRMResult",
     "SampleSize",
     "SampleSizeMethod",
     "adjust_pvalues",
     "bayesian_means",
     "bayesian_proportions",
+    "compare",
+    "compare_means",
+    "compare_proportions",
+    "compare_ratios",
     "duration",
     "minimum_detectable_effect",
     "power",

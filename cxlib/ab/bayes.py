@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import html
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +70,10 @@ from .._validation import (
     show_values,
 )
 from .._warnings import DegenerateDataWarning
+from ._arms import count_pair as _count_pair
+from ._arms import is_number as _is_number
+from ._arms import is_pair_like as _is_pair_like
+from ._arms import whole as _whole
 
 __all__ = ["BayesianComparison", "MeanSummary", "bayesian_means", "bayesian_proportions"]
 
@@ -555,37 +558,6 @@ class BayesianComparison:
 # --------------------------------------------------------------------------------------
 # Input checking
 # --------------------------------------------------------------------------------------
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
-
-
-def _whole(value: object, what: str) -> int:
-    if not _is_number(value):
-        raise TypeError(f"{what} must be a whole number; got {type(value).__name__} {value!r}")
-    x = float(cast(float, value))
-    if not math.isfinite(x) or not x.is_integer():
-        raise ValueError(f"{what} must be a whole number; got {value!r}")
-    if x < 0:
-        raise ValueError(f"{what} must be non-negative; got {int(x)}")
-    return int(x)
-
-
-def _is_pair_like(x: object) -> bool:
-    return isinstance(x, (tuple, list, np.ndarray)) and not isinstance(x, str)
-
-
-def _count_pair(value: object, arm: str) -> tuple[int, int]:
-    items = list(cast("Sequence[object]", value)) if _is_pair_like(value) else []
-    if len(items) != 2:
-        raise TypeError(f"{arm} must be a pair (successes, trials) of whole numbers; got {value!r}")
-    s_raw, n_raw = items
-    successes = _whole(s_raw, f"{arm}: successes")
-    trials = _whole(n_raw, f"{arm}: trials")
-    if successes > trials:
-        raise ValueError(f"{arm}: successes ({successes:,}) must not exceed trials ({trials:,})")
-    return successes, trials
 
 
 def _is_count_pair(x: object) -> bool:

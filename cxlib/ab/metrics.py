@@ -1,0 +1,133 @@
+"""What :func:`cxlib.ab.compare` measures: metric specifications naming DataFrame columns.
+
+A metric is either per unit (one row per randomised unit: visitor, customer,
+respondent) or already summed (one or more rows of sufficient statistics per arm and
+segment, e.g. from an experiment platform's export; rows of the same arm add up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Index", "Mean", "Proportion", "Ratio"]
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A conversion rate.
+
+    Parameters
+    ----------
+    successes : str
+        Column of per-unit flags (bool or 0/1) when ``trials`` is None; otherwise a
+        column of success counts.
+    trials : str, optional
+        Column of trial counts (visitors) for summed data.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> cx.ab.Proportion("converted")
+    Proportion(successes='converted', trials=None)
+    """
+
+    successes: str
+    trials: str | None = None
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean of a per-unit value (revenue per visitor).
+
+    Give either ``column`` (per-unit values) or all of ``n``, ``sum`` and
+    ``sum_squares`` (columns of sufficient statistics, see
+    :class:`cxlib.ab.MeanStats`).
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> cx.ab.Mean("revenue")
+    Mean(column='revenue', n=None, sum=None, sum_squares=None)
+    """
+
+    column: str | None = None
+    n: str | None = None
+    sum: str | None = None
+    sum_squares: str | None = None
+
+    def __post_init__(self) -> None:
+        sums = (self.n, self.sum, self.sum_squares)
+        per_unit = self.column is not None and all(s is None for s in sums)
+        summed = self.column is None and all(s is not None for s in sums)
+        if not (per_unit or summed):
+            raise ValueError(
+                "Mean takes either column= (per-unit values) or all of n=, sum= and "
+                f"sum_squares= (sufficient statistics); got column={self.column!r}, "
+                f"n={self.n!r}, sum={self.sum!r}, sum_squares={self.sum_squares!r}"
+            )
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio metric ``sum(numerator) / sum(denominator)`` over randomised units.
+
+    With only ``numerator`` and ``denominator``, rows are units (visitors) holding
+    their per-unit values. For summed data, also give ``n``, ``numerator_squares``,
+    ``denominator_squares`` and ``cross`` (see :class:`cxlib.ab.RatioStats`).
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> cx.ab.Ratio("revenue", "orders").numerator
+    'revenue'
+    """
+
+    numerator: str
+    denominator: str
+    n: str | None = None
+    numerator_squares: str | None = None
+    denominator_squares: str | None = None
+    cross: str | None = None
+
+    @property
+    def summed(self) -> bool:
+        """Whether the columns hold sufficient statistics."""
+        return self.n is not None
+
+    def __post_init__(self) -> None:
+        extra = (self.n, self.numerator_squares, self.denominator_squares, self.cross)
+        if any(e is not None for e in extra) and any(e is None for e in extra):
+            raise ValueError(
+                "Ratio over summed data needs all of n=, numerator_squares=, "
+                "denominator_squares= and cross=; got "
+                f"n={self.n!r}, numerator_squares={self.numerator_squares!r}, "
+                f"denominator_squares={self.denominator_squares!r}, cross={self.cross!r}"
+            )
+
+
+@dataclass(frozen=True)
+class Index:
+    """A survey index of cxlib (NPS, CSAT, CES, ...), compared between arms.
+
+    Parameters
+    ----------
+    function : callable
+        The index function, e.g. :func:`cxlib.nps` or :func:`cxlib.csat`.
+    columns : str or list of str
+        Its column argument (a list for the multi-item indices).
+    options : mapping, optional
+        Further keyword arguments of the function (``scale=``, ``top_box=``,
+        ``weights=``, ...).
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> cx.ab.Index(cx.nps, "recommend").columns
+    'recommend'
+    """
+
+    function: Callable[..., Any]
+    columns: str | list[str]
+    options: Mapping[str, Any] = field(default_factory=dict)
