@@ -6,6 +6,7 @@
 """
 
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
+from .cuped import CupedResult, cuped
 from .grouped import compare
 from .means import MEAN_METHODS, MeanMethod
 from .metrics import Index, Mean, Proportion, Ratio
@@ -37,6 +38,7 @@ __all__ = [
     "SAMPLE_SIZE_METHODS",
     "BayesianComparison",
     "Correction",
+    "CupedResult",
     "Index",
     "Mean",
     "MeanMethod",
@@ -57,6 +59,7 @@ __all__ = [
     "compare_means",
     "compare_proportions",
     "compare_ratios",
+    "cuped",
     "duration",
     "minimum_detectable_effect",
     "power",

@@ -101,7 +101,7 @@ class CupedResult:
 def _check_theta(theta: object) -> float | None:
     if theta is None:
         return None
-    if not isinstance(theta, numbers.Real) or isinstance(theta, (bool, np.bool_)):
+    if isinstance(theta, (bool, np.bool_)) or not isinstance(theta, numbers.Real):
         raise TypeError(
             f"theta must be None (estimate it) or a finite real number; "
             f"got {type(theta).__name__} {theta!r}"
@@ -172,8 +172,9 @@ def cuped(
         If an input does not hold numbers or ``theta`` is not a real number.
     ValueError
         If the inputs differ in length or are not one-dimensional, two Series have
-        different indexes, an input holds infinite values, or missing values with
-        ``nan_policy="raise"``.
+        different indexes, an input holds infinite values, missing values with
+        ``nan_policy="raise"``, or the estimated ``theta`` overflows (a covariate that
+        varies by a few subnormal numbers).
 
     Warns
     -----
@@ -220,23 +221,27 @@ def cuped(
     >>> spend = 5.0 + 0.8 * pre + 1.0 * arm + rng.normal(0.0, 8.0, size=4_000)
     >>> res = cuped(spend, pre)
     >>> round(res.theta, 3), round(res.correlation, 3), round(res.variance_reduction, 3)
-    (0.799, 0.817, 0.667)
+    (0.806, 0.821, 0.675)
 
-    The difference of the arms' means is estimated with about a third of the variance:
+    Split by arm, the adjusted values estimate the effect (1.0) with about a third of the
+    variance of the plain difference of means:
 
     >>> adj = res.adjusted
+    >>> round(float(spend[arm == 1].mean() - spend[arm == 0].mean()), 3)
+    1.617
     >>> round(float(adj[arm == 1].mean() - adj[arm == 0].mean()), 3)
-    1.045
+    1.365
     >>> round(float(adj.var() / spend.var()), 3)
-    0.333
+    0.325
 
     With ``nan_policy="omit"``, units missing either input are NaN in ``adjusted``:
 
-    >>> res = cuped([3.0, np.nan, 5.0, 9.0], [1.0, 2.0, 2.0, 4.0], nan_policy="omit")
+    >>> res = cuped([4.0, 3.0, np.nan, 8.0], [1.0, 2.0, 5.0, 3.0], nan_policy="omit")
     >>> res.adjusted
-    array([5.25, nan, 4.5 , 5.25])
+    array([ 6.,  3., nan,  6.])
     >>> res
-    CUPED · theta = 2 (estimated) · covariate mean 2.333 · correlation 0.982 · variance reduction 96.4% · n = 3 (1 missing omitted)
+    CUPED · theta = 2 (estimated) · covariate mean 2 · correlation 0.756 · variance
+    reduction 57.1% · n = 3 (1 missing omitted)
     """
     policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
     fixed_theta = _check_theta(theta)
@@ -256,9 +261,7 @@ def cuped(
             "values and covariate must have the same length (one entry per unit); "
             f"got {y_all.shape[0]:,} and {x_all.shape[0]:,}"
         )
-    missing = _check_missing(y_all, "values", policy) | _check_missing(
-        x_all, "covariate", policy
-    )
+    missing = _check_missing(y_all, "values", policy) | _check_missing(x_all, "covariate", policy)
     keep = ~missing
     y, x = y_all[keep], x_all[keep]
     n = int(y.shape[0])
@@ -269,9 +272,7 @@ def cuped(
     x_constant = n < 2 or bool(x.min() == x.max())
     y_constant = n < 2 or bool(y.min() == y.max())
     if x_constant:
-        reason = (
-            f"fewer than 2 units ({n})" if n < 2 else f"a constant covariate ({float(x[0])!r})"
-        )
+        reason = f"fewer than 2 units ({n})" if n < 2 else f"a constant covariate ({float(x[0])!r})"
         warnings.warn(
             f"CUPED cannot adjust with {reason}: theta is 0 and the adjusted values "
             "equal the values (no variance reduction)",
@@ -295,22 +296,28 @@ def cuped(
     else:
         xc = x - covariate_mean
         yc = y - float(y.mean())
-        sxx = float(xc @ xc)
-        syy = float(yc @ yc)
-        sxy = float(xc @ yc)
-        if y_constant:
-            correlation = nan
-        else:
-            correlation = min(max(sxy / math.sqrt(sxx * syy), -1.0), 1.0)
-        slope = sxy / sxx if fixed_theta is None else fixed_theta
+        # Sums of squares and products of the centred data scaled to [-1, 1], so that
+        # they neither overflow nor underflow whatever the units.
+        x_scale = float(np.max(np.abs(xc)))
+        y_scale = float(np.max(np.abs(yc))) if not y_constant else 1.0
+        u, v = xc / x_scale, yc / y_scale
+        suu, svv, suv = float(u @ u), float(v @ v), float(u @ v)
+        correlation = nan if y_constant else min(max(suv / math.sqrt(suu * svv), -1.0), 1.0)
+        slope = (suv / suu) * (y_scale / x_scale) if fixed_theta is None else fixed_theta
+        if not math.isfinite(slope):
+            raise ValueError(
+                "theta = cov(covariate, values) / var(covariate) overflows: the covariate "
+                f"varies too little (spread {x_scale:.3g}) for the scale of the values; "
+                "rescale the covariate"
+            )
         adjusted[keep] = y - slope * xc
         if y_constant:
             reduction = nan
         elif fixed_theta is None:
             reduction = correlation * correlation
         else:
-            resid = yc - slope * xc
-            reduction = 1.0 - float(resid @ resid) / syy
+            resid = (yc - slope * xc) / y_scale
+            reduction = 1.0 - float(resid @ resid) / svv
     adjusted.setflags(write=False)
     return CupedResult(
         adjusted=adjusted,
