@@ -423,3 +423,57 @@ def test_result_is_frozen() -> None:
     res = cuped([4.0, 3.0, 8.0], [1.0, 2.0, 3.0])
     with pytest.raises(AttributeError):
         res.theta = 1.0  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------
+# CUPED inside the comparisons
+# --------------------------------------------------------------------------------------
+
+
+def test_compare_means_with_covariates_is_welch_on_adjusted_values() -> None:
+    import cxlib as cx
+
+    values, pre, arm = experiment(11)
+    adjusted = cuped(values, pre).adjusted
+    control, variant = arm == 0, arm == 1
+    result = cx.ab.compare_means(
+        values[control], values[variant], covariates=(pre[control], pre[variant])
+    )
+    welch = stats.ttest_ind(adjusted[variant], adjusted[control], equal_var=False)
+    assert result.p_value == pytest.approx(welch.pvalue, rel=1e-9)
+    low, high = welch.confidence_interval()
+    assert result.difference_ci == pytest.approx((low, high), rel=1e-9)
+    plain = cx.ab.compare_means(values[control], values[variant])
+    assert result.se < plain.se  # the covariate explains about half the variance
+
+
+def test_compare_covariate_estimates_theta_per_segment() -> None:
+    import cxlib as cx
+
+    frames = []
+    for seed, segment in ((21, "north"), (22, "south")):
+        values, pre, arm = experiment(seed, n=1_500, rho=0.4 if segment == "north" else 0.8)
+        frames.append(
+            pd.DataFrame(
+                {"segment": segment, "arm": np.where(arm == 1, "B", "A"), "y": values, "x": pre}
+            )
+        )
+    data = pd.concat(frames, ignore_index=True)
+    table = cx.ab.compare(data, group="arm", control="A", metric="y", by="segment", covariate="x")
+    for _, row in table.iterrows():
+        part = data[data.segment == row["segment"]]
+        adjusted = cuped(part.y.to_numpy(), part.x.to_numpy()).adjusted
+        a, b = adjusted[(part.arm == "A").to_numpy()], adjusted[(part.arm == "B").to_numpy()]
+        welch = stats.ttest_ind(b, a, equal_var=False)
+        assert row["difference"] == pytest.approx(b.mean() - a.mean(), rel=1e-9)
+        assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-8)
+
+
+def test_compare_covariate_needs_a_per_unit_mean() -> None:
+    import cxlib as cx
+
+    data = pd.DataFrame({"arm": ["A", "B"], "s": [1, 2], "n": [10, 10]})
+    with pytest.raises(ValueError, match="covariate"):
+        cx.ab.compare(
+            data, group="arm", control="A", metric=cx.ab.Proportion("s", "n"), covariate="n"
+        )

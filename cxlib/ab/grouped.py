@@ -110,6 +110,8 @@ class _Cells:
         else:
             seg = np.zeros(self.n_cells, dtype=np.intp)
             n_seg = 1
+        self.segment = seg
+        self.n_segments = n_seg
         control_of_seg = np.full(n_seg, -1, dtype=np.intp)
         control_of_seg[seg[is_control]] = np.flatnonzero(is_control)
         self.variant_cell = np.flatnonzero(~is_control)
@@ -172,6 +174,7 @@ def compare(
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     exact: bool | None = None,
     adjust: PValueAdjustment | None = None,
+    covariate: str | None = None,
     nan_policy: Literal["raise", "omit"] = "raise",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
@@ -212,6 +215,10 @@ def compare(
 "benjamini-yekutieli"}, optional
         Adds ``p_value_adjusted``, corrected over all rows of the result
         (:func:`adjust_pvalues`).
+    covariate : str, optional
+        Column of a pre-experiment covariate for CUPED (per-unit means only): each
+        value becomes ``y - theta (x - mean(x))`` with ``theta = cov(x, y) / var(x)``
+        estimated per segment over all its arms (see :func:`cuped`).
     nan_policy : {"raise", "omit"}, default "raise"
         Missing per-unit values: an error, or left out and counted.
     n_resamples : int, default 9999
@@ -255,6 +262,10 @@ def compare(
     if adjust is not None:
         check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
     spec = _resolve_metric(data, metric)
+    if covariate is not None and not (isinstance(spec, Mean) and spec.column is not None):
+        raise ValueError(
+            f"covariate (CUPED) applies to a mean of per-unit values; got metric {spec!r}"
+        )
     by_names = [] if by is None else normalise_by(by)
     cells = _Cells(data, group, control, by_names)
     method = _check_method(spec, ci_method)
@@ -285,7 +296,7 @@ def compare(
         pairs, name = _index_pairs(data, spec, cells, vc, cc, method, level, alt)
     else:
         pairs, name, extra, ok = _continuous_pairs(
-            data, spec, cells, vc, cc, method, level, alt, policy, b, gen
+            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate
         )
         vc, cc, valid = vc[ok], cc[ok], _narrow(valid, ok)
     warn_degenerate(pairs, 2)
@@ -415,6 +426,30 @@ def _unit_cells(
         return n, stat, resid * n / ((n - 1) * totals[1] ** 2), totals[1]
 
 
+def _cuped_by_segment(
+    y: FloatArray, x: FloatArray, segment: npt.NDArray[np.intp], n_segments: int
+) -> FloatArray:
+    """CUPED-adjusted values with the slope of ``y`` on ``x`` estimated per segment."""
+    n = _cell_sums(segment, n_segments, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mx = _cell_sums(segment, n_segments, x) / n
+        my = _cell_sums(segment, n_segments, y) / n
+        dx = x - mx[segment]
+        sxx = _cell_sums(segment, n_segments, dx * dx)
+        sxy = _cell_sums(segment, n_segments, dx * (y - my[segment]))
+        flat = ~(sxx > 0)
+        theta = np.where(flat, 0.0, sxy / sxx)
+    if flat.any():
+        warnings.warn(
+            f"the covariate does not vary in {int(flat.sum()):,} of {n_segments:,} "
+            "segments: CUPED leaves their values unadjusted",
+            DegenerateDataWarning,
+            stacklevel=4,
+        )
+    adjusted: FloatArray = y - theta[segment] * dx
+    return adjusted
+
+
 def _continuous_pairs(
     data: pd.DataFrame,
     spec: Mean | Ratio,
@@ -427,6 +462,7 @@ def _continuous_pairs(
     policy: str,
     n_resamples: int,
     rng: np.random.Generator,
+    covariate: str | None,
 ) -> tuple[Pairs, str, dict[str, FloatArray], npt.NDArray[np.bool_]]:
     is_mean = isinstance(spec, Mean)
     name = "mean" if is_mean else "ratio"
@@ -440,6 +476,9 @@ def _continuous_pairs(
         if isinstance(spec, Mean):
             columns = _numbers(data, str(spec.column), "metric")[None, :]
             what = f"metric column {spec.column!r}"
+            if covariate is not None:
+                columns = np.vstack([columns, _numbers(data, covariate, "covariate")[None, :]])
+                what += f" / covariate {covariate!r}"
         else:
             columns = np.stack(
                 [
@@ -454,6 +493,10 @@ def _continuous_pairs(
         missing = _cell_sums(codes[missing_row], k, None)
         extra = {"n_missing_control": missing, "n_missing_variant": missing}
         columns, codes = columns[:, ~missing_row], codes[~missing_row]
+        if covariate is not None:
+            columns = _cuped_by_segment(
+                columns[0], columns[1], cells.segment[codes], cells.n_segments
+            )[None, :]
         n, stat, var, denominator = _unit_cells(columns, codes, k, is_mean)
     ok = (n[cc] >= 2) & (n[vc] >= 2) & (denominator[cc] != 0) & (denominator[vc] != 0)
     vc, cc = vc[ok], cc[ok]
