@@ -178,6 +178,9 @@ class Comparison:
     test : str
         The test behind ``statistic`` and ``p_value`` when it is not implied by
         ``method``, e.g. ``"welch t"`` or ``"fisher"``.
+    names : tuple of str
+        Names of the two sides in :meth:`to_frame` (``value_a``, ``n_a``, ...); the A/B
+        comparisons use ``("variant", "control")``.
     """
 
     metric: str
@@ -195,6 +198,7 @@ class Comparison:
     label: str = ""
     unit: str = ""
     test: str = ""
+    names: tuple[str, str] = ("a", "b")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "difference_ci", ConfidenceInterval(*self.difference_ci))
@@ -222,8 +226,15 @@ class Comparison:
             low, high = self.lift_ci if self.lift_ci is not None else (math.nan, math.nan)
             row["lift_ci_low"], row["lift_ci_high"] = low, high
         if self.estimates is not None:
-            a, b = self.estimates
-            row.update(value_a=a.value, value_b=b.value, n_a=a.n, n_b=b.n)
+            (a, b), (name_a, name_b) = self.estimates, self.names
+            row.update(
+                {
+                    f"value_{name_a}": a.value,
+                    f"value_{name_b}": b.value,
+                    f"n_{name_a}": a.n,
+                    f"n_{name_b}": b.n,
+                }
+            )
         frame: pd.DataFrame = pd.DataFrame([row])
         return frame
 
@@ -237,11 +248,13 @@ class Comparison:
         d = _digits(self.difference_ci)
         lift = ""
         if self.lift is not None and self.lift_ci is not None:
-            lift = (
-                f" · lift {_fmt(100 * self.lift, 1, sign=True)}% "
-                f"({_fmt(100 * self.lift_ci.low, 1, sign=True)}% to "
-                f"{_fmt(100 * self.lift_ci.high, 1, sign=True)}%)"
+            low, high = self.lift_ci
+            interval = (
+                "interval undefined"
+                if math.isnan(low) or math.isnan(high)
+                else f"{_fmt(100 * low, 1, sign=True)}% to {_fmt(100 * high, 1, sign=True)}%"
             )
+            lift = f" · lift {_fmt(100 * self.lift, 1, sign=True)}% ({interval})"
         return (
             f"{name} difference {_fmt(self.difference, d, sign=True)}{unit} "
             f"({_level(self.confidence_level)} CI {_fmt(self.difference_ci.low, d, sign=True)} "

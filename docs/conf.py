@@ -69,6 +69,18 @@ _EXTRA_DOCS = {
     "cxlib.RFMSegment.frequency": ["Inclusive range ``(low, high)`` of frequency levels 1..5."],
     "cxlib.RFMSegment.description": ["What the segment's customers are like."],
     "cxlib.ConfidenceInterval.high": ["Upper bound of the interval."],
+    "cxlib.ab.MeanStats.n": ["Number of units (visitors)."],
+    "cxlib.ab.MeanStats.sum": ["Sum of the per-unit values."],
+    "cxlib.ab.MeanStats.sum_squares": ["Sum of the squared per-unit values."],
+    "cxlib.ab.RatioStats.n": ["Number of randomised units (visitors)."],
+    "cxlib.ab.RatioStats.numerator": ["Sum of the numerator ``y`` over the units."],
+    "cxlib.ab.RatioStats.denominator": ["Sum of the denominator ``x`` over the units."],
+    "cxlib.ab.RatioStats.numerator_squares": ["Sum of ``y**2`` over the units."],
+    "cxlib.ab.RatioStats.denominator_squares": ["Sum of ``x**2`` over the units."],
+    "cxlib.ab.RatioStats.cross": ["Sum of ``x * y`` over the units."],
+    "cxlib.ab.MeanSummary.n": ["Number of units (at least 2)."],
+    "cxlib.ab.MeanSummary.mean": ["Sample mean of the per-unit values."],
+    "cxlib.ab.MeanSummary.sd": ["Sample standard deviation (``ddof=1``)."],
 }
 
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, special
 
+import cxlib as cx
 from cxlib import DegenerateDataWarning
 from cxlib.ab.bayes import (
     BayesianComparison,
@@ -441,7 +442,7 @@ def test_arm_names_and_input_forms() -> None:
 
 def test_nan_policy_for_values() -> None:
     values = [1.0, np.nan, 3.0, 4.0]
-    res = bayesian_means(values, [2.0, 5.0, 6.0], n_draws=10, rng=0)
+    res = bayesian_means(values, [2.0, 5.0, 6.0], n_draws=10, rng=0, nan_policy="omit")
     assert res.n["control"] == 3
     assert res.n_missing["control"] == 1
     assert res.posterior_mean["control"] == pytest.approx(8 / 3)
@@ -453,6 +454,19 @@ def test_nan_policy_for_values() -> None:
     assert math.isnan(prop.expected_loss["control"])
     with pytest.raises(ValueError, match="nan_policy"):
         bayesian_means(values, [2.0, 5.0], nan_policy="drop")  # type: ignore[arg-type]
+
+
+def test_mean_stats_are_sums_not_summaries() -> None:
+    rng = np.random.default_rng(4)
+    control, variant = rng.exponential(50.0, 1_000), rng.exponential(55.0, 1_000)
+    from_values = bayesian_means(control, variant, n_draws=10, rng=0)
+    from_sums = bayesian_means(
+        cx.ab.MeanStats.from_values(control), cx.ab.MeanStats.from_values(variant), n_draws=10
+    )
+    assert from_sums.chance_to_beat_control["variant"] == pytest.approx(
+        from_values.chance_to_beat_control["variant"], rel=1e-9
+    )
+    assert from_sums.posterior_mean["control"] == pytest.approx(control.mean(), rel=1e-12)
 
 
 def test_degenerate_means_warn() -> None:
@@ -512,7 +526,7 @@ def test_named_variant_errors_name_the_arm() -> None:
     ("control", "error", "match"),
     [
         ([], ValueError, "at least 2 non-missing values; got 0"),
-        ([np.nan, 1.0], ValueError, "at least 2 non-missing values; got 1"),
+        ([np.nan, 1.0], ValueError, "1 missing values"),
         ([1.0, np.inf], ValueError, r"finite values; got \[inf\]"),
         (["a", "b"], TypeError, "must hold numbers"),
         ([True, False], TypeError, "must hold numbers"),

@@ -74,6 +74,7 @@ from ._arms import count_pair as _count_pair
 from ._arms import is_number as _is_number
 from ._arms import is_pair_like as _is_pair_like
 from ._arms import whole as _whole
+from .sufficient import MeanStats
 
 __all__ = ["BayesianComparison", "MeanSummary", "bayesian_means", "bayesian_proportions"]
 
@@ -107,7 +108,7 @@ class MeanSummary(NamedTuple):
     sd: float
 
 
-MeanArm: TypeAlias = "npt.ArrayLike | MeanSummary | tuple[int, float, float]"
+MeanArm: TypeAlias = "npt.ArrayLike | MeanSummary | MeanStats | tuple[int, float, float]"
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -626,6 +627,10 @@ def _is_one_sample(x: object) -> bool:
 
 def _mean_arm(values: object, arm: str, nan_policy: str) -> tuple[int, int, float, float]:
     """``(n, n_missing, mean, sd)`` of one arm of :func:`bayesian_means`."""
+    if isinstance(values, MeanStats):
+        if values.n < 2:
+            raise ValueError(f"{arm}: n must be at least 2; got {values.n!r}")
+        values = MeanSummary(int(values.n), values.mean, math.sqrt(values.variance))
     if _is_summary(values):
         n_raw, mean_raw, sd_raw = cast("tuple[float, float, float]", values)
         n = _whole(n_raw, f"{arm}: n")
@@ -863,7 +868,7 @@ def bayesian_means(
     credible_level: float = 0.95,
     n_draws: int = 100_000,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-    nan_policy: Literal["omit", "raise", "propagate"] = "omit",
+    nan_policy: Literal["omit", "raise", "propagate"] = "raise",
 ) -> BayesianComparison:
     """Bayesian comparison of means with the normal approximation of each posterior.
 
@@ -876,8 +881,9 @@ def bayesian_means(
     control : array-like or tuple
         Per-unit values of the control (a list, numpy array or pandas Series), or its
         summary statistics ``(n, mean, sd)`` as a tuple or :class:`MeanSummary`
-        (``sd`` with ``ddof=1``). A plain tuple of three numbers is always read as
-        summary statistics; pass values as a list or an array.
+        (``sd`` with ``ddof=1``), or the sums of :class:`MeanStats`. A plain tuple of
+        three numbers is always read as ``(n, mean, sd)``; pass values as a list or an
+        array.
     variant : array-like, tuple, sequence of them or mapping
         One variant (named ``"variant"``), a sequence of them (``"variant_1"``, ...),
         or a mapping from variant names to them, each as for ``control``.
@@ -887,9 +893,10 @@ def bayesian_means(
         Posterior draws per arm for the lift's credible interval.
     rng : int, numpy.random.Generator, numpy.random.SeedSequence or None
         Source of the posterior draws (SPEC 7); the same seed gives the same result.
-    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+    nan_policy : {"omit", "raise", "propagate"}, default "raise"
         Missing values in per-unit values: skipped and counted in ``n_missing``, an
-        error, or NaN results (with a :class:`~cxlib.DegenerateDataWarning`).
+        error (the default, as in :func:`compare_means`: a missing revenue is rarely
+        a missing unit), or NaN results (with a :class:`~cxlib.DegenerateDataWarning`).
 
     Returns
     -------

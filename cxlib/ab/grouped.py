@@ -31,7 +31,7 @@ from .lift import FloatArray, LiftInterval, Pairs, normal_pairs
 from .means import BOOTSTRAP, bootstrap_cells, mean_pairs
 from .metrics import Index, Mean, Proportion, Ratio
 from .planning import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
-from .proportions import PROPORTION_METHODS, ProportionMethod, proportion_pairs
+from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
 from .sufficient import ratio_variance
 from .two_arms import warn_degenerate
 
@@ -60,8 +60,8 @@ def _resolve_metric(data: pd.DataFrame, metric: object) -> Proportion | Mean | R
 
 def _numbers(data: pd.DataFrame, column: str, argname: str) -> FloatArray:
     series = get_column(data, column, argname)
-    if series.dtype == bool:
-        return series.to_numpy(dtype=np.float64)
+    if series.dtype == bool or str(series.dtype) == "boolean":
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.asarray(as_numeric_1d(series, f"{argname}={column!r}"), dtype=np.float64)
 
 
@@ -211,10 +211,9 @@ def compare(
         ``"greater"``: the variant is above the control.
     exact : bool, optional
         Fisher's exact test for conversion rates (see :func:`compare_proportions`).
-    adjust : {"bonferroni", "holm", "sidak", "holm-sidak", "benjamini-hochberg", \
-"benjamini-yekutieli"}, optional
+    adjust : {"holm", "bonferroni", "sidak", "hochberg", "fdr_bh", "fdr_by"}, optional
         Adds ``p_value_adjusted``, corrected over all rows of the result
-        (:func:`adjust_pvalues`).
+        (:func:`adjust_pvalues`; ``"fdr_bh"`` is Benjamini-Hochberg).
     covariate : str, optional
         Column of a pre-experiment covariate for CUPED (per-unit means only): each
         value becomes ``y - theta (x - mean(x))`` with ``theta = cov(x, y) / var(x)``
@@ -318,7 +317,7 @@ def _narrow(valid: npt.NDArray[np.bool_], ok: npt.NDArray[np.bool_]) -> npt.NDAr
 
 def _check_method(spec: object, ci_method: object) -> Any:
     if isinstance(spec, Proportion):
-        return check_choice("ci_method", ci_method, PROPORTION_METHODS)
+        return check_proportion_method(ci_method)
     if isinstance(spec, Index):
         return check_choice("ci_method", ci_method, _NORMAL_METHODS)
     method = check_choice("ci_method", ci_method, (*_NORMAL_METHODS, *BOOTSTRAP))

@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+# Stands for an infinite lift inside the bootstrap quantiles (which need finite values).
+_HUGE = 1e300
 LiftInterval = Literal["delta", "fieller", "log"]
 
 
@@ -111,7 +113,7 @@ def ratio_interval(
     method: LiftInterval,
 ) -> tuple[FloatArray, FloatArray]:
     """Interval of ``v / c`` for independent estimates ``v`` and ``c``, per element."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = v / c
         if method == "delta":
             se = np.sqrt(var_v + r * r * var_c) / np.abs(c)
@@ -161,8 +163,9 @@ def warn_undefined_lift(mask: npt.NDArray[np.bool_], stacklevel: int = 3) -> Non
     if k:
         which = "the comparison" if mask.size == 1 else f"{k:,} of {mask.size:,} comparisons"
         warnings.warn(
-            f"the lift is undefined for {which}: the control cannot be told apart from "
-            "zero (its interval covers 0), so the lift interval is NaN",
+            f"the lift interval is undefined (NaN) for {which}: the control is zero or "
+            "cannot be told apart from zero at this confidence level, or the interval "
+            "method needs positive values (log)",
             DegenerateDataWarning,
             stacklevel=stacklevel,
         )
@@ -311,11 +314,15 @@ def bootstrap_pairs(
     reps_diff = reps_v - reps_c
     with np.errstate(divide="ignore", invalid="ignore"):
         reps_lift = (reps_v - reps_c) / np.abs(reps_c)
+    # A resample without control conversions (or a zero control mean) has no finite
+    # lift: it counts as an unboundedly large one, which widens only the upper tail.
+    reps_lift = np.where(np.isfinite(reps_lift), reps_lift, _HUGE)
     out_ci = []
     pvals = None
     for k, (reps, est) in enumerate(((reps_diff, diff), (reps_lift, lift))):
         a = None if accel is None else accel[k]
         low, high, _ = bootstrap_interval(reps, est, method, two, a)
+        low, high = (np.where(x >= _HUGE / 2, np.inf, x) for x in (low, high))
         z0 = None
         if method == "bca":
             b = reps.shape[0]

@@ -5,17 +5,19 @@ variant's successes and trials, one element per comparison.
 
 Interval methods (difference; lift) and the test each reports:
 
-=================  ===================================  ======================  ===========
-``ci_method``      difference                           lift                    test
-=================  ===================================  ======================  ===========
-``"delta"``        Wald, unpooled variance              delta method            Wald z
-``"fieller"``      Wald                                 Fieller                 Wald z
-``"log"``          Wald                                 log of the risk ratio   log-ratio z
-``"newcomb"``      Newcombe's hybrid score (Wilson)     MOVER-R (Wilson)        pooled z
-``"score"``        Miettinen-Nurminen score             Miettinen-Nurminen      score z
-``"agresti-caffo"`` Wald on ``(s + 1, n + 2)``          delta on the same       same Wald
-bootstrap          binomial resampling of each arm      the same replicates     inverted
-=================  ===================================  ======================  ===========
+===================  ===================================  ======================  ===========
+``ci_method``        difference                           lift                    test
+===================  ===================================  ======================  ===========
+``"delta"``          Wald, unpooled variance              delta method            Wald z
+``"fieller"``        Wald                                 Fieller                 Wald z
+``"log"``            Wald                                 log of the risk ratio   log-ratio z
+``"newcombe"``       Newcombe's hybrid score (Wilson)     MOVER-R (Wilson)        pooled z
+``"score"``          Miettinen-Nurminen score             Miettinen-Nurminen      score z
+``"agresti-caffo"``  Wald on ``(s + 1, n + 2)``          log, counts + 1/2       same Wald
+bootstrap            binomial resampling of each arm      the same replicates     inverted
+===================  ===================================  ======================  ===========
+
+The name ``"newcomb"`` (the spelling of statsmodels) is accepted for ``"newcombe"``.
 
 Fisher's exact test replaces the test when an expected cell count of the 2x2 table
 is below 5 (``exact=None``), or always (``exact=True``).
@@ -31,10 +33,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from .._validation import Alternative
+from .._validation import Alternative, check_choice
 from .lift import (
     FloatArray,
-    LiftInterval,
     Pairs,
     bootstrap_pairs,
     critical_value,
@@ -42,6 +43,7 @@ from .lift import (
     normal_pairs,
     open_side,
     p_value,
+    ratio_interval,
     two_sided_level,
     undefined_lift,
 )
@@ -49,18 +51,27 @@ from .lift import (
 __all__ = [
     "PROPORTION_METHODS",
     "ProportionMethod",
+    "check_proportion_method",
     "fisher_pvalue",
     "proportion_pairs",
 ]
 
 ProportionMethod = Literal[
-    "delta", "fieller", "log", "newcomb", "score", "agresti-caffo", "percentile", "basic", "bca"
+    "delta",
+    "fieller",
+    "log",
+    "newcombe",
+    "score",
+    "agresti-caffo",
+    "percentile",
+    "basic",
+    "bca",
 ]
 PROPORTION_METHODS: tuple[ProportionMethod, ...] = (
     "delta",
     "fieller",
     "log",
-    "newcomb",
+    "newcombe",
     "score",
     "agresti-caffo",
     "percentile",
@@ -72,7 +83,7 @@ _TESTS = {
     "delta": "wald z",
     "fieller": "wald z",
     "log": "log-ratio z",
-    "newcomb": "pooled z",
+    "newcombe": "pooled z",
     "score": "score z",
     "agresti-caffo": "agresti-caffo z",
 }
@@ -142,6 +153,13 @@ def fisher_pvalue(
     return out
 
 
+def check_proportion_method(ci_method: object) -> ProportionMethod:
+    """Validate ``ci_method`` for conversion rates (``"newcomb"`` is ``"newcombe"``)."""
+    if ci_method == "newcomb":
+        return "newcombe"
+    return check_choice("ci_method", ci_method, PROPORTION_METHODS)
+
+
 def _needs_exact(
     sc: FloatArray, nc: FloatArray, sv: FloatArray, nv: FloatArray
 ) -> npt.NDArray[np.bool_]:
@@ -182,7 +200,7 @@ def _restricted_diff(
     s = s1 + s0
     c3 = n
     c2 = (n1 + 2 * n0) * delta - n - s
-    c1 = (s0 * delta - n - 2 * s0) * delta + s
+    c1 = (n0 * delta - n - 2 * s0) * delta + s
     c0 = s0 * delta * (1 - delta)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = (c2 / (3 * c3)) ** 3 - c1 * c2 / (6 * c3**2) + c0 / (2 * c3)
@@ -375,6 +393,104 @@ def proportion_acceleration(
     return out
 
 
+def _ratio_of_rates(
+    sc: FloatArray,
+    nc: FloatArray,
+    sv: FloatArray,
+    nv: FloatArray,
+    method: ProportionMethod,
+    q: FloatArray,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Interval of ``p_v / p_c`` for an analytic method, and where it is undefined.
+
+    A rate ratio needs control conversions. The delta and Fieller intervals need more:
+    a control rate told apart from zero (Fieller's interval is unbounded otherwise),
+    while the log, score and MOVER-R intervals stay bounded with a single conversion.
+    """
+    pc, pv = sc / nc, sv / nv
+    var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
+    undefined = sc == 0
+    if method in ("delta", "fieller"):
+        r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, method)
+        return r_low, r_high, undefined | undefined_lift(pc, np.sqrt(var_c), q)
+    if method == "log":
+        r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, "log")
+        return r_low, r_high, undefined | (sv == 0)
+    if method == "newcombe":
+        r_low, r_high = _mover_ratio(pv, pc, _wilson(sv, nv, q), _wilson(sc, nc, q))
+        return r_low, r_high, undefined
+    if method == "score":
+        r_low, r_high = _score_ratio_interval(sc, nc, sv, nv, q)
+        return r_low, r_high, undefined
+    # Agresti-Caffo: the log interval of the ratio after adding 1/2 to every count and
+    # trial ("log-adjusted" in statsmodels), bounded even with no conversions.
+    ac, av = (sc + 0.5) / (nc + 0.5), (sv + 0.5) / (nv + 0.5)
+    half = q * np.sqrt(1 / (sv + 0.5) - 1 / (nv + 0.5) + 1 / (sc + 0.5) - 1 / (nc + 0.5))
+    log_r = np.log(av / ac)
+    return np.exp(log_r - half), np.exp(log_r + half), undefined
+
+
+def _analytic(
+    sc: FloatArray,
+    nc: FloatArray,
+    sv: FloatArray,
+    nv: FloatArray,
+    method: ProportionMethod,
+    level: float,
+    alternative: Alternative,
+) -> Pairs:
+    """The comparisons of an analytic method: difference, lift and the method's test."""
+    pc, pv = sc / nc, sv / nv
+    var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
+    q = critical_value(two_sided_level(level, alternative))
+    pairs = normal_pairs(
+        pc, pv, var_c, var_v, nc, nv, level=level, alternative=alternative, lift_method="delta"
+    )
+    low, high, stat = pairs.ci_low, pairs.ci_high, pairs.statistic
+    if method == "agresti-caffo":
+        # Wald interval and test on the counts plus one success and one failure per arm.
+        ac, av = (sc + 1) / (nc + 2), (sv + 1) / (nv + 2)
+        base = normal_pairs(
+            ac,
+            av,
+            ac * (1 - ac) / (nc + 2),
+            av * (1 - av) / (nv + 2),
+            nc,
+            nv,
+            level=level,
+            alternative=alternative,
+            lift_method="delta",
+        )
+        low, high, stat = base.ci_low, base.ci_high, base.statistic
+    elif method == "log":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = np.log(pv / pc) / np.sqrt(1 / sv - 1 / nv + 1 / sc - 1 / nc)
+    elif method == "newcombe":
+        v_ci, c_ci = _wilson(sv, nv, q), _wilson(sc, nc, q)
+        d = pv - pc
+        low = d - np.sqrt((pv - v_ci[0]) ** 2 + (c_ci[1] - pc) ** 2)
+        high = d + np.sqrt((v_ci[1] - pv) ** 2 + (pc - c_ci[0]) ** 2)
+        stat = _pooled_stat(sc, nc, sv, nv)
+    elif method == "score":
+        low, high = _score_diff_interval(sc, nc, sv, nv, q)
+        stat = _score_stat_diff(sv, nv, sc, nc, np.zeros(len(sc)))
+    low, high = open_side(low, high, alternative, (-1.0, 1.0))
+    r_low, r_high, undefined = _ratio_of_rates(sc, nc, sv, nv, method, q)
+    # A rate cannot fall by more than all of it: the lift is at least -1.
+    l_low, l_high = lift_from_ratio(pc, np.maximum(r_low, 0.0), r_high)
+    l_low, l_high = open_side(l_low, l_high, alternative, (-1.0, np.inf))
+    return _replace(
+        pairs,
+        ci_low=np.clip(low, -1.0, 1.0),
+        ci_high=np.clip(high, -1.0, 1.0),
+        statistic=stat,
+        p_value=p_value(stat, alternative),
+        lift_low=np.where(undefined, np.nan, l_low),
+        lift_high=np.where(undefined, np.nan, l_high),
+        test=np.full(len(sc), _TESTS[method]),
+    )
+
+
 def proportion_pairs(
     sc: FloatArray,
     nc: FloatArray,
@@ -391,8 +507,6 @@ def proportion_pairs(
     """Every comparison of conversion rates at once (see the module docstring)."""
     pc, pv = sc / nc, sv / nv
     var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
-    two = two_sided_level(level, alternative)
-    q = critical_value(two)
     if method in _BOOTSTRAP:
         reps_c = _binomial_replicates(sc, nc, n_resamples, rng)
         reps_v = _binomial_replicates(sv, nv, n_resamples, rng)
@@ -418,76 +532,7 @@ def proportion_pairs(
             bounds=(-1.0, 1.0),
         )
     else:
-        lift_method: LiftInterval = method if method in ("fieller", "log") else "delta"
-        pairs = normal_pairs(
-            pc,
-            pv,
-            var_c,
-            var_v,
-            nc,
-            nv,
-            level=level,
-            alternative=alternative,
-            lift_method=lift_method,
-        )
-        if method == "agresti-caffo":
-            # Wald interval, lift interval and test, all on the counts plus one success
-            # and one failure per arm; the point estimates stay the observed ones.
-            ac, av = (sc + 1) / (nc + 2), (sv + 1) / (nv + 2)
-            base = normal_pairs(
-                ac,
-                av,
-                ac * (1 - ac) / (nc + 2),
-                av * (1 - av) / (nv + 2),
-                nc,
-                nv,
-                level=level,
-                alternative=alternative,
-                lift_method="delta",
-            )
-            pairs = _replace(
-                pairs,
-                ci_low=base.ci_low,
-                ci_high=base.ci_high,
-                statistic=base.statistic,
-                p_value=base.p_value,
-                lift_low=base.lift_low,
-                lift_high=base.lift_high,
-            )
-        if method == "log":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                stat = np.log(pv / pc) / np.sqrt(1 / sv - 1 / nv + 1 / sc - 1 / nc)
-            pairs = _replace(pairs, statistic=stat, p_value=p_value(stat, alternative))
-        elif method in ("newcomb", "score"):
-            if method == "newcomb":
-                v_ci, c_ci = _wilson(sv, nv, q), _wilson(sc, nc, q)
-                d = pv - pc
-                low = d - np.sqrt((pv - v_ci[0]) ** 2 + (c_ci[1] - pc) ** 2)
-                high = d + np.sqrt((v_ci[1] - pv) ** 2 + (pc - c_ci[0]) ** 2)
-                r_low, r_high = _mover_ratio(pv, pc, v_ci, c_ci)
-                stat = _pooled_stat(sc, nc, sv, nv)
-            else:
-                low, high = _score_diff_interval(sc, nc, sv, nv, q)
-                r_low, r_high = _score_ratio_interval(sc, nc, sv, nv, q)
-                stat = _score_stat_diff(sv, nv, sc, nc, np.zeros(len(sc)))
-            low, high = open_side(low, high, alternative, (-1.0, 1.0))
-            l_low, l_high = open_side(*lift_from_ratio(pc, r_low, r_high), alternative)
-            undefined = undefined_lift(pc, np.sqrt(var_c), q)
-            pairs = _replace(
-                pairs,
-                ci_low=low,
-                ci_high=high,
-                statistic=stat,
-                p_value=p_value(stat, alternative),
-                lift_low=np.where(undefined, np.nan, l_low),
-                lift_high=np.where(undefined, np.nan, l_high),
-            )
-        pairs = _replace(
-            pairs,
-            ci_low=np.clip(pairs.ci_low, -1.0, 1.0),
-            ci_high=np.clip(pairs.ci_high, -1.0, 1.0),
-            test=np.full(len(sc), _TESTS[method]),
-        )
+        pairs = _analytic(sc, nc, sv, nv, method, level, alternative)
     use_exact = np.full(len(sc), bool(exact)) if exact is not None else _needs_exact(sc, nc, sv, nv)
     if use_exact.any():
         idx = np.flatnonzero(use_exact)

@@ -34,7 +34,7 @@ from .._warnings import DegenerateDataWarning
 from ._arms import count_pair
 from .lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
 from .means import BOOTSTRAP, MEAN_METHODS, MeanMethod, bootstrap_cells, mean_pairs, ratio_pairs
-from .proportions import PROPORTION_METHODS, ProportionMethod, proportion_pairs
+from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
 from .sufficient import MeanStats, RatioStats
 
 __all__ = ["compare_means", "compare_proportions", "compare_ratios"]
@@ -49,14 +49,16 @@ def _one(x: FloatArray) -> float:
 def warn_degenerate(pairs: Pairs, stacklevel: int) -> None:
     """Warn about undefined lift intervals and undefined tests (zero standard errors)."""
     lift_nan = np.isnan(pairs.lift_low) | np.isnan(pairs.lift_high)
-    warn_undefined_lift(lift_nan & np.isfinite(pairs.difference), stacklevel + 1)
+    # ``stacklevel`` counts from the caller of this function, as in warnings.warn.
+    warn_undefined_lift(lift_nan & np.isfinite(pairs.difference), stacklevel + 2)
     no_test = np.isnan(pairs.p_value) & np.isfinite(pairs.difference)
     if no_test.any():
         k = int(no_test.sum())
         which = "the comparison" if no_test.size == 1 else f"{k:,} comparisons"
         warnings.warn(
-            f"the test is undefined for {which}: the standard error of the difference is "
-            "zero (no variation in either arm), so the statistic and p-value are NaN",
+            f"the test is undefined for {which}: its statistic cannot be computed (no "
+            "variation in either arm, or a zero rate for the log-ratio test), so the "
+            "statistic and p-value are NaN",
             DegenerateDataWarning,
             stacklevel=stacklevel + 1,
         )
@@ -88,6 +90,7 @@ def to_comparison(
         lift_ci=ConfidenceInterval(_one(pairs.lift_low), _one(pairs.lift_high)),
         label=label,
         test=str(pairs.test[0]),
+        names=("variant", "control"),
     )
 
 
@@ -125,7 +128,7 @@ def compare_proportions(
     ----------
     control, variant : tuple of int
         ``(successes, trials)`` of each arm, e.g. ``(conversions, visitors)``.
-    ci_method : {"delta", "fieller", "log", "newcomb", "score", "agresti-caffo", \
+    ci_method : {"delta", "fieller", "log", "newcombe", "score", "agresti-caffo", \
 "percentile", "basic", "bca"}, default "delta"
         Interval of the difference and the lift, and the test that goes with it:
 
@@ -134,13 +137,14 @@ def compare_proportions(
         - ``"fieller"``: Fieller's interval of the risk ratio for the lift (Wald for
           the difference and the test);
         - ``"log"``: interval of the log risk ratio (Katz) for the lift, and its test;
-        - ``"newcomb"``: Newcombe's hybrid score interval of the difference (Wilson
-          intervals of the arms), the MOVER-R interval of the ratio (Donner & Zou
-          2012) for the lift, the pooled z test;
+        - ``"newcombe"`` (or ``"newcomb"``): Newcombe's hybrid score interval of the
+          difference (Wilson intervals of the arms), the MOVER-R interval of the ratio
+          (Donner & Zou 2012) for the lift, the pooled z test;
         - ``"score"``: Miettinen-Nurminen score intervals of the difference and the
           ratio, and the score test;
         - ``"agresti-caffo"``: Wald interval and test after adding one success and
-          one failure to each arm (Agresti & Caffo 2000);
+          one failure to each arm (Agresti & Caffo 2000), and the log interval of
+          the ratio after adding 1/2 to each count;
         - ``"percentile"``, ``"basic"``, ``"bca"``: bootstrap, each arm's conversions
           redrawn from a binomial (which is resampling its visitors), p-value by
           inverting the interval.
@@ -178,7 +182,7 @@ def compare_proportions(
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
-    method = check_choice("ci_method", ci_method, PROPORTION_METHODS)
+    method = check_proportion_method(ci_method)
     if exact is not None and not isinstance(exact, bool):
         raise TypeError(f"exact must be True, False or None; got {exact!r}")
     b = check_n_resamples(n_resamples)
