@@ -150,7 +150,7 @@ def get_column(data: pd.DataFrame, column: object, argname: str) -> pd.Series[An
         raise ValueError(
             f"{argname}={column!r} is not a column of the DataFrame; columns: {listed}"
         )
-    if int((data.columns == column).sum()) > 1:
+    if not data.columns.is_unique and int((data.columns == column).sum()) > 1:
         raise ValueError(f"{argname}={column!r} names more than one column of the DataFrame")
     series: pd.Series[Any] = data[column]
     return series

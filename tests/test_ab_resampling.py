@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from cxlib.ab import means
+from cxlib.ab.lift import critical_value
 from cxlib.ab.means import ragged, sum_replicates
+
+
+@pytest.fixture(autouse=True, params=["per cell", "all cells"])
+def drawing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with both drawing strategies of sum_replicates."""
+    if request.param == "all cells":
+        monkeypatch.setattr(means, "_FEW_CELLS", 0)
+    return str(request.param)
 
 
 def zero_inflated(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
@@ -87,3 +97,25 @@ def test_ragged_slices() -> None:
     flat, owner = ragged(np.array([5, 0, 2]), np.array([2, 0, 3]))
     np.testing.assert_array_equal(flat, [5, 6, 2, 3, 4])
     np.testing.assert_array_equal(owner, [0, 0, 2, 2, 2])
+
+
+def test_many_cells_take_the_vectorised_path() -> None:
+    rng = np.random.default_rng(12)
+    codes = rng.integers(0, 200, 20_000).astype(np.intp)
+    values = zero_inflated(rng, 20_000, 0.2)
+    sums, size = sum_replicates(values[None, :], codes, 200, 400, np.random.default_rng(1))
+    means_ = sums[:, :, 0] / size
+    expected = np.bincount(codes, weights=values) / size
+    spread = np.sqrt(np.bincount(codes, weights=values**2) / size - expected**2) / np.sqrt(size)
+    z = (means_.mean(axis=0) - expected) / (spread / np.sqrt(400))
+    assert np.abs(z).max() < 5
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.95, 0.99, 0.999, 0.9999])
+def test_t_critical_values_match_scipy(level: float) -> None:
+    # The large-df expansion must agree with scipy's t quantile to rounding.
+    df = np.array([2.0, 9.5, 150.0, 999.0, 1000.0, 1234.5, 1e4, 1e6, 1e9, np.inf])
+    expected = np.where(
+        np.isfinite(df), stats.t.ppf(0.5 + level / 2, df), stats.norm.ppf(0.5 + level / 2)
+    )
+    np.testing.assert_allclose(critical_value(level, df), expected, rtol=1e-12)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._grouping import make_groups, normalise_by, tidy
+from .._grouping import factorize_column, make_groups, normalise_by
 from .._validation import (
     as_generator,
     as_numeric_1d,
@@ -89,36 +89,61 @@ class _Cells:
             )
         if group in by:
             raise ValueError(f"group={group!r} must not also be a by column")
-        groups = make_groups(data, [*by, group])
-        codes = np.asarray(groups.codes, dtype=np.intp)
-        present = np.bincount(codes, minlength=groups.n_groups) > 0
-        keep = np.flatnonzero(present)
-        remap = np.full(groups.n_groups, -1, dtype=np.intp)
-        remap[keep] = np.arange(len(keep))
-        self.codes = remap[codes]
-        self.keys = groups.keys.iloc[keep].reset_index(drop=True)
-        self.n_cells = len(keep)
-        arms = self.keys[group]
-        is_control = (arms == control).to_numpy(dtype=bool)
-        if not is_control.any():
-            found = ", ".join(repr(v) for v in pd.unique(arms)[:20])
-            raise ValueError(f"control={control!r} is not an arm of {group!r}; arms: {found}")
+        # Arms and segments are coded once each, over the rows; a cell is a pair
+        # (segment, arm), in the order of make_groups(data, [*by, group]).
+        arm_codes, arm_keys = factorize_column(column)
+        n_arms = len(arm_keys)
         if by:
-            segments = make_groups(self.keys, by)
-            seg = np.asarray(segments.codes, dtype=np.intp)
+            segments = make_groups(data, by)
+            seg_codes = np.asarray(segments.codes, dtype=np.int64)
+            self._segment_keys = segments.keys
             n_seg = segments.n_groups
         else:
-            seg = np.zeros(self.n_cells, dtype=np.intp)
+            seg_codes = np.zeros(len(data), dtype=np.int64)
+            self._segment_keys = pd.DataFrame(index=pd.RangeIndex(1))
             n_seg = 1
+        combined = seg_codes * n_arms + np.asarray(arm_codes, dtype=np.int64)
+        present = np.bincount(combined, minlength=n_seg * n_arms) > 0
+        keep = np.flatnonzero(present)
+        remap = np.full(n_seg * n_arms, -1, dtype=np.intp)
+        remap[keep] = np.arange(len(keep))
+        self.codes = remap[combined]
+        self.n_cells = len(keep)
+        self._seg_key = keep // n_arms  # candidate segment of each cell
+        self._arm = keep % n_arms
+        self._arm_keys = arm_keys
+        is_control = np.asarray(arm_keys == control, dtype=bool)[self._arm]
+        if not is_control.any():
+            found = ", ".join(repr(v) for v in pd.unique(arm_keys.take(self._arm))[:20])
+            raise ValueError(f"control={control!r} is not an arm of {group!r}; arms: {found}")
+        # Segments that have rows, numbered 0 .. n_segments - 1.
+        used = np.zeros(n_seg, dtype=bool)
+        used[self._seg_key] = True
+        rank = np.cumsum(used) - 1
+        seg = rank[self._seg_key].astype(np.intp)
         self.segment = seg
-        self.n_segments = n_seg
-        control_of_seg = np.full(n_seg, -1, dtype=np.intp)
+        self.n_segments = int(used.sum())
+        control_of_seg = np.full(self.n_segments, -1, dtype=np.intp)
         control_of_seg[seg[is_control]] = np.flatnonzero(is_control)
         self.variant_cell = np.flatnonzero(~is_control)
         self.control_cell = control_of_seg[seg[self.variant_cell]]
         self.group = group
         self.by = by
         self.control = control
+
+    def key_columns(self, cells: npt.NDArray[np.intp]) -> dict[Hashable, Any]:
+        """The by and group values of ``cells``, in their original dtypes."""
+        out: dict[Hashable, Any] = {
+            name: self._segment_keys[name].array.take(self._seg_key[cells]) for name in self.by
+        }
+        out[self.group] = self._arm_keys.array.take(self._arm[cells])
+        return out
+
+    @property
+    def keys(self) -> pd.DataFrame:
+        """One row per cell: the by columns and the group column."""
+        frame: pd.DataFrame = pd.DataFrame(self.key_columns(np.arange(self.n_cells)))
+        return frame
 
 
 def _cell_sums(codes: npt.NDArray[np.intp], n_cells: int, x: FloatArray | None) -> FloatArray:
@@ -543,6 +568,11 @@ def _continuous_pairs(
     return pairs, name, extra, ok
 
 
+def _constant(value: Any, rows: int) -> Any:
+    """A column repeating ``value``, in the dtype pandas infers for it, without per-row work."""
+    return pd.Series([value]).array.take(np.zeros(rows, dtype=np.intp))
+
+
 def _frame(
     cells: _Cells,
     pairs: Pairs,
@@ -553,16 +583,18 @@ def _frame(
 ) -> pd.DataFrame:
     rows = len(valid)
     idx = np.flatnonzero(valid)
+    every = len(idx) == rows
 
-    def spread(x: npt.NDArray[Any], fill: Any = np.nan) -> npt.NDArray[Any]:
-        out = np.full(rows, fill, dtype=object if x.dtype.kind in "OU" else np.float64)
+    def spread(x: npt.NDArray[Any]) -> FloatArray:
+        if every:
+            return np.asarray(x, dtype=np.float64)
+        out = np.full(rows, np.nan)
         out[idx] = x
         return out
 
-    keys = cells.keys.iloc[cells.variant_cell].reset_index(drop=True)
-    columns: dict[str, Any] = {
-        "control": [cells.control] * rows,
-        "metric": [name] * rows,
+    columns: dict[Hashable, Any] = {
+        "control": _constant(cells.control, rows),
+        "metric": _constant(name, rows),
         "value_control": spread(pairs.control),
         "value_variant": spread(pairs.variant),
         "n_control": spread(pairs.n_control),
@@ -572,6 +604,10 @@ def _frame(
     for key, values in extra.items():
         cell = control_cells if key.endswith("control") else cells.variant_cell
         columns[key] = np.where(cell >= 0, values[np.maximum(cell, 0)], np.nan)
+    # Test names through their codes: one string per distinct test, None where not valid.
+    tests, test_code = np.unique(pairs.test, return_inverse=True)
+    codes = np.full(rows, len(tests), dtype=np.intp)
+    codes[idx] = test_code.ravel()
     columns.update(
         difference=spread(pairs.difference),
         se=spread(pairs.se),
@@ -582,7 +618,7 @@ def _frame(
         lift_ci_high=spread(pairs.lift_high),
         statistic=spread(pairs.statistic),
         p_value=spread(pairs.p_value),
-        test=spread(pairs.test.astype(object), None),
+        test=pd.Series([*tests.tolist(), None]).array.take(codes),
     )
     if adjust is not None:
         p = columns["p_value"]
@@ -591,8 +627,14 @@ def _frame(
         if finite.any():
             adjusted[finite] = adjust_pvalues(p[finite], adjust)
         columns["p_value_adjusted"] = adjusted
-    frame = tidy(keys, columns)
     for col in ("n_control", "n_variant", "n_missing_control", "n_missing_variant"):
-        if col in frame and frame[col].notna().all():
-            frame[col] = frame[col].astype(np.int64)
+        if col in columns and not np.isnan(columns[col]).any():
+            columns[col] = columns[col].astype(np.int64)
+    keys = cells.key_columns(cells.variant_cell)
+    overlap = set(keys) & set(columns)
+    if overlap:
+        raise ValueError(
+            f"by column(s) {sorted(map(str, overlap))} clash with result columns; rename them"
+        )
+    frame: pd.DataFrame = pd.DataFrame({**keys, **columns})
     return frame

@@ -38,6 +38,10 @@ BOOTSTRAP = ("percentile", "basic", "bca")
 # Resampled values drawn at once: small enough to stay in cache, large enough that the
 # per-batch overhead is negligible.
 _BATCH = 1 << 18
+# Up to this many cells with non-zero units, each cell is drawn on its own (the fastest
+# draws); beyond, all cells are drawn together so that the cost does not grow with a
+# Python loop over cells.
+_FEW_CELLS = 64
 
 
 def welch_df(var_c: FloatArray, var_v: FloatArray, n_c: FloatArray, n_v: FloatArray) -> FloatArray:
@@ -149,16 +153,76 @@ def sum_replicates(
     start = np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.intp)
     share = np.where(n > 0, k / np.maximum(n, 1), 0.0)
     out = np.zeros((n_resamples, n_cells, m))
+    filled = np.flatnonzero(k)
+    if len(filled) <= _FEW_CELLS:
+        _draw_per_cell(out, values, n, k, start, share, filled, rng)
+    else:
+        _draw_all_cells(out, values, n, k, start, share, rng)
+    return out, n.astype(np.float64)
+
+
+def _draw_per_cell(
+    out: FloatArray,
+    values: FloatArray,
+    n: npt.NDArray[np.intp],
+    k: npt.NDArray[np.intp],
+    start: npt.NDArray[np.intp],
+    share: FloatArray,
+    filled: npt.NDArray[np.intp],
+    rng: np.random.Generator,
+) -> None:
+    """Sums of resampled non-zero units, one cell at a time (few cells, many units).
+
+    Every draw of a cell is an integer in ``[0, k)`` straight from the generator, and
+    the sums of a replicate are sums over contiguous runs of draws.
+    """
+    n_resamples = out.shape[0]
+    drawn = rng.binomial(n, share, size=(n_resamples, len(n)))
+    for cell in filled:
+        kc = int(k[cell])
+        cell_values = np.ascontiguousarray(values[:, start[cell] : start[cell] + kc])
+        counts = drawn[:, cell]
+        ends = np.cumsum(counts)
+        index_type = np.int32 if kc <= np.iinfo(np.int32).max else np.int64
+        first = 0
+        while first < n_resamples:
+            # Replicates first .. last - 1: about _BATCH draws (at least one replicate).
+            before = int(ends[first] - counts[first])
+            last = max(first + 1, int(np.searchsorted(ends, before + _BATCH, side="right")))
+            runs = counts[first:last]
+            pick = rng.integers(0, kc, size=int(ends[last - 1]) - before, dtype=index_type)
+            offsets = (ends[first:last] - runs - before).astype(np.intp)
+            some = runs > 0
+            if some.any():
+                for j in range(values.shape[0]):
+                    out[first:last, cell, j][some] = np.add.reduceat(
+                        cell_values[j].take(pick), offsets[some]
+                    )
+            first = last
+
+
+def _draw_all_cells(
+    out: FloatArray,
+    values: FloatArray,
+    n: npt.NDArray[np.intp],
+    k: npt.NDArray[np.intp],
+    start: npt.NDArray[np.intp],
+    share: FloatArray,
+    rng: np.random.Generator,
+) -> None:
+    """Sums of resampled non-zero units, all cells in each batch of replicates.
+
+    Draws are ordered cell by cell, and by replicate within a cell: the draws of one
+    (cell, replicate) are contiguous, so their sums are differences of one running
+    sum, and the per-draw cell offsets are repeats of per-cell values.
+    """
+    n_resamples, n_cells, m = out.shape
     batch = max(1, _BATCH // max(1, int(k.sum())))
     for first in range(0, n_resamples, batch):
         size = min(batch, n_resamples - first)
-        # Draws ordered cell by cell, and by replicate within a cell: the draws of
-        # one (cell, replicate) are contiguous, so their sums are differences of one
-        # running sum, and the per-draw cell offsets are repeats of per-cell values.
         drawn = rng.binomial(n, share, size=(size, n_cells)).T
         per_cell = drawn.sum(axis=1)
-        total = int(per_cell.sum())
-        u = rng.random(total)
+        u = rng.random(int(per_cell.sum()))
         u *= np.repeat(k.astype(np.float64), per_cell)
         pick = u.astype(np.intp)
         pick += np.repeat(start, per_cell)
@@ -167,7 +231,6 @@ def sum_replicates(
             running = np.concatenate([[0.0], np.cumsum(values[j, pick])])
             sums = running[ends] - running[np.concatenate([[0], ends[:-1]])]
             out[first : first + size, :, j] = sums.reshape(n_cells, size).T
-    return out, n.astype(np.float64)
 
 
 def acceleration(
