@@ -141,7 +141,9 @@ def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     Sorting and dropping repeats: several times faster than :func:`numpy.unique` without
     ``return_*`` arguments, which takes a slower hashing path in recent numpy.
     """
-    ordered = np.sort(values, kind="stable")
+    # Only the distinct values matter, not the order of equal ones: no need for a stable
+    # sort, and the default sort is several times faster on unordered keys.
+    ordered = np.sort(values)
     if len(ordered) < 2:
         return ordered
     keep = np.empty(len(ordered), dtype=bool)

@@ -245,17 +245,19 @@ def repurchase_rate(
     od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=None, by=by)
     ident = _identified(od)
     first = _per_customer_min(ident.time, ident.customer, od.n_customers)
+    cust, time = ident.customer, ident.time
     if per == "order":
-        # The earliest order other than the first: the second row of each customer.
-        order = np.lexsort((ident.time, ident.customer))
-        cust, time = ident.customer[order], ident.time[order]
-        later = np.zeros(len(cust), dtype=bool)
-        later[1:] = cust[1:] == cust[:-1]
+        # The earliest order other than the first: the first time again if a customer
+        # has two orders at that time, else their earliest strictly later order.
+        at_first = time == first[cust]
+        ties = np.bincount(cust[at_first], minlength=od.n_customers)
+        later = ~at_first
+        following = _per_customer_min(time[later], cust[later], od.n_customers)
+        following = np.where(ties >= 2, first, following)
     else:
-        first_day = _per_customer_min(ident.day, ident.customer, od.n_customers)
-        cust, time = ident.customer, ident.time
+        first_day = _per_customer_min(ident.day, cust, od.n_customers)
         later = ident.day > first_day[cust]
-    following = _per_customer_min(time[later], cust[later], od.n_customers)
+        following = _per_customer_min(time[later], cust[later], od.n_customers)
     deadline = first + span
     eligible = deadline <= _ns(od.as_of)
     repurchased = following <= deadline
@@ -401,10 +403,14 @@ def upsell_rate(
             "identified customers in the window; every such order needs a tier"
         )
     rank = _tiebreak(orders, order_id)[rows][ident.mask]
-    order = np.lexsort((rank, ident.time, ident.customer))
-    cust, tiers = ident.customer[order], tiers[order]
-    is_first = np.ones(len(cust), dtype=bool)
-    is_first[1:] = cust[1:] != cust[:-1]
+    cust = ident.customer
+    # A customer's first order: earliest time, then lowest tiebreak rank, then row.
+    first_time = _per_customer_min(ident.time, cust, od.n_customers)
+    at_first = np.flatnonzero(ident.time == first_time[cust])
+    key = rank[at_first].astype(np.int64) * len(cust) + at_first
+    first_key = _per_customer_min(key, cust[at_first], od.n_customers)
+    is_first = np.zeros(len(cust), dtype=bool)
+    is_first[at_first[key == first_key[cust[at_first]]]] = True
     first_tier = np.full(od.n_customers, np.nan)
     first_tier[cust[is_first]] = tiers[is_first]
     best_later = np.full(od.n_customers, -np.inf)
@@ -686,6 +692,25 @@ def churn_rate(
 # ------------------------------------------------------------------------- cohorts
 
 
+def _dense_rank(values: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted distinct values of small non-negative-span integers, and each value's rank.
+
+    A presence table over the span replaces the sort of :func:`numpy.unique` when the
+    span is small, which it is for periods and (group, cohort) cells.
+    """
+    if not len(values):
+        return values[:0], values[:0]
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > max(4 * len(values), 1 << 16):
+        uniques, inverse = np.unique(values, return_inverse=True)
+        return uniques, inverse.ravel()
+    shifted = values - low
+    present = np.bincount(shifted, minlength=span) > 0
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, rank[shifted]
+
+
 def _period_index(day: IntArray, freq: CohortFrequency) -> IntArray:
     """Calendar period of each day (days since 1970-01-01), numbered consecutively."""
     if freq == "D":
@@ -813,10 +838,9 @@ def cohort_retention(
 
     # Cells: (group, cohort) pairs, numbered in key order.
     cohort_of = _period_index(first_day, cohort_freq)
-    cohorts, cohort_code = np.unique(cohort_of, return_inverse=True)
+    cohorts, cohort_code = _dense_rank(cohort_of)
     g = np.zeros(od.n_customers, dtype=np.int64) if group is None else group.astype(np.int64)
-    cells, cell_of = np.unique(g * len(cohorts) + cohort_code.ravel(), return_inverse=True)
-    cell_of = cell_of.ravel()
+    cells, cell_of = _dense_rank(g * len(cohorts) + cohort_code)
     cell_group, cell_cohort = cells // max(len(cohorts), 1), cohorts[cells % max(len(cohorts), 1)]
     cohort_size = np.bincount(cell_of, minlength=len(cells)).astype(np.int64)
 
@@ -833,12 +857,10 @@ def cohort_retention(
     first_period = _period_index(first_day, period_freq)
     k = _period_index(ident.day, period_freq) - first_period[ident.customer]
     span = int(max(k.max(initial=0), n_periods.max(initial=0))) + 1
-    pairs = distinct(ident.customer * span + k)
-    keys, counts = np.unique(cell_of[pairs // span] * span + pairs % span, return_counts=True)
-    row_key = row_cell * span + row_k
-    pos = np.minimum(np.searchsorted(keys, row_key), max(len(keys) - 1, 0))
-    found = (keys[pos] == row_key) if len(keys) else np.zeros(len(row_key), dtype=bool)
-    active = np.where(found, counts[pos] if len(keys) else 0, 0).astype(np.int64)
+    pairs = distinct(ident.customer.astype(np.int64) * span + k)
+    active = np.bincount(cell_of[pairs // span] * span + pairs % span, minlength=len(cells) * span)[
+        row_cell * span + row_k
+    ].astype(np.int64)
 
     size = cohort_size[row_cell]
     share = active / np.maximum(size, 1)

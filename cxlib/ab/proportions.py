@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -67,17 +67,7 @@ ProportionMethod = Literal[
     "basic",
     "bca",
 ]
-PROPORTION_METHODS: tuple[ProportionMethod, ...] = (
-    "delta",
-    "fieller",
-    "log",
-    "newcombe",
-    "score",
-    "agresti-caffo",
-    "percentile",
-    "basic",
-    "bca",
-)
+PROPORTION_METHODS: tuple[ProportionMethod, ...] = get_args(ProportionMethod)
 _BOOTSTRAP = ("percentile", "basic", "bca")
 _TESTS = {
     "delta": "wald z",
