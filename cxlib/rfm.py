@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
+from ._grouping import distinct
 from ._validation import get_column
 from .orders import OrderData, _dates, prepare_orders
 
@@ -344,16 +345,6 @@ def _cents(revenue: FloatArray, max_bits: int) -> tuple[int, int] | None:
     return int(low), int(high - low).bit_length()
 
 
-def _distinct(values: IntArray) -> IntArray:
-    """The distinct values, sorted (``np.unique`` without its slow hash path)."""
-    ordered = np.sort(values)
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    distinct: IntArray = ordered[keep]
-    return distinct
-
-
 @dataclass(frozen=True)
 class _SortedKeys:
     """The orders used as sorted int64 keys: customer, then period code, then low bits.
@@ -426,7 +417,7 @@ def _sort_keys(
     period_bits = (int(period.max()) - period_low).bit_length()
     table = None
     if customer_bits + period_bits > _KEY_BITS:  # number the periods of the orders used
-        table = _distinct(period[use])
+        table = distinct(period[use])
         period_bits = max(len(table) - 1, 0).bit_length()
         if customer_bits + period_bits > _KEY_BITS:
             raise ValueError("too many customers and periods to summarise")
