@@ -125,11 +125,22 @@ def _counts(
     return counts
 
 
-def _share_clusters(
-    od: OrderData, success: BoolArray, eligible: BoolArray, metric: str
-) -> tuple[_Clusters, npt.NDArray[np.intp] | None, int]:
-    """One cluster per eligible customer, scored 100 for a success and 0 otherwise."""
-    group = _customer_groups(od, metric)
+def _infer_share(
+    od: OrderData,
+    group: npt.NDArray[np.intp] | None,
+    success: BoolArray,
+    eligible: BoolArray,
+    *,
+    metric: str,
+    label: str,
+    options: tuple[str, float, int, np.random.Generator],
+    components: dict[str, Any],
+    empty_reason: str,
+) -> Estimate | pd.DataFrame:
+    """Share (percent) of eligible customers with ``success``: one cluster per customer.
+
+    ``group`` is each customer's group (from :func:`_customer_groups`), None ungrouped.
+    """
     n_groups = 1 if od.groups is None else od.groups.n_groups
     y = np.where(success[eligible], 100.0, 0.0)
     clusters = _Clusters(
@@ -138,7 +149,21 @@ def _share_clusters(
         group=None if group is None else group[eligible],
         n_groups=n_groups,
     )
-    return clusters, group, n_groups
+    method, level, n_resamples, rng = options
+    return _infer(
+        clusters,
+        metric=metric,
+        label=label,
+        ci_method=method,
+        confidence_level=level,
+        n_resamples=n_resamples,
+        rng=rng,
+        share=True,
+        od=od,
+        components=components,
+        n_units=_counts(eligible, group, n_groups).astype(np.float64),
+        empty_reason=empty_reason,
+    )
 
 
 def _kept_rows(orders: pd.DataFrame, date: str, od: OrderData) -> npt.NDArray[np.intp]:
@@ -239,7 +264,7 @@ def repurchase_rate(
     Customer ``a`` reorders on day 30 (inclusive), ``b`` never, ``c`` after 121 days;
     ``d`` bought first fewer than 30 days before the last order and is not counted.
     """
-    method, level, b, gen = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
     span = _span_ns("within", within)
     per = check_choice("occasion", occasion, ("order", "day"))
     od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=None, by=by)
@@ -261,24 +286,23 @@ def repurchase_rate(
     deadline = first + span
     eligible = deadline <= _ns(od.as_of)
     repurchased = following <= deadline
-    clusters, group, n_groups = _share_clusters(od, repurchased, eligible, "repurchase_rate")
-    reason = f"no customer's first order is at least within={within!r} days before {od.as_of}"
-    return _infer(
-        clusters,
+    group = _customer_groups(od, "repurchase_rate")
+    n_groups = 1 if od.groups is None else od.groups.n_groups
+    return _infer_share(
+        od,
+        group,
+        repurchased,
+        eligible,
         metric="repurchase_rate",
         label="Repurchase rate",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
-        share=True,
-        od=od,
+        options=options,
         components={
             "n_first_time_buyers": _counts(eligible, group, n_groups),
             "n_repurchased": _counts(eligible & repurchased, group, n_groups),
         },
-        n_units=_counts(eligible, group, n_groups).astype(np.float64),
-        empty_reason=reason,
+        empty_reason=(
+            f"no customer's first order is at least within={within!r} days before {od.as_of}"
+        ),
     )
 
 
@@ -382,7 +406,7 @@ def upsell_rate(
     >>> est.components["n_repeat_customers"], est.components["n_upsold"]
     (2, 1)
     """
-    method, level, b, gen = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
     tiers_all = _tier_values(orders, tier)
     od = prepare_orders(
         orders,
@@ -417,24 +441,21 @@ def upsell_rate(
     np.maximum.at(best_later, cust[~is_first], tiers[~is_first])
     repeat = np.bincount(cust, minlength=od.n_customers) >= 2
     upsold = best_later > first_tier
-    clusters, group, n_groups = _share_clusters(od, upsold, repeat, "upsell_rate")
-    reason = "no customer has two or more orders"
-    return _infer(
-        clusters,
+    group = _customer_groups(od, "upsell_rate")
+    n_groups = 1 if od.groups is None else od.groups.n_groups
+    return _infer_share(
+        od,
+        group,
+        upsold,
+        repeat,
         metric="upsell_rate",
         label="Upsell rate",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
-        share=True,
-        od=od,
+        options=options,
         components={
             "n_repeat_customers": _counts(repeat, group, n_groups),
             "n_upsold": _counts(repeat & upsold, group, n_groups),
         },
-        n_units=_counts(repeat, group, n_groups).astype(np.float64),
-        empty_reason=reason,
+        empty_reason="no customer has two or more orders",
     )
 
 
@@ -446,11 +467,8 @@ class _Period:
     od: OrderData
     start_active: BoolArray
     end_active: BoolArray
-    new: BoolArray
     group: npt.NDArray[np.intp] | None
-    n_groups: int
     components: dict[str, Any]
-    n_start: npt.NDArray[np.float64]
 
 
 def _period(
@@ -495,9 +513,7 @@ def _period(
         "n_new_lapsed": _counts(new & ~end_active, group, n_groups),
         "classic_retention": classic,
     }
-    return _Period(
-        od, start_active, end_active, new, group, n_groups, components, s.astype(np.float64)
-    )
+    return _Period(od, start_active, end_active, group, components)
 
 
 _PERIOD_DOC = """
@@ -606,28 +622,17 @@ def _period_rate(
     rng: int | np.random.Generator | None,
 ) -> Estimate | pd.DataFrame:
     """Retention (share of start customers still active at the end) or its complement."""
-    method, level, b, gen = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = _options(ci_method, _SHARE_METHODS, confidence_level, n_resamples, rng)
     p = _period(orders, customer, date, period_start, period_end, inactivity, by, metric)
-    retained = p.end_active[p.start_active]
-    counted = retained if metric == "retention_rate" else ~retained
-    clusters = _Clusters(
-        y=np.where(counted, 100.0, 0.0),
-        x=np.ones(int(p.start_active.sum())),
-        group=None if p.group is None else p.group[p.start_active],
-        n_groups=p.n_groups,
-    )
-    return _infer(
-        clusters,
+    return _infer_share(
+        p.od,
+        p.group,
+        p.end_active if metric == "retention_rate" else ~p.end_active,
+        p.start_active,
         metric=metric,
         label="Retention rate" if metric == "retention_rate" else "Churn rate",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
-        share=True,
-        od=p.od,
+        options=options,
         components=p.components,
-        n_units=p.n_start,
         empty_reason="no customer is active at period_start",
     )
 
