@@ -128,16 +128,20 @@ def _infer(
     *,
     metric: str,
     label: str,
-    ci_method: str,
-    confidence_level: float,
-    n_resamples: int,
-    rng: np.random.Generator,
+    options: tuple[str, float, int, np.random.Generator],
     share: bool,
     od: OrderData,
     components: dict[str, Any],
     n_units: FloatArray,
     empty_reason: str = "no customers or orders to count",
+    depth: int = 0,
 ) -> Estimate | pd.DataFrame:
+    """Estimate, interval and warnings of a metric from its clusters.
+
+    ``options`` is what :func:`_options` returns; ``depth`` counts the frames between
+    the public function and this one, so that warnings point at the user's call.
+    """
+    ci_method, confidence_level, n_resamples, rng = options
     sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
     value, se = sums.ratio, sums.se
     if ci_method in BOOTSTRAP_METHODS:
@@ -155,7 +159,8 @@ def _infer(
         if degenerate.any():
             _warn(
                 f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
-                "group(s): the interval has zero width"
+                "group(s): the interval has zero width",
+                depth,
             )
     elif ci_method == "delta":
         half = normal_quantile(0.5 + confidence_level / 2.0) * se
@@ -176,18 +181,19 @@ def _infer(
     # whole can be empty.
     present = np.ones(len(value), dtype=bool) if od.groups is None else sums.clusters > 0
     if od.groups is None and not np.isfinite(value).all():
-        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}")
+        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}", depth)
     if ci_method not in BOOTSTRAP_METHODS:
         collapsed = np.isfinite(value) & (low == high) & present
         if collapsed.any():
             _warn(
                 f"the {ci_method} interval has zero width for {int(collapsed.sum())} "
-                "group(s) whose customers all agree"
+                "group(s) whose customers all agree",
+                depth,
             )
     no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
     if no_interval.any():
         where = f"{int(no_interval.sum())} group(s)" if od.groups is not None else "the data"
-        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers")
+        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers", depth)
     columns: dict[str, Any] = {
         "metric": metric,
         "value": value,
@@ -205,10 +211,11 @@ def _infer(
     return tidy(od.groups.keys[keep], columns)
 
 
-def _warn(message: str) -> None:
+def _warn(message: str, depth: int = 0) -> None:
     import warnings
 
-    warnings.warn(message, DegenerateDataWarning, stacklevel=4)
+    # user -> public function -> _infer -> _warn: stacklevel 4, plus ``depth`` frames.
+    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
 
 
 def _options(
@@ -292,7 +299,7 @@ def guest_checkout_rate(
     >>> cx.guest_checkout_rate(orders, customer="customer", date="date")
     Guest checkout rate 40.0 (95% CI 11.8 to 76.9, wilson) · n = 5
     """
-    method, level, b, gen = _options(
+    options = _options(
         ci_method,
         (*PROPORTION_CI_METHODS, *_RATIO_METHODS),
         confidence_level,
@@ -319,10 +326,7 @@ def guest_checkout_rate(
         clusters,
         metric="guest_checkout_rate",
         label="Guest checkout rate",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
+        options=options,
         share=True,
         od=od,
         components={"n_guest_orders": np.rint(n_guest).astype(np.int64), "n_customers": n_cust},
@@ -386,7 +390,7 @@ def average_order_value(
     >>> est.value, est.n, est.components["revenue"]
     (30.0, 4, 120.0)
     """
-    method, level, b, gen = _options(ci_method, _RATIO_METHODS, confidence_level, n_resamples, rng)
+    options = _options(ci_method, _RATIO_METHODS, confidence_level, n_resamples, rng)
     od = prepare_orders(
         orders,
         customer=customer,
@@ -404,10 +408,7 @@ def average_order_value(
         clusters,
         metric="average_order_value",
         label="Average order value",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
+        options=options,
         share=False,
         od=od,
         components={"revenue": sums.y, "n_customers": _distinct_customers(od, clusters.n_groups)},
@@ -461,7 +462,7 @@ def purchase_frequency(
     >>> est.value, est.n
     (2.0, 2)
     """
-    method, level, b, gen = _options(ci_method, _RATIO_METHODS, confidence_level, n_resamples, rng)
+    options = _options(ci_method, _RATIO_METHODS, confidence_level, n_resamples, rng)
     od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=window, by=by)
     per_customer = _customer_orders(od).astype(np.float64)
     clusters = _customer_clusters(od, per_customer, "purchase_frequency")
@@ -470,10 +471,7 @@ def purchase_frequency(
         clusters,
         metric="purchase_frequency",
         label="Purchase frequency",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
+        options=options,
         share=False,
         od=od,
         components={"n_orders": np.rint(sums.y).astype(np.int64)},
@@ -528,7 +526,7 @@ def repeat_purchase_rate(
     >>> cx.repeat_purchase_rate(orders, customer="customer", date="date", occasion="day").value
     33.333333333333336
     """
-    method, level, b, gen = _options(
+    options = _options(
         ci_method,
         (*PROPORTION_CI_METHODS, *_RATIO_METHODS),
         confidence_level,
@@ -553,10 +551,7 @@ def repeat_purchase_rate(
         clusters,
         metric="repeat_purchase_rate",
         label="Repeat purchase rate",
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=b,
-        rng=gen,
+        options=options,
         share=True,
         od=od,
         components={"n_repeat_customers": np.rint(sums.y / 100.0).astype(np.int64)},

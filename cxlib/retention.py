@@ -136,10 +136,12 @@ def _infer_share(
     options: tuple[str, float, int, np.random.Generator],
     components: dict[str, Any],
     empty_reason: str,
+    depth: int = 0,
 ) -> Estimate | pd.DataFrame:
     """Share (percent) of eligible customers with ``success``: one cluster per customer.
 
-    ``group`` is each customer's group (from :func:`_customer_groups`), None ungrouped.
+    ``group`` is each customer's group (from :func:`_customer_groups`), None ungrouped;
+    ``depth`` counts the frames between the public function and this one.
     """
     n_groups = 1 if od.groups is None else od.groups.n_groups
     y = np.where(success[eligible], 100.0, 0.0)
@@ -149,20 +151,17 @@ def _infer_share(
         group=None if group is None else group[eligible],
         n_groups=n_groups,
     )
-    method, level, n_resamples, rng = options
     return _infer(
         clusters,
         metric=metric,
         label=label,
-        ci_method=method,
-        confidence_level=level,
-        n_resamples=n_resamples,
-        rng=rng,
+        options=options,
         share=True,
         od=od,
         components=components,
         n_units=_counts(eligible, group, n_groups).astype(np.float64),
         empty_reason=empty_reason,
+        depth=depth + 1,
     )
 
 
@@ -634,6 +633,7 @@ def _period_rate(
         options=options,
         components=p.components,
         empty_reason="no customer is active at period_start",
+        depth=1,  # retention_rate / churn_rate -> _period_rate -> _infer_share
     )
 
 
