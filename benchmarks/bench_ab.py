@@ -46,6 +46,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy
 import statsmodels
+from _common import load_average, progress, seconds
 from scipy import special, stats
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
@@ -102,10 +103,6 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def progress(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- timing
@@ -585,14 +582,6 @@ def part_bootstrap(args: argparse.Namespace, report: Report) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def load_average() -> str:
-    """The 1-, 5- and 15-minute load averages: other work skews the timings."""
-    try:
-        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (AttributeError, OSError):  # not available on this platform
-        return "load average n/a"
-
-
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -602,11 +591,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-def seconds(t: float) -> str:
-    """A duration in s or ms, 9 characters wide."""
-    return f"{t:7.2f} s" if t >= 1.0 else f"{t * 1e3:6.1f} ms"
 
 
 def megabytes(b: float) -> str:

@@ -29,8 +29,6 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import gc
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -41,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy
+from _common import best_of, load_average, progress, seconds
 from scipy import special, stats
 
 import cxlib as cx
@@ -100,22 +99,6 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # failed exact checks
     notes: list[str] = field(default_factory=list)
-
-
-def progress(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
-
-
-def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Best wall time of ``repeats`` calls (after garbage collection), and the last result."""
-    best = np.inf
-    out: Any = None
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def mc_tolerance(sd: float, n_resamples: int) -> float:
@@ -405,21 +388,6 @@ def part_weighted(args: argparse.Namespace, report: Report) -> None:
 
 
 # --------------------------------------------------------------------------- report
-
-
-def load_average() -> str:
-    """The 1-minute load average at the end of the run: other work skews the timings."""
-    try:
-        return f"load average {os.getloadavg()[0]:.2f}"
-    except (AttributeError, OSError):  # not available on this platform
-        return "load average n/a"
-
-
-def seconds(t: float) -> str:
-    """A duration in s or ms, 9 characters wide."""
-    if t >= 3600.0:
-        return f"{t / 3600:6.1f} h "
-    return f"{t:7.2f} s" if t >= 1.0 else f"{t * 1e3:6.1f} ms"
 
 
 def print_report(report: Report, args: argparse.Namespace) -> None:

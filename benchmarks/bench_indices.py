@@ -26,8 +26,6 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import gc
-import os
 import sys
 import time
 import warnings
@@ -38,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy
+from _common import best_of, load_average, seconds
 from scipy import special, stats
 
 import cxlib as cx
@@ -242,18 +241,6 @@ def max_error(got: pd.DataFrame, want: pd.DataFrame, columns: tuple[str, ...]) -
     return float(max(diffs))
 
 
-def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Best wall time of ``repeats`` calls (after garbage collection), and the last result."""
-    best = np.inf
-    out: Any = None
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def run_case(index: Index, df: pd.DataFrame, by: str | None, n_groups: int, repeats: int) -> Result:
     grouping = "none" if by is None else by
     key = None if by is None else df[by]
@@ -307,19 +294,6 @@ def make_data(args: argparse.Namespace) -> tuple[pd.DataFrame, float]:
     codes = rng.integers(0, args.levels, size=args.n)
     df["segment"] = pd.Categorical.from_codes(codes, categories=labels)
     return df, t_survey
-
-
-def load_average() -> str:
-    """The 1-minute load average at the end of the run: other work skews the timings."""
-    try:
-        return f"load average {os.getloadavg()[0]:.2f}"
-    except (AttributeError, OSError):  # not available on this platform
-        return "load average n/a"
-
-
-def seconds(t: float) -> str:
-    """A duration in s or ms, 9 characters wide."""
-    return f"{t:7.2f} s" if t >= 1.0 else f"{t * 1e3:6.1f} ms"
 
 
 def report(results: list[Result], args: argparse.Namespace, t_survey: float) -> None:

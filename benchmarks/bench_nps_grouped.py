@@ -20,16 +20,14 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from _common import best_of, seconds
 
 import cxlib as cx
 
@@ -124,18 +122,6 @@ def make_data(n: int, n_groups: int, variant: Variant, seed: int) -> Data:
     )
 
 
-def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Best wall time of ``repeats`` calls (after garbage collection), and the last result."""
-    best = np.inf
-    out: Any = None
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def nps_one_group(s: pd.Series[float]) -> pd.Series[float]:
     """NPS of one group's answers, with its Wald SE and 95% CI (what a user would write)."""
     x = s.dropna().to_numpy()
@@ -222,11 +208,6 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> Result:
     t_apply, baseline = best_of(lambda: groupby_apply(df), 1)
     problems = check(score, wald, baseline, floor, data.observed)
     return Result(variant, t_score, t_wald, t_apply, t_floor, problems)
-
-
-def seconds(t: float) -> str:
-    """A duration in s or ms, 9 characters wide."""
-    return f"{t:7.2f} s" if t >= 1.0 else f"{t * 1e3:6.1f} ms"
 
 
 def verdict(ok: bool) -> str:

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy
+from _common import load_average, seconds
 
 import cxlib as cx
 
@@ -385,21 +386,6 @@ def make_data(args: argparse.Namespace) -> tuple[pd.DataFrame, int, float]:
 
 
 # --------------------------------------------------------------------------- report
-
-
-def load_average() -> str:
-    """The 1-, 5- and 15-minute load averages: other work skews the timings."""
-    try:
-        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (AttributeError, OSError):  # not available on this platform
-        return "load average n/a"
-
-
-def seconds(t: float) -> str:
-    """A duration in s or ms, 9 characters wide."""
-    if not np.isfinite(t):
-        return f"{'-':>9}"
-    return f"{t:7.2f} s" if t >= 1.0 else f"{t * 1e3:6.1f} ms"
 
 
 def megabytes(b: float) -> str:
