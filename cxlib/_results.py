@@ -46,11 +46,12 @@ def _level(confidence_level: float) -> str:
     return f"{confidence_level * 100:g}%"
 
 
-def _html_table(title: str, frame: pd.DataFrame) -> str:
+def html_rows(title: str, fields: Mapping[Any, Any]) -> str:
+    """A titled two-column HTML table: one row per field, name and value."""
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
         f"<td style='text-align:right'>{html.escape(_cell(v))}</td></tr>"
-        for k, v in frame.iloc[0].items()
+        for k, v in fields.items()
     )
     return (
         f"<div><strong>{html.escape(title)}</strong>"
@@ -61,6 +62,8 @@ def _html_table(title: str, frame: pd.DataFrame) -> str:
 def _cell(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
+    if isinstance(v, tuple):
+        return ", ".join(_cell(x) for x in v)
     return str(v)
 
 
@@ -138,7 +141,7 @@ class Estimate:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return _html_table(str(self), self.to_frame())
+        return html_rows(str(self), dict(self.to_frame().iloc[0].items()))
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,7 @@ class Comparison:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return _html_table(str(self), self.to_frame())
+        return html_rows(str(self), dict(self.to_frame().iloc[0].items()))
 
 
 _BASE_COLUMNS = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")

@@ -59,18 +59,18 @@ is smallest for ``ratio = 1 / sqrt(n_variants)`` (the square-root allocation rul
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, overload
+from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .._results import html_rows
 from .._validation import (
     Alternative,
     as_numeric_1d,
@@ -434,27 +434,7 @@ class SampleSize:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return _html_rows(str(self), asdict(self))
-
-
-def _html_rows(title: str, fields: Mapping[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-        f"<td style='text-align:right'>{html.escape(_cell(v))}</td></tr>"
-        for k, v in fields.items()
-    )
-    return (
-        f"<div><strong>{html.escape(title)}</strong>"
-        f"<table class='cxlib-result'>{rows}</table></div>"
-    )
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    if isinstance(v, tuple):
-        return ", ".join(_cell(x) for x in v)
-    return str(v)
+        return html_rows(str(self), asdict(self))
 
 
 # ----------------------------------------------------------------------------- planning
@@ -928,7 +908,7 @@ class SRMResult:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return _html_rows(str(self), asdict(self))
+        return html_rows(str(self), asdict(self))
 
 
 def _counts(observed_counts: object) -> tuple[npt.NDArray[np.int64], tuple[str, ...] | None]:
