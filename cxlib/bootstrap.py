@@ -27,6 +27,7 @@ from scipy import special, stats
 __all__ = [
     "BOOTSTRAP_METHODS",
     "BootstrapMethod",
+    "bias_correction",
     "bootstrap_interval",
     "counts_acceleration",
     "counts_replicates",
@@ -229,6 +230,21 @@ def rows_acceleration(
         return num / (6.0 * den**1.5)
 
 
+def bias_correction(replicates: FloatArray, estimate: FloatArray) -> FloatArray:
+    """BCa bias correction ``z0`` per group: the normal quantile of the share of
+    replicates below the estimate, ties counted half (scipy's convention).
+
+    ``replicates`` has shape (resamples, groups).
+    """
+    b = replicates.shape[0]
+    below = (replicates < estimate[None, :]).sum(axis=0) + (replicates <= estimate[None, :]).sum(
+        axis=0
+    )
+    with np.errstate(divide="ignore"):
+        z0: FloatArray = special.ndtri(below / (2.0 * b))
+    return z0
+
+
 def bootstrap_interval(
     replicates: FloatArray,
     estimate: FloatArray,
@@ -271,10 +287,8 @@ def bootstrap_interval(
     if method == "bca":
         if acceleration is None:  # pragma: no cover - internal contract
             raise ValueError("BCa needs the acceleration")
-        b = theta.shape[1]
-        below = (theta < estimate[:, None]).sum(axis=1) + (theta <= estimate[:, None]).sum(axis=1)
+        z0 = bias_correction(replicates, estimate)
         with np.errstate(divide="ignore", invalid="ignore"):
-            z0 = special.ndtri(below / (2.0 * b))
             z = special.ndtri(np.array([alpha, 1.0 - alpha]))
             num = z0[:, None] + z[None, :]
             probs = special.ndtr(z0[:, None] + num / (1.0 - acceleration[:, None] * num))

@@ -30,7 +30,7 @@ from scipy import special
 
 from .._validation import Alternative
 from .._warnings import DegenerateDataWarning
-from ..bootstrap import bootstrap_interval
+from ..bootstrap import bias_correction, bootstrap_interval
 
 __all__ = [
     "LiftInterval",
@@ -342,13 +342,8 @@ def bootstrap_pairs(
         a = None if accel is None else accel[k]
         low, high, _ = bootstrap_interval(reps, est, method, two, a)
         low, high = (np.where(x >= _HUGE / 2, np.inf, x) for x in (low, high))
-        z0 = None
-        if method == "bca":
-            b = reps.shape[0]
-            below = (reps < est[None, :]).sum(axis=0) + (reps <= est[None, :]).sum(axis=0)
-            with np.errstate(divide="ignore"):
-                z0 = special.ndtri(below / (2.0 * b))
         if k == 0:
+            z0 = bias_correction(reps, est) if method == "bca" else None
             pvals = bootstrap_pvalue(reps, est, method, alternative, z0=z0, acceleration=a)
         out_ci.append((low, high))
     (d_low, d_high), (l_low, l_high) = out_ci
