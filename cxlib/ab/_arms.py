@@ -1,4 +1,4 @@
-"""Checking the arms of an A/B comparison given as counts."""
+"""Checking the arms of an A/B comparison: counts, or per-unit values."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["count_pair", "is_number", "is_pair_like", "whole"]
+from .._validation import as_numeric_1d, show_values
+
+__all__ = ["count_pair", "is_number", "is_pair_like", "unit_values", "whole"]
 
 
 def is_number(x: object) -> bool:
@@ -41,3 +44,28 @@ def count_pair(value: object, arm: str) -> tuple[int, int]:
     if successes > trials:
         raise ValueError(f"{arm}: successes ({successes:,}) must not exceed trials ({trials:,})")
     return successes, trials
+
+
+def unit_values(values: object, name: str, nan_policy: str) -> tuple[npt.NDArray[np.float64], int]:
+    """The non-missing per-unit values of one arm and the number of missing ones.
+
+    Infinite values are an error; missing values (NaN) too under ``nan_policy="raise"``.
+    Unless the missing values are to be propagated, at least two values must remain.
+    """
+    x = np.asarray(as_numeric_1d(values, name), dtype=np.float64)
+    if np.isinf(x).any():
+        raise ValueError(f"{name} must hold finite values; got {show_values(x[np.isinf(x)])}")
+    missing = np.isnan(x)
+    n_missing = int(missing.sum())
+    if n_missing and nan_policy == "raise":
+        raise ValueError(
+            f"{name} holds {n_missing:,} missing values (NaN) and nan_policy='raise' "
+            "(use nan_policy='omit' to leave them out; they are counted in n_missing)"
+        )
+    kept = x[~missing]
+    if kept.size < 2 and not (n_missing and nan_policy == "propagate"):
+        raise ValueError(
+            f"{name} needs at least 2 non-missing values; got {kept.size} "
+            f"(of {x.size}, {n_missing} missing)"
+        )
+    return kept, n_missing

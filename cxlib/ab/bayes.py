@@ -64,15 +64,14 @@ from scipy import integrate, special
 from .._results import ConfidenceInterval, _digits, _fmt, _level
 from .._validation import (
     as_generator,
-    as_numeric_1d,
     check_confidence_level,
     check_nan_policy,
-    show_values,
 )
 from .._warnings import DegenerateDataWarning
 from ._arms import count_pair as _count_pair
 from ._arms import is_number as _is_number
 from ._arms import is_pair_like as _is_pair_like
+from ._arms import unit_values
 from ._arms import whole as _whole
 from .sufficient import MeanStats
 
@@ -642,21 +641,9 @@ def _mean_arm(values: object, arm: str, nan_policy: str) -> tuple[int, int, floa
         if not (math.isfinite(sd) and sd >= 0):
             raise ValueError(f"{arm}: sd must be finite and non-negative; got {sd!r}")
         return n, 0, mean, sd
-    x = np.asarray(as_numeric_1d(values, arm), dtype=np.float64)
-    missing = np.isnan(x)
-    n_missing = int(missing.sum())
-    if np.isinf(x).any():
-        raise ValueError(f"{arm} must hold finite values; got {show_values(x[np.isinf(x)])}")
-    if n_missing and nan_policy == "raise":
-        raise ValueError(f"{arm} holds {n_missing:,} missing values (NaN) and nan_policy='raise'")
+    kept, n_missing = unit_values(values, arm, nan_policy)
     if n_missing and nan_policy == "propagate":
-        return int(x.size), n_missing, math.nan, math.nan
-    kept = x[~missing]
-    if kept.size < 2:
-        raise ValueError(
-            f"{arm} needs at least 2 non-missing values; got {kept.size} "
-            f"(of {x.size}, {n_missing} missing)"
-        )
+        return int(kept.size) + n_missing, n_missing, math.nan, math.nan
     return int(kept.size), n_missing, float(kept.mean()), float(kept.std(ddof=1))
 
 

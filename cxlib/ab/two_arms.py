@@ -28,10 +28,9 @@ from .._validation import (
     check_choice,
     check_confidence_level,
     check_n_resamples,
-    show_values,
 )
 from .._warnings import DegenerateDataWarning
-from ._arms import count_pair
+from ._arms import count_pair, unit_values
 from .lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
 from .means import BOOTSTRAP, MEAN_METHODS, MeanMethod, bootstrap_cells, mean_pairs, ratio_pairs
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
@@ -263,23 +262,6 @@ def _lift_method(method: str) -> LiftInterval:
     return cast(LiftInterval, method if method in ("fieller", "log") else "delta")
 
 
-def _values(arm: object, name: str, nan_policy: str) -> tuple[FloatArray, int]:
-    x = np.asarray(as_numeric_1d(arm, name), dtype=np.float64)
-    missing = np.isnan(x)
-    if np.isinf(x).any():
-        raise ValueError(f"{name} must hold finite values; got {show_values(x[np.isinf(x)])}")
-    n_missing = int(missing.sum())
-    if n_missing and nan_policy == "raise":
-        raise ValueError(
-            f"{name} holds {n_missing:,} missing values (NaN) and nan_policy='raise' "
-            "(use nan_policy='omit' to leave them out; they are counted in n_missing)"
-        )
-    kept = x[~missing]
-    if kept.size < 2:
-        raise ValueError(f"{name} needs at least 2 non-missing values; got {kept.size}")
-    return kept, n_missing
-
-
 def _mean_stats(arm: MeanStats, name: str) -> tuple[float, float, float]:
     n, total, squares = (float(v) for v in arm)
     if not all(math.isfinite(v) for v in (n, total, squares)):
@@ -369,7 +351,7 @@ def compare_means(
             n, mean, sd = _mean_stats(arm, name)
             summary.append((n, mean, sd, 0))
         else:
-            values, n_missing = _values(arm, name, policy)
+            values, n_missing = unit_values(arm, name, policy)
             raw.append(values)
             summary.append(
                 (float(values.size), float(values.mean()), float(values.std(ddof=1)), n_missing)
