@@ -34,6 +34,7 @@ import numpy.typing as npt
 from scipy import special
 
 from .._validation import Alternative, check_choice
+from ..intervals import proportion_interval
 from .lift import (
     FloatArray,
     Pairs,
@@ -304,14 +305,6 @@ def _score_ratio_interval(
 # --------------------------------------------------------------------------------------
 
 
-def _wilson(s: FloatArray, n: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
-    p = s / n
-    denom = 1 + q * q / n
-    centre = (p + q * q / (2 * n)) / denom
-    half = q * np.sqrt(p * (1 - p) / n + q * q / (4 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
 def _mover_ratio(
     pv: FloatArray,
     pc: FloatArray,
@@ -389,9 +382,10 @@ def _ratio_of_rates(
     sv: FloatArray,
     nv: FloatArray,
     method: ProportionMethod,
-    q: FloatArray,
+    level: float,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """Interval of ``p_v / p_c`` for an analytic method, and where it is undefined.
+    """Two-sided interval of ``p_v / p_c`` at ``level`` for an analytic method, and where
+    it is undefined.
 
     A rate ratio needs control conversions. The delta and Fieller intervals need more:
     a control rate told apart from zero (Fieller's interval is unbounded otherwise),
@@ -399,6 +393,7 @@ def _ratio_of_rates(
     """
     pc, pv = sc / nc, sv / nv
     var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
+    q = critical_value(level)
     undefined = sc == 0
     if method in ("delta", "fieller"):
         r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, method)
@@ -407,7 +402,12 @@ def _ratio_of_rates(
         r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, "log")
         return r_low, r_high, undefined | (sv == 0)
     if method == "newcombe":
-        r_low, r_high = _mover_ratio(pv, pc, _wilson(sv, nv, q), _wilson(sc, nc, q))
+        r_low, r_high = _mover_ratio(
+            pv,
+            pc,
+            proportion_interval("wilson", pv, nv, level),
+            proportion_interval("wilson", pc, nc, level),
+        )
         return r_low, r_high, undefined
     if method == "score":
         r_low, r_high = _score_ratio_interval(sc, nc, sv, nv, q)
@@ -432,7 +432,8 @@ def _analytic(
     """The comparisons of an analytic method: difference, lift and the method's test."""
     pc, pv = sc / nc, sv / nv
     var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
-    q = critical_value(two_sided_level(level, alternative))
+    two = two_sided_level(level, alternative)
+    q = critical_value(two)
     pairs = normal_pairs(
         pc, pv, var_c, var_v, nc, nv, level=level, alternative=alternative, lift_method="delta"
     )
@@ -456,7 +457,8 @@ def _analytic(
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = np.log(pv / pc) / np.sqrt(1 / sv - 1 / nv + 1 / sc - 1 / nc)
     elif method == "newcombe":
-        v_ci, c_ci = _wilson(sv, nv, q), _wilson(sc, nc, q)
+        v_ci = proportion_interval("wilson", pv, nv, two)
+        c_ci = proportion_interval("wilson", pc, nc, two)
         d = pv - pc
         low = d - np.sqrt((pv - v_ci[0]) ** 2 + (c_ci[1] - pc) ** 2)
         high = d + np.sqrt((v_ci[1] - pv) ** 2 + (pc - c_ci[0]) ** 2)
@@ -465,7 +467,7 @@ def _analytic(
         low, high = _score_diff_interval(sc, nc, sv, nv, q)
         stat = _score_stat_diff(sv, nv, sc, nc, np.zeros(len(sc)))
     low, high = open_side(low, high, alternative, (-1.0, 1.0))
-    r_low, r_high, undefined = _ratio_of_rates(sc, nc, sv, nv, method, q)
+    r_low, r_high, undefined = _ratio_of_rates(sc, nc, sv, nv, method, two)
     # A rate cannot fall by more than all of it: the lift is at least -1.
     l_low, l_high = lift_from_ratio(pc, np.maximum(r_low, 0.0), r_high)
     l_low, l_high = open_side(l_low, l_high, alternative, (-1.0, np.inf))

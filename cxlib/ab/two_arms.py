@@ -30,6 +30,7 @@ from .._validation import (
     check_n_resamples,
 )
 from .._warnings import DegenerateDataWarning
+from ..intervals import proportion_interval
 from ._arms import count_pair, unit_values
 from .lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
 from .means import BOOTSTRAP, MEAN_METHODS, MeanMethod, bootstrap_cells, mean_pairs, ratio_pairs
@@ -200,18 +201,15 @@ def compare_proportions(
         *a, method=method, level=level, alternative=alt, exact=exact, n_resamples=b, rng=gen
     )
     warn_degenerate(pairs, 2)
-    q = float(critical_value(level))
 
     def arm_estimate(s: float, n: float) -> Estimate:
         p = s / n
-        denom = 1 + q * q / n
-        centre = (p + q * q / (2 * n)) / denom
-        half = q * math.sqrt(p * (1 - p) / n + q * q / (4 * n * n)) / denom
+        low, high = proportion_interval("wilson", p, n, level)
         return Estimate(
             metric="conversion_rate",
             value=p,
             se=math.sqrt(p * (1 - p) / n),
-            ci=ConfidenceInterval(max(0.0, centre - half), min(1.0, centre + half)),
+            ci=ConfidenceInterval(float(low), float(high)),
             confidence_level=level,
             ci_method="wilson",
             n=int(n),
