@@ -27,6 +27,7 @@ from .._validation import (
     show_values,
 )
 from .._warnings import DegenerateDataWarning
+from ..ratio import ratio_sums
 from .lift import FloatArray, LiftInterval, Pairs, normal_pairs
 from .means import BOOTSTRAP, bootstrap_cells, mean_pairs
 from .metrics import Index, Mean, Proportion, Ratio
@@ -435,19 +436,13 @@ def _unit_cells(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """``n``, statistic, variance of the statistic and denominator sum per cell, from rows.
 
-    Two passes: the residuals about each cell's statistic avoid the cancellation of
-    sums of squares.
+    A mean is the ratio of the values to a denominator of ones; :func:`ratio_sums`
+    takes the residuals about each cell's statistic in a second pass, which avoids the
+    cancellation of sums of squares.
     """
-    n = _cell_sums(codes, k, None)
-    totals = [_cell_sums(codes, k, c) for c in columns]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if is_mean:
-            stat = totals[0] / n
-            var = _cell_sums(codes, k, (columns[0] - stat[codes]) ** 2) / (n - 1) / n
-            return n, stat, var, n
-        stat = totals[0] / totals[1]
-        resid = _cell_sums(codes, k, (columns[0] - stat[codes] * columns[1]) ** 2)
-        return n, stat, resid * n / ((n - 1) * totals[1] ** 2), totals[1]
+    denominator = np.ones(columns.shape[1]) if is_mean else columns[1]
+    sums = ratio_sums(columns[0], denominator, codes, k)
+    return sums.clusters, sums.ratio, sums.se**2, sums.x
 
 
 def _cuped_by_segment(

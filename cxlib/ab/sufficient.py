@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._validation import as_numeric_1d, show_values
+from ..ratio import RatioSums
 
 __all__ = ["MeanStats", "RatioStats"]
 
@@ -163,12 +164,15 @@ class RatioStats(NamedTuple):
 
 
 def ratio_variance(stats: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Delta-method variance of ``sum(y) / sum(x)`` for rows of :class:`RatioStats` fields."""
+    """Delta-method variance of ``sum(y) / sum(x)`` for rows of :class:`RatioStats` fields.
+
+    The clustered ratio variance of :class:`cxlib.ratio.RatioSums`, one unit a cluster,
+    with the residual sum of squares ``S_yy - 2 r S_xy + r**2 S_xx`` from the sums.
+    """
     n, y, x, yy, xx, xy = (stats[:, i] for i in range(6))
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = y / x
-        resid = np.maximum(yy - 2.0 * r * xy + r * r * xx, 0.0)
-        var: npt.NDArray[np.float64] = np.where(
-            (n > 1) & (x != 0), resid * n / ((n - 1.0) * x * x), np.nan
-        )
+        r = np.where(x != 0, y / x, np.nan)
+    resid = np.maximum(yy - 2.0 * r * xy + r * r * xx, 0.0)
+    sums = RatioSums(clusters=n, y=y, x=x, yy=yy, xx=xx, xy=xy, resid=resid)
+    var: npt.NDArray[np.float64] = sums.se**2
     return var
