@@ -18,9 +18,12 @@ import math
 import warnings
 from typing import Literal
 
+import numpy as np
+
 from ._results import Comparison, ConfidenceInterval, Estimate
 from ._validation import check_alternative, check_choice, check_confidence_level
 from ._warnings import DegenerateDataWarning
+from .ab.lift import lift_from_ratio, ratio_interval
 from .intervals import normal_quantile, normal_test
 
 __all__ = ["LiftMethod", "compare_estimates"]
@@ -32,22 +35,19 @@ _LIFT_METHODS: tuple[LiftMethod, ...] = ("delta", "log")
 def _lift_interval(
     a: float, b: float, se_a: float, se_b: float, z: float, method: LiftMethod
 ) -> tuple[float, float]:
-    ratio = a / b
-    if method == "log":
-        if a <= 0 or b <= 0:
-            warnings.warn(
-                "the log interval of the lift needs positive estimates; got "
-                f"a = {a:.6g}, b = {b:.6g}: its interval is NaN (use lift_method='delta')",
-                DegenerateDataWarning,
-                stacklevel=3,
-            )
-            return math.nan, math.nan
-        half = z * math.sqrt((se_a / a) ** 2 + (se_b / b) ** 2)
-        return math.exp(math.log(ratio) - half) - 1.0, math.exp(math.log(ratio) + half) - 1.0
-    # Delta method for a / b, on the scale of the lift (a - b) / |b|.
-    se = abs(ratio) * math.sqrt((se_a / a) ** 2 + (se_b / b) ** 2) if a != 0 else se_a / abs(b)
-    lift = (a - b) / abs(b)
-    return lift - z * se, lift + z * se
+    if method == "log" and (a <= 0 or b <= 0):
+        warnings.warn(
+            "the log interval of the lift needs positive estimates; got "
+            f"a = {a:.6g}, b = {b:.6g}: its interval is NaN (use lift_method='delta')",
+            DegenerateDataWarning,
+            stacklevel=3,
+        )
+        return math.nan, math.nan
+    # An interval of the ratio a / b, turned into one of the lift (a - b) / |b|.
+    arrays = (np.array([x], dtype=np.float64) for x in (a, b, se_a**2, se_b**2, z))
+    va, vb, var_a, var_b, q = arrays
+    low, high = lift_from_ratio(vb, *ratio_interval(va, vb, var_a, var_b, q, method))
+    return float(low[0]), float(high[0])
 
 
 def compare_estimates(
