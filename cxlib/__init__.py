@@ -9,23 +9,19 @@ confidence intervals, per-group results on pandas DataFrames and survey weights.
 40.0
 """
 
-from . import ab, bootstrap, datasets, intervals
-from ._results import Comparison, ConfidenceInterval, Estimate
+from . import ab, datasets
 from ._version import __version__
-from ._warnings import CxlibWarning, DegenerateDataWarning
 from .accessor import CxAccessor
-from .compare import compare_estimates
-from .effort import ces
-from .engagement import ENGAGEMENT_ITEMS, engagement_index
-from .loyalty import SCI_SEGMENTS, loyalty_index, secure_customer_index
-from .net_promoter import nps, nps_difference
-from .purchases import (
+from .core.compare import compare_estimates
+from .core.errors import CxlibWarning, DegenerateDataWarning
+from .core.results import Comparison, ConfidenceInterval, Estimate
+from .orders.purchases import (
     average_order_value,
     guest_checkout_rate,
     purchase_frequency,
     repeat_purchase_rate,
 )
-from .retention import (
+from .orders.retention import (
     churn_rate,
     cohort_retention,
     cohort_table,
@@ -33,10 +29,14 @@ from .retention import (
     retention_rate,
     upsell_rate,
 )
-from .rfm import RFM_SEGMENTS, RFMSegment, rfm_calibration_holdout, rfm_scores, rfm_summary
-from .satisfaction import csat
-from .scales import NPS_SCALES, NPSScale
-from .segments import compare_segments
+from .orders.rfm import RFM_SEGMENTS, RFMSegment, rfm_calibration_holdout, rfm_scores, rfm_summary
+from .orders.segments import compare_segments
+from .survey.ces import ces
+from .survey.csat import csat
+from .survey.engagement import ENGAGEMENT_ITEMS, engagement_index
+from .survey.loyalty import SCI_SEGMENTS, loyalty_index, secure_customer_index
+from .survey.nps import nps, nps_difference
+from .survey.scales import NPS_SCALES, NPSScale
 
 __all__ = [
     "ENGAGEMENT_ITEMS",
@@ -54,7 +54,6 @@ __all__ = [
     "__version__",
     "ab",
     "average_order_value",
-    "bootstrap",
     "ces",
     "churn_rate",
     "cohort_retention",
@@ -65,7 +64,6 @@ __all__ = [
     "datasets",
     "engagement_index",
     "guest_checkout_rate",
-    "intervals",
     "loyalty_index",
     "nps",
     "nps_difference",

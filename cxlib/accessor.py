@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from ._results import Estimate
-from .effort import ces
-from .engagement import engagement_index
-from .loyalty import loyalty_index, secure_customer_index
-from .net_promoter import nps
-from .satisfaction import csat
+from .core.results import Estimate
+from .survey.ces import ces
+from .survey.csat import csat
+from .survey.engagement import engagement_index
+from .survey.loyalty import loyalty_index, secure_customer_index
+from .survey.nps import nps
 
 
 @pd.api.extensions.register_dataframe_accessor("cx")

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._validation import check_choice
+from .core.intervals import NPS_CI_METHODS, NPSCIMethod
+from .core.validation import check_choice
 from .datasets import make_survey
-from .intervals import NPS_CI_METHODS, NPSCIMethod
-from .net_promoter import nps
+from .survey.nps import nps
 
 
 def _demo(n: int, seed: int, ci_method: NPSCIMethod, confidence_level: float) -> str:

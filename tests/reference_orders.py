@@ -1,4 +1,4 @@
-"""Brute-force, one-order-at-a-time references for the purchase metrics of cxlib.purchases.
+"""Brute-force, one-order-at-a-time references for the purchase metrics of cxlib.orders.purchases.
 
 Nothing here shares a code path with cxlib: the window is a plain comparison per order,
 customers are collected in dictionaries, and every standard error is a loop over clusters

@@ -5,9 +5,10 @@
 31234
 """
 
+from ..core.statistics import MeanStats, RatioStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
 from .cuped import CupedResult, cuped
-from .grouped import compare
+from .frame import compare
 from .means import MEAN_METHODS, MeanMethod
 from .metrics import Index, Mean, Proportion, Ratio
 from .planning import (
@@ -27,7 +28,6 @@ from .planning import (
     srm,
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
-from .sufficient import MeanStats, RatioStats
 from .two_arms import compare_means, compare_proportions, compare_ratios
 
 __all__ = [

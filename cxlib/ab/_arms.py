@@ -10,7 +10,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import as_numeric_1d, show_values
+from ..core.validation import as_numeric_1d, show_values
 
 __all__ = ["count_pair", "is_number", "is_pair_like", "unit_values", "whole"]
 

@@ -61,19 +61,19 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import integrate, special
 
-from .._results import ConfidenceInterval, _digits, _fmt, _level
-from .._validation import (
+from ..core.errors import DegenerateDataWarning
+from ..core.results import ConfidenceInterval, _digits, _fmt, _level
+from ..core.statistics import MeanStats
+from ..core.validation import (
     as_generator,
     check_confidence_level,
     check_nan_policy,
 )
-from .._warnings import DegenerateDataWarning
 from ._arms import count_pair as _count_pair
 from ._arms import is_number as _is_number
 from ._arms import is_pair_like as _is_pair_like
 from ._arms import unit_values
 from ._arms import whole as _whole
-from .sufficient import MeanStats
 
 __all__ = ["BayesianComparison", "MeanSummary", "bayesian_means", "bayesian_proportions"]
 

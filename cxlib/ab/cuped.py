@@ -37,9 +37,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._results import _fmt
-from .._validation import as_numeric_1d, check_choice, show_values
-from .._warnings import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning
+from ..core.results import _fmt
+from ..core.validation import as_numeric_1d, check_choice, show_values
 
 __all__ = ["CupedResult", "cuped"]
 

@@ -19,9 +19,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import Alternative
-from .lift import FloatArray, LiftInterval, Pairs, bootstrap_pairs, normal_pairs
-from .sufficient import ratio_variance
+from ..core.lift import FloatArray, LiftInterval, Pairs, bootstrap_pairs, normal_pairs
+from ..core.statistics import ratio_variance
+from ..core.validation import Alternative
 
 __all__ = [
     "MEAN_METHODS",

@@ -70,15 +70,15 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .._results import html_rows
-from .._validation import (
+from ..core.errors import CxlibWarning
+from ..core.results import html_rows
+from ..core.validation import (
     Alternative,
     as_numeric_1d,
     check_alternative,
     check_choice,
     show_values,
 )
-from .._warnings import CxlibWarning
 
 __all__ = [
     "CORRECTIONS",

@@ -33,9 +33,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from .._validation import Alternative, check_choice
-from ..intervals import proportion_interval
-from .lift import (
+from ..core.intervals import proportion_interval
+from ..core.lift import (
     FloatArray,
     Pairs,
     bootstrap_pairs,
@@ -48,6 +47,7 @@ from .lift import (
     two_sided_level,
     undefined_lift,
 )
+from ..core.validation import Alternative, check_choice
 
 __all__ = [
     "PROPORTION_METHODS",

@@ -19,8 +19,12 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from .._results import Comparison, ConfidenceInterval, Estimate
-from .._validation import (
+from ..core.errors import DegenerateDataWarning
+from ..core.intervals import proportion_interval
+from ..core.lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
+from ..core.results import Comparison, ConfidenceInterval, Estimate
+from ..core.statistics import MeanStats, RatioStats
+from ..core.validation import (
     Alternative,
     as_generator,
     as_numeric_1d,
@@ -29,13 +33,9 @@ from .._validation import (
     check_confidence_level,
     check_n_resamples,
 )
-from .._warnings import DegenerateDataWarning
-from ..intervals import proportion_interval
 from ._arms import count_pair, unit_values
-from .lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
 from .means import BOOTSTRAP, MEAN_METHODS, MeanMethod, bootstrap_cells, mean_pairs, ratio_pairs
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
-from .sufficient import MeanStats, RatioStats
 
 __all__ = ["compare_means", "compare_proportions", "compare_ratios"]
 

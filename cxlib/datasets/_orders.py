@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validation import as_generator
+from ..core.validation import as_generator
 
 #: Mean repeat orders per year of exposure, for non-members and for loyalty members.
 _REPEAT_RATE = (1.0, 2.5)

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validation import as_generator
+from ..core.validation import as_generator
 
 #: Further 1-5 items: would buy again, would recommend (5-point), delivers what it
 #: promises, resolves problems fairly.

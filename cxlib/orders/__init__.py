@@ -1,0 +1,1 @@
+"""Behavioural metrics from order tables: purchases, retention and cohorts, RFM, segments."""

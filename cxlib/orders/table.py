@@ -1,0 +1,236 @@
+"""Order tables: checked arrays of customers, dates and revenue, and the analysis window.
+
+Every behavioural metric takes an orders DataFrame (one row per order) and the names of
+its columns, and starts here: :func:`prepare_orders` validates the columns, codes the
+customers, finds the window of orders to analyse and the groups of ``by=``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..core.grouping import Groups, make_groups
+from ..core.validation import as_numeric_1d, get_column, show_values
+
+__all__ = ["OrderData", "Window", "prepare_orders"]
+
+#: A window: a number of days, a pandas Timedelta, or None for all history.
+Window = int | float | pd.Timedelta | None
+
+_DAY = np.timedelta64(1, "D")
+
+
+@dataclass(frozen=True)
+class OrderData:
+    """The orders of the analysis window, as arrays (one element per order).
+
+    ``customer`` holds each order's customer code (``0 .. n_customers - 1``, indexing
+    ``customer_ids``) or -1 for a guest order. ``day`` is the calendar day of the order
+    (days since 1970-01-01); ``time`` the full timestamp. ``groups`` codes the orders by
+    ``by=``. Only orders with ``as_of - window < date <= as_of`` are kept.
+    """
+
+    customer: npt.NDArray[np.int64]
+    customer_ids: pd.Index[Any]
+    time: npt.NDArray[np.datetime64]
+    day: npt.NDArray[np.int64]
+    revenue: npt.NDArray[np.float64] | None
+    groups: Groups | None
+    as_of: pd.Timestamp
+    start: pd.Timestamp | None  # exclusive lower end of the window; None: all history
+    n_outside: int  # orders of the table outside the window
+    rows: npt.NDArray[np.intp]  # positions in the table of the orders kept
+
+    @property
+    def n_orders(self) -> int:
+        return len(self.customer)
+
+    @property
+    def n_customers(self) -> int:
+        return len(self.customer_ids)
+
+
+def _dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        parsed = series
+    elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise TypeError(
+            f"date column {name!r} must hold dates (datetime64 or date strings); got "
+            f"{series.dtype}; numbers such as 19970101 need "
+            "pd.to_datetime(col.astype(str), format='%Y%m%d')"
+        )
+    else:
+        try:
+            parsed = pd.to_datetime(series, errors="raise")
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"date column {name!r} holds values that are not dates: {exc}"
+            ) from None
+    if parsed.isna().any():
+        raise ValueError(
+            f"date column {name!r} has {int(parsed.isna().sum())} missing date(s); every order "
+            "needs a date"
+        )
+    return parsed
+
+
+def _window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
+    if window is None:
+        return None
+    if isinstance(window, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
+        span = pd.Timedelta(window)
+    elif isinstance(window, (int, float, np.integer, np.floating)) and not isinstance(window, bool):
+        if not np.isfinite(window):
+            raise ValueError(f"window must be a finite number of days; got {window!r}")
+        span = pd.Timedelta(days=float(window))
+    else:
+        raise TypeError(
+            f"window must be a number of days, a pandas Timedelta or None; got {window!r}"
+        )
+    if span <= pd.Timedelta(0):
+        raise ValueError(f"window must be positive; got {window!r}")
+    start: pd.Timestamp = as_of - span
+    return start
+
+
+def _code_customers(
+    ids: pd.Series[Any], guest: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], pd.Index[Any]]:
+    """Codes ``0 .. k-1`` of the customer ids in sorted order, -1 for guest orders."""
+    codes = np.full(len(ids), -1, dtype=np.int64)
+    known = ~guest
+    if not known.any():
+        return codes, pd.Index(ids.iloc[:0])
+    if pd.api.types.is_integer_dtype(ids.dtype):
+        values = ids.to_numpy(dtype=np.int64, na_value=0)[known]
+        low = int(values.min())
+        span = int(values.max()) - low + 1
+        if span <= 4 * len(values) + 4096:  # dense ids: count instead of hashing
+            present = np.bincount(values - low, minlength=span) > 0
+            rank = np.cumsum(present) - 1
+            codes[known] = rank[values - low]
+            return codes, pd.Index(np.flatnonzero(present) + low).astype(ids.dtype)
+    found, uniques = pd.factorize(ids[known], sort=True)
+    codes[known] = found
+    return codes, pd.Index(uniques)
+
+
+def prepare_orders(
+    orders: object,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = None,
+    guest: str | None = None,
+    order_id: str | None = None,
+    as_of: object = None,
+    window: Window = 365,
+    by: object = None,
+    allow_refunds: bool = False,
+) -> OrderData:
+    """Check an orders table and keep the orders of the window ``(as_of - window, as_of]``.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        One row per order.
+    customer : str
+        Customer id column; a missing id marks a guest order.
+    date : str
+        Order date or timestamp column (datetime64, or strings pandas can parse).
+    revenue : str, optional
+        Order value column (finite; non-negative unless ``allow_refunds``).
+    guest : str, optional
+        Boolean guest-checkout flag; flagged orders count as guest orders whatever their
+        customer id.
+    order_id : str, optional
+        Order id column, checked for duplicates.
+    as_of : date-like, optional
+        End of the window (inclusive); default: the last order date.
+    window : int, float, pandas.Timedelta or None, default 365
+        Length of the window in days; None for all history up to ``as_of``.
+    by : str or list of str, optional
+        Column(s) to group the orders by.
+    allow_refunds : bool, default False
+        Accept negative revenue (refunds).
+
+    Returns
+    -------
+    OrderData
+    """
+    if not isinstance(orders, pd.DataFrame):
+        raise TypeError(f"orders must be a pandas DataFrame; got {type(orders).__name__}")
+    if len(orders) == 0:
+        raise ValueError("orders is empty: no orders to analyse")
+    ids = get_column(orders, customer, "customer")
+    when = _dates(get_column(orders, date, "date"), date)
+    is_guest = ids.isna().to_numpy()
+    if guest is not None:
+        flag = get_column(orders, guest, "guest")
+        if not pd.api.types.is_bool_dtype(flag.dtype) or flag.isna().any():
+            raise TypeError(
+                f"guest column {guest!r} must be boolean without missing values; got {flag.dtype}"
+            )
+        is_guest = is_guest | flag.to_numpy(dtype=bool)
+    if order_id is not None:
+        oid = get_column(orders, order_id, "order_id")
+        dup = oid.duplicated(keep=False)
+        if dup.any():
+            raise ValueError(
+                f"order_id column {order_id!r} has duplicated ids: {show_values(oid[dup])}"
+            )
+    value = None
+    if revenue is not None:
+        value = np.asarray(
+            as_numeric_1d(get_column(orders, revenue, "revenue"), f"revenue column {revenue!r}"),
+            dtype=np.float64,
+        )
+        bad = ~np.isfinite(value)
+        if bad.any():
+            raise ValueError(
+                f"revenue column {revenue!r} must be finite; found {show_values(value[bad])}"
+            )
+        if not allow_refunds and (value < 0).any():
+            raise ValueError(
+                f"revenue column {revenue!r} has negative values {show_values(value[value < 0])}; "
+                "pass allow_refunds=True to accept refunds"
+            )
+    if isinstance(as_of, (int, float, np.integer, np.floating, bool)):
+        raise TypeError(
+            f"as_of must be a date (a string, datetime or pandas Timestamp); got the number "
+            f"{as_of!r}"
+        )
+    end = when.max() if as_of is None else pd.Timestamp(as_of)  # type: ignore[arg-type]
+    if pd.isna(end):
+        raise ValueError(f"as_of must be a date; got {as_of!r}")
+    start = _window_start(end, window)
+    keep = (when <= end).to_numpy(copy=True)
+    if start is not None:
+        keep &= (when > start).to_numpy()
+    groups = make_groups(orders, by) if by is not None else None
+    if groups is not None and not keep.all():
+        groups = Groups(codes=groups.codes[keep], keys=groups.keys)
+    # Only customers with an order in the window are customers of the window.
+    customer_codes, customer_ids = _code_customers(ids[keep], is_guest[keep])
+    times = when.to_numpy(dtype="datetime64[ns]")[keep]
+    # Calendar days are local days: drop the time zone (not convert to UTC) first.
+    local = when.dt.tz_localize(None) if when.dt.tz is not None else when
+    days = local.to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[D]")
+    return OrderData(
+        customer=customer_codes,
+        customer_ids=customer_ids,
+        time=times,
+        day=days.astype(np.int64),
+        revenue=None if value is None else value[keep],
+        groups=groups,
+        as_of=end,
+        start=start,
+        n_outside=int((~keep).sum()),
+        rows=np.flatnonzero(keep),
+    )

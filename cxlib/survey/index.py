@@ -1,0 +1,291 @@
+"""The shared pipeline of every survey index: tabulate, score, infer, assemble.
+
+A frontend (NPS, CSAT, ...) describes its index with an :class:`IndexSpec` (how an
+answer combination is scored, which analytic intervals exist, which components to
+report) and hands its checked inputs to :func:`run_index`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..core.bootstrap import (
+    BOOTSTRAP_METHODS,
+    bootstrap_interval,
+    counts_acceleration,
+    counts_replicates,
+    rows_acceleration,
+    rows_replicates,
+)
+from ..core.errors import DegenerateDataWarning
+from ..core.grouping import tidy
+from ..core.inputs import Inputs
+from ..core.results import Estimate, estimate_from_columns
+from ..core.scores import WEIGHTS_KINDS, Moments, ScoreTable, WeightsKind, moments
+from ..core.tabulate import Item, PointTable, View, tabulate
+from ..core.validation import (
+    as_generator,
+    check_choice,
+    check_confidence_level,
+    check_n_resamples,
+    check_nan_policy,
+    show_values,
+)
+
+FloatArray = npt.NDArray[np.float64]
+AnalyticInterval = Callable[[str, ScoreTable, Moments, float], tuple[FloatArray, FloatArray]]
+Components = Callable[[Mapping[str, PointTable], ScoreTable, Moments, WeightsKind], dict[str, Any]]
+
+# Cells (groups x answer combinations) of the largest table tabulated in one go.
+_MAX_CELLS = 1 << 26
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What distinguishes one survey index from another."""
+
+    metric: str
+    label: str
+    ddof: int  # 0: plug-in variance (shares, NPS); 1: sample variance (means)
+    analytic_methods: tuple[str, ...]
+    analytic: AnalyticInterval
+    components: Components
+    bounds: tuple[float, float] = (0.0, 100.0)  # the range of the index
+
+
+@dataclass(frozen=True)
+class Options:
+    """Checked inference options shared by all indices."""
+
+    ci_method: str
+    confidence_level: float
+    nan_policy: Any
+    weights_kind: WeightsKind
+    n_resamples: int
+    rng: np.random.Generator
+
+
+def check_options(
+    spec: IndexSpec,
+    *,
+    ci_method: object,
+    confidence_level: object,
+    nan_policy: object,
+    weights_kind: object,
+    n_resamples: object,
+    rng: object,
+) -> Options:
+    """Validate the options common to every index, naming the offending argument."""
+    method = check_choice("ci_method", ci_method, (*spec.analytic_methods, *BOOTSTRAP_METHODS))
+    return Options(
+        ci_method=method,
+        confidence_level=check_confidence_level(confidence_level),
+        nan_policy=check_nan_policy(nan_policy),
+        weights_kind=check_choice("weights_kind", weights_kind, WEIGHTS_KINDS),
+        n_resamples=check_n_resamples(n_resamples),
+        rng=as_generator(rng),
+    )
+
+
+def _check_frequency_weights(weights: FloatArray | None, kind: WeightsKind) -> None:
+    if kind == "frequency" and weights is not None:
+        fractional = weights != np.rint(weights)
+        if fractional.any():
+            raise ValueError(
+                "frequency weights must be whole numbers (each counts repeated answers); "
+                f"found {show_values(weights[fractional])}; use weights_kind='survey' "
+                "for sampling weights"
+            )
+
+
+def run_index(
+    spec: IndexSpec,
+    inputs: Inputs,
+    scales: Sequence[tuple[int, int]],
+    combo_scores: npt.ArrayLike,
+    options: Options,
+    views: Mapping[str, View] | None = None,
+) -> Estimate | pd.DataFrame:
+    """Estimate the index in every group and return an Estimate or the tidy frame.
+
+    ``scales`` gives each item's (low, high); ``combo_scores`` the per-unit score of
+    every combination of answers, in the mixed-radix order of :func:`tabulate`;
+    ``views`` the further tables the components need (e.g. one per item).
+    """
+    _check_frequency_weights(inputs.weights, options.weights_kind)
+    items = [
+        Item(values, low, high, label)
+        for values, (low, high), label in zip(inputs.values, scales, inputs.labels, strict=True)
+    ]
+    scores = np.asarray(combo_scores, dtype=np.float64)
+    # Combinations with equal scores (to rounding) form one level of the score.
+    _, first, level = np.unique(np.round(scores, 9), return_index=True, return_inverse=True)
+    level = level.ravel().astype(np.intp)
+    all_views = {"levels": View(bins=level, n_bins=len(first)), **(views or {})}
+    n_candidates = 1 if inputs.groups is None else inputs.groups.n_groups
+    cells = n_candidates * sum(v.n_bins + 1 for v in all_views.values())
+    if cells > _MAX_CELLS:
+        raise ValueError(
+            f"{spec.label}: {n_candidates:,} groups need {cells:,} table cells, more than "
+            f"the {_MAX_CELLS:,} cxlib tabulates at once; use fewer groups"
+        )
+    bootstrap = options.ci_method in BOOTSTRAP_METHODS
+    survey_weighted = inputs.weights is not None and options.weights_kind == "survey"
+    tables, row_combo = tabulate(
+        items,
+        groups=inputs.groups,
+        weights=inputs.weights,
+        nan_policy=options.nan_policy,
+        views=all_views,
+        row_codes=bootstrap and survey_weighted,
+    )
+    keys = None if inputs.groups is None else inputs.groups.keys
+    keep = tables["levels"].n_rows > 0  # candidate groups without rows are no groups
+    if keys is not None and not keep.all():
+        tables = {name: t.take(keep) for name, t in tables.items()}
+        keys = keys[keep]
+    points = tables["levels"]
+    table = ScoreTable(
+        scores=scores[first],  # each level keeps an exact score, not the rounded one
+        counts=points.counts,
+        n_missing=points.n_missing,
+        level_of_combo=level,
+        sum_weights=points.sum_weights,
+        sum_weights_sq=points.sum_weights_sq,
+    )
+    m = moments(table, options.weights_kind, spec.ddof)
+    value = m.mean
+    if bootstrap:
+        low, high = _bootstrap(table, m, inputs, row_combo, scores, keep, options)
+    else:
+        low, high = spec.analytic(options.ci_method, table, m, options.confidence_level)
+    # Normal-theory and basic bootstrap intervals can pass the ends of the index.
+    low, high = np.clip(low, *spec.bounds), np.clip(high, *spec.bounds)
+    se = m.se
+    undefined = ~np.isfinite(value)
+    if options.nan_policy == "propagate":
+        undefined |= points.n_missing > 0
+    grouped = keys is not None
+    if undefined.any():
+        value, se, low, high = (np.where(undefined, np.nan, x) for x in (value, se, low, high))
+        empty = int((~np.isfinite(m.mean)).sum())
+        if empty:
+            where = f"{empty} of {len(value)} groups" if grouped else "the data"
+            _warn(f"{spec.label} is undefined (NaN) for {where}: no answers with positive weight")
+    no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
+    if no_interval.any():
+        _warn(
+            f"the {options.ci_method} interval is undefined (NaN) for "
+            f"{int(no_interval.sum())} group(s) with too few answers"
+        )
+    if not bootstrap:
+        collapsed = (low == high) & ~undefined
+        if collapsed.any():
+            _warn(
+                f"the {options.ci_method} interval has zero width for "
+                f"{int(collapsed.sum())} group(s) whose answers all agree"
+                + (
+                    "; an interval built for the edges of the scale (score, Wilson, "
+                    "Jeffreys, Clopper-Pearson) is more informative"
+                    if options.ci_method == "wald"
+                    else ""
+                )
+            )
+    columns: dict[str, Any] = {
+        "metric": spec.metric,
+        "value": value,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "n": np.rint(m.n).astype(np.int64),
+        "n_missing": _missing(points, options.weights_kind),
+    }
+    columns.update(spec.components(tables, table, m, options.weights_kind))
+    if m.sum_weights is not None:
+        columns["sum_weights"] = m.sum_weights
+        columns["n_effective"] = m.n_effective
+    if keys is None:
+        return estimate_from_columns(
+            columns, spec.label, options.confidence_level, options.ci_method
+        )
+    return tidy(keys, columns)
+
+
+def points_view(low: int, high: int) -> dict[str, View]:
+    """The view of a single item's answers ``low..high`` (its table is named "points")."""
+    n = high - low + 1
+    return {"points": View(bins=np.arange(n, dtype=np.intp), n_bins=n)}
+
+
+def answer_distribution(
+    points: PointTable, low: int, high: int, weights_kind: WeightsKind
+) -> dict[str, Any]:
+    """Counts of every answer ``low..high`` of a single-item table: ``n_answer_<k>``."""
+    counted = points.counts
+    if weights_kind == "frequency" and points.sum_weights is not None:
+        counted = np.rint(points.sum_weights).astype(np.int64)  # weights count rows
+    return {
+        f"n_answer_{a}" if a >= 0 else f"n_answer_neg{-a}": counted[:, k]
+        for k, a in enumerate(range(low, high + 1))
+    }
+
+
+def _missing(points: PointTable, weights_kind: WeightsKind) -> npt.NDArray[np.int64]:
+    """Missing answers per group; a frequency weight counts the answers a row stands for."""
+    if weights_kind == "frequency" and points.missing_weights is not None:
+        return np.rint(points.missing_weights).astype(np.int64)
+    return points.n_missing
+
+
+def _warn(message: str, depth: int = 0) -> None:
+    # stacklevel 4 reaches the user's call: user -> frontend -> run_index -> here;
+    # ``depth`` counts further frames between run_index and here.
+    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
+
+
+def _bootstrap(
+    table: ScoreTable,
+    m: Moments,
+    inputs: Inputs,
+    row_combo: npt.NDArray[np.intp] | None,
+    combo_scores: FloatArray,
+    keep: npt.NDArray[np.bool_],
+    options: Options,
+) -> tuple[FloatArray, FloatArray]:
+    method = check_choice("ci_method", options.ci_method, BOOTSTRAP_METHODS)
+    if row_combo is None or inputs.weights is None:
+        counts = table.counts
+        if table.sum_weights is not None:  # frequency weights count repeated rows
+            counts = np.rint(table.sum_weights).astype(np.int64)
+        reps = counts_replicates(table.scores, counts, options.n_resamples, options.rng)
+        accel = counts_acceleration(table.scores, counts) if method == "bca" else None
+    else:
+        answered = row_combo >= 0
+        s = combo_scores[row_combo[answered]]
+        w = inputs.weights[answered]
+        groups = inputs.groups
+        codes = None if groups is None else groups.codes[answered]
+        n_candidates = 1 if groups is None else groups.n_groups
+        reps = rows_replicates(s, w, codes, n_candidates, options.n_resamples, options.rng)
+        accel = rows_acceleration(s, w, codes, n_candidates) if method == "bca" else None
+        if groups is not None:
+            reps = reps[:, keep]
+            accel = None if accel is None else accel[keep]
+    low, high, degenerate = bootstrap_interval(
+        reps, m.mean, method, options.confidence_level, accel
+    )
+    if degenerate.any():
+        _warn(
+            f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
+            "group(s) (all answers give the same score, or too few resamples): the "
+            "interval has zero width",
+            depth=1,
+        )
+    return low, high
