@@ -184,7 +184,7 @@ INDICES = (
     ),
     Index(
         "engagement_index",
-        lambda df, **kw: cx.engagement_index(df, ENGAGEMENT_ITEMS, scales=ENGAGEMENT_SCALES, **kw),
+        lambda df, **kw: cx.engagement_index(df, ENGAGEMENT_ITEMS, scale=ENGAGEMENT_SCALES, **kw),
         engagement_score,
         1,
         "t",

@@ -34,9 +34,10 @@ from .orders.segments import compare_segments
 from .survey.ces import ces
 from .survey.csat import csat
 from .survey.engagement import ENGAGEMENT_ITEMS, engagement_index
-from .survey.loyalty import SCI_SEGMENTS, loyalty_index, secure_customer_index
+from .survey.loyalty import loyalty_index
 from .survey.nps import nps, nps_difference
 from .survey.scales import NPS_SCALES, NPSScale
+from .survey.secure import SCI_SEGMENTS, secure_customer_index
 
 __all__ = [
     "ENGAGEMENT_ITEMS",

@@ -11,8 +11,9 @@ from .core.results import Estimate
 from .survey.ces import ces
 from .survey.csat import csat
 from .survey.engagement import engagement_index
-from .survey.loyalty import loyalty_index, secure_customer_index
+from .survey.loyalty import loyalty_index
 from .survey.nps import nps
+from .survey.secure import secure_customer_index
 
 
 @pd.api.extensions.register_dataframe_accessor("cx")

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .core.intervals import NPS_CI_METHODS, NPSCIMethod
 from .core.validation import check_choice
 from .datasets import make_survey
 from .survey.nps import nps
+from .survey.nps_intervals import NPS_CI_METHODS, NPSCIMethod
 
 
 def _demo(n: int, seed: int, ci_method: NPSCIMethod, confidence_level: float) -> str:

@@ -6,30 +6,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
 from ..core.inputs import resolve
-from ..core.intervals import MEAN_CI_METHODS, MeanCIMethod, mean_t_interval
+from ..core.intervals import MEAN_CI_METHODS, MeanCIMethod
 from ..core.results import Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
 from ..core.validation import NanPolicy
-from .csat import top_box_threshold
 from .index import IndexSpec, answer_distribution, check_options, points_view, run_index
-from .scales import ScaleLike, resolve_scale
+from .scales import ScaleLike, resolve_scale, top_box_threshold
+from .scoring import mean_interval
 
 __all__ = ["ces"]
-
-FloatArray = npt.NDArray[np.float64]
-
-
-def mean_interval(
-    method: str, table: ScoreTable, m: Moments, level: float
-) -> tuple[FloatArray, FloatArray]:
-    """Student t interval of a mean score on ``n - 1`` degrees of freedom."""
-    return mean_t_interval(m.mean, m.se, m.n, level)
 
 
 @overload

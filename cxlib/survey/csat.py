@@ -6,47 +6,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
 from ..core.inputs import resolve
-from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
+from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod
 from ..core.results import Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
 from ..core.validation import NanPolicy
 from .index import IndexSpec, answer_distribution, check_options, points_view, run_index
-from .scales import ScaleLike, resolve_scale
+from .scales import ScaleLike, resolve_scale, top_box_threshold
+from .scoring import share_interval
 
 __all__ = ["csat"]
-
-FloatArray = npt.NDArray[np.float64]
-
-
-def share_interval(
-    method: str, table: ScoreTable, m: Moments, level: float
-) -> tuple[FloatArray, FloatArray]:
-    """Interval of an index that is a percentage of respondents (scores 0 or 100)."""
-    low, high = proportion_interval(
-        method,  # type: ignore[arg-type]
-        m.mean / 100.0,
-        m.n_effective,
-        level,
-    )
-    return low * 100.0, high * 100.0
-
-
-def top_box_threshold(low: int, high: int, top_box: object, name: str = "top_box") -> int:
-    """Smallest answer in the top ``top_box`` answers of the scale ``low..high``."""
-    points = high - low + 1
-    if isinstance(top_box, bool) or not isinstance(top_box, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number of top answers; got {top_box!r}")
-    if not 1 <= top_box <= points - 1:
-        raise ValueError(
-            f"{name} must be between 1 and {points - 1} on the {low}-{high} scale; got {top_box}"
-        )
-    return high - int(top_box) + 1
 
 
 @overload

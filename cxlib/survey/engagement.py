@@ -15,11 +15,10 @@ from ..core.results import Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
 from ..core.validation import NanPolicy
-from .ces import mean_interval
 from .index import IndexSpec, check_options, run_index
 from .items import combo_answers, cronbach_alpha, item_moments, item_views, safe_name
-from .loyalty import item_scales
-from .scales import ScaleLike
+from .scales import ScaleLike, item_scales
+from .scoring import mean_interval
 
 __all__ = ["ENGAGEMENT_ITEMS", "engagement_index"]
 
@@ -38,7 +37,7 @@ def engagement_index(
     data: Any,
     columns: Sequence[str],
     *,
-    scales: ScaleLike | list[ScaleLike] = ...,
+    scale: ScaleLike | list[ScaleLike] = ...,
     by: None = ...,
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
@@ -55,7 +54,7 @@ def engagement_index(
     data: Any,
     columns: Sequence[str],
     *,
-    scales: ScaleLike | list[ScaleLike] = ...,
+    scale: ScaleLike | list[ScaleLike] = ...,
     by: str | Sequence[str],
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
@@ -71,7 +70,7 @@ def engagement_index(
     data: Any,
     columns: Sequence[str],
     *,
-    scales: ScaleLike | list[ScaleLike] = "1-5",
+    scale: ScaleLike | list[ScaleLike] = "1-5",
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
@@ -95,7 +94,7 @@ def engagement_index(
         One row per respondent.
     columns : list of 5 str
         The five item columns, in the order above.
-    scales : (int, int), str or list of them, default "1-5"
+    scale : (int, int), str or list of them, default "1-5"
         One answer scale for all items, or one per item (e.g. a 0-10 recommend item).
     by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
         As in :func:`cxlib.csat`. A respondent with any item missing is omitted and
@@ -120,7 +119,7 @@ def engagement_index(
     >>> round(est.value, 2), round(est.components["cronbach_alpha"], 3)
     (63.75, 0.946)
     """
-    scales_ = item_scales(scales, 5, "scales")
+    scales_ = item_scales(scale, 5)
     answers = combo_answers(scales_)
     lows = np.array([lo for lo, _ in scales_])[:, None]
     spans = np.array([hi - lo for lo, hi in scales_])[:, None]

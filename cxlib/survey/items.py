@@ -48,16 +48,18 @@ def item_moments(
 ) -> tuple[FloatArray, FloatArray]:
     """Mean and plug-in variance of each item per group, each (groups, items).
 
-    ``item_values[j]`` gives the value (e.g. points) of each answer of item ``j``.
+    ``item_values[j]`` gives the value (e.g. points) of each answer of item ``j``. The
+    variance sums squared deviations from the group mean (a second, centred pass over
+    the item's few answers), not ``E[x**2] - mean**2``, which cancels.
     """
     means, variances = [], []
     with np.errstate(divide="ignore", invalid="ignore"):
-        for j, values in enumerate(item_values):
+        for j, values in enumerate(item_values):  # a handful of items, not rows
             m = mass(tables[f"item_{j}"])
             total = m.sum(axis=1)
             mean = (m @ values) / total
             means.append(mean)
-            variances.append((m @ values**2) / total - mean**2)
+            variances.append((m * (values[None, :] - mean[:, None]) ** 2).sum(axis=1) / total)
     return np.column_stack(means), np.column_stack(variances)
 
 

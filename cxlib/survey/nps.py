@@ -13,12 +13,13 @@ import pandas as pd
 from ..core.bootstrap import BootstrapMethod
 from ..core.errors import DegenerateDataWarning
 from ..core.inputs import Inputs, resolve
-from ..core.intervals import NPS_CI_METHODS, NPSCIMethod, normal_test, nps_interval
+from ..core.intervals import normal_test
 from ..core.results import Comparison, ConfidenceInterval, Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
 from ..core.validation import NanPolicy, check_alternative, check_confidence_level
 from .index import IndexSpec, Options, check_options, points_view, run_index
+from .nps_intervals import NPS_CI_METHODS, NPSCIMethod, nps_interval
 from .scales import NPSScale, NPSScaleName, resolve_nps_scale
 
 __all__ = ["nps", "nps_difference"]

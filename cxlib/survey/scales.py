@@ -1,8 +1,11 @@
-"""Answer scales of the Net Promoter Score.
+"""Answer scales of the survey indices.
 
 A scale is data, not a chain of ``if`` statements: :class:`NPSScale` says which
 answers are detractors, passives and promoters, and :func:`resolve_nps_scale` turns
-the names of the standard scales into it.
+the names of the standard scales into it. The other indices take a scale as
+``(low, high)`` or ``"low-high"`` (:func:`resolve_scale`), one for all items or one per
+item (:func:`item_scales`), and count the top answers of a scale with
+:func:`top_box_threshold`.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ __all__ = [
     "NPSScale",
     "NPSScaleName",
     "ScaleLike",
+    "item_scales",
     "resolve_nps_scale",
     "resolve_scale",
+    "top_box_threshold",
 ]
 
 NPSScaleName = Literal["0-10", "1-10", "1-7", "1-5"]
@@ -151,3 +156,26 @@ def resolve_scale(scale: object, name: str = "scale") -> tuple[int, int]:
         f"{name} must be (low, high) whole numbers with low < high, or a string such as "
         f"'1-5'; got {scale!r}"
     )
+
+
+def item_scales(scale: object, n_items: int, name: str = "scale") -> list[tuple[int, int]]:
+    """``(low, high)`` of each of ``n_items`` items, from one scale or a list of one per item."""
+    if isinstance(scale, list):
+        if len(scale) != n_items:
+            raise ValueError(
+                f"{name} must be one scale or a list of {n_items}; got a list of {len(scale)}"
+            )
+        return [resolve_scale(s, name) for s in scale]
+    return [resolve_scale(scale, name)] * n_items
+
+
+def top_box_threshold(low: int, high: int, top_box: object, name: str = "top_box") -> int:
+    """Smallest answer in the top ``top_box`` answers of the scale ``low..high``."""
+    points = high - low + 1
+    if isinstance(top_box, bool) or not isinstance(top_box, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number of top answers; got {top_box!r}")
+    if not 1 <= top_box <= points - 1:
+        raise ValueError(
+            f"{name} must be between 1 and {points - 1} on the {low}-{high} scale; got {top_box}"
+        )
+    return high - int(top_box) + 1

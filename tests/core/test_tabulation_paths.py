@@ -18,7 +18,7 @@ CALLS: list[tuple[str, Any, dict[str, Any]]] = [
     ("ces", "effort", {}),
     ("loyalty_index", ["loyalty_recommend", "loyalty_repurchase", "loyalty_other_products"], {}),
     ("secure_customer_index", ["satisfaction", "repurchase", "advocacy"], {}),
-    ("engagement_index", ENGAGEMENT, {"scales": ["1-5", "1-5", "0-10", "1-5", "1-5"]}),
+    ("engagement_index", ENGAGEMENT, {"scale": ["1-5", "1-5", "0-10", "1-5", "1-5"]}),
 ]
 
 
@@ -46,11 +46,11 @@ def test_many_groups_with_many_combinations() -> None:
     survey = cx.datasets.make_survey(30_000, rng=3)
     survey["segment"] = np.arange(len(survey)) % 10_000
     out = cx.engagement_index(
-        survey, ENGAGEMENT, by="segment", scales=["1-5", "1-5", "0-10", "1-5", "1-5"]
+        survey, ENGAGEMENT, by="segment", scale=["1-5", "1-5", "0-10", "1-5", "1-5"]
     )
     assert len(out) == 10_000
     single = cx.engagement_index(
-        survey[survey["segment"] == 7], ENGAGEMENT, scales=["1-5", "1-5", "0-10", "1-5", "1-5"]
+        survey[survey["segment"] == 7], ENGAGEMENT, scale=["1-5", "1-5", "0-10", "1-5", "1-5"]
     )
     row = out.iloc[7]
     assert row["value"] == pytest.approx(single.value)

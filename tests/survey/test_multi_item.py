@@ -238,7 +238,7 @@ def test_secure_customer_index_brute_force(
     complete = complete_rows(rows)
     assume(complete)
     df = frame(rows, SCI_COLUMNS)
-    est = quiet(cx.secure_customer_index, df, SCI_COLUMNS, scales=arg, top_box=top_box)
+    est = quiet(cx.secure_customer_index, df, SCI_COLUMNS, scale=arg, top_box=top_box)
     segments = [sci_segment(r, scales, top_box) for r in complete]
     n = len(complete)
     assert (est.n, est.n_missing) == (n, len(rows) - n)
@@ -283,7 +283,7 @@ def test_secure_customer_index_per_item_scales_and_top_box() -> None:
     # 4-5 and 9-10; favorable 3-5, 3-5 and 8-10; at risk: 1-2 or 0-4.
     rows = [(5, 4, 9), (4, 4, 10), (5, 5, 8), (3, 3, 8), (5, 5, 5), (5, 5, 4), (2, 5, 10)]
     df = pd.DataFrame(rows, columns=SCI_COLUMNS)
-    est = cx.secure_customer_index(df, SCI_COLUMNS, scales=["1-5", "1-5", (0, 10)], top_box=2)
+    est = cx.secure_customer_index(df, SCI_COLUMNS, scale=["1-5", "1-5", (0, 10)], top_box=2)
     counts = {s: est.components[f"n_{s}"] for s in SEGMENTS}
     assert counts == {"secure": 2, "favorable": 2, "vulnerable": 1, "at_risk": 2}
     assert est.value == pytest.approx(200 / 7)
@@ -331,7 +331,7 @@ def test_engagement_index_brute_force(rows: Rows) -> None:
     assume(complete)
     df = frame(rows, ENG_COLUMNS)
     scales = ["1-5", "1-5", "0-10", "1-5", (1, 5)]
-    est = quiet(cx.engagement_index, df, ENG_COLUMNS, scales=scales)
+    est = quiet(cx.engagement_index, df, ENG_COLUMNS, scale=scales)
     scores = engagement_scores(rows, ENG_SCALES)
     assert est.value == pytest.approx(math.fsum(scores) / len(scores), abs=1e-9)
     assert (est.n, est.n_missing) == (len(complete), len(rows) - len(complete))
@@ -390,7 +390,7 @@ def test_engagement_on_make_survey_by_touchpoint() -> None:
     survey = cx.datasets.make_survey(3_000, rng=9)
     items = ["satisfaction", "repurchase", "recommend", "delivers_promise", "fair_resolution"]
     scales = ["1-5", "1-5", "0-10", "1-5", "1-5"]
-    out = cx.engagement_index(survey, items, scales=scales, by="touchpoint")
+    out = cx.engagement_index(survey, items, scale=scales, by="touchpoint")
     for _, row in out.iterrows():
         part = survey[survey["touchpoint"] == row["touchpoint"]][items].dropna()
         rescaled = pd.DataFrame(
@@ -529,29 +529,29 @@ def test_duplicate_and_unknown_columns(func: Any, k: int, scale: str) -> None:
             "scale must be (low, high) whole numbers with low < high",
         ),
         (cx.loyalty_index, 3, {"scale": "one-six"}, ValueError, "got 'one-six'"),
-        (cx.secure_customer_index, 3, {"scales": "1..5"}, ValueError, "scales must be (low, high)"),
+        (cx.secure_customer_index, 3, {"scale": "1..5"}, ValueError, "scale must be (low, high)"),
         (
             cx.secure_customer_index,
             3,
-            {"scales": ["1-5", "1-5"]},
+            {"scale": ["1-5", "1-5"]},
             ValueError,
-            "scales must give one scale or 3; got 2",
+            "scale must be one scale or a list of 3; got a list of 2",
         ),
         (
             cx.secure_customer_index,
             3,
-            {"scales": ["1-5", "1-5", "5"]},
+            {"scale": ["1-5", "1-5", "5"]},
             ValueError,
-            "scales must be (low, high)",
+            "scale must be (low, high)",
         ),
         (
             cx.engagement_index,
             5,
-            {"scales": ["1-5"] * 4},
+            {"scale": ["1-5"] * 4},
             ValueError,
-            "scales must give one scale or 5; got 4",
+            "scale must be one scale or a list of 5; got a list of 4",
         ),
-        (cx.engagement_index, 5, {"scales": "0_10"}, ValueError, "scales must be"),
+        (cx.engagement_index, 5, {"scale": "0_10"}, ValueError, "scale must be"),
         (
             cx.secure_customer_index,
             3,
@@ -569,7 +569,7 @@ def test_duplicate_and_unknown_columns(func: Any, k: int, scale: str) -> None:
         (
             cx.secure_customer_index,
             3,
-            {"top_box": 3, "scales": ["1-5", "1-5", "1-3"]},
+            {"top_box": 3, "scale": ["1-5", "1-5", "1-3"]},
             ValueError,
             "top_box must be between 1 and 2 on the 1-3 scale; got 3",
         ),
@@ -699,9 +699,9 @@ def test_accessor_matches_functions() -> None:
         survey, SCI_COLUMNS
     )
     pd.testing.assert_frame_equal(
-        survey.cx.engagement_index(eng, scales=eng_scales, by="touchpoint"),
-        cx.engagement_index(survey, eng, scales=eng_scales, by="touchpoint"),
+        survey.cx.engagement_index(eng, scale=eng_scales, by="touchpoint"),
+        cx.engagement_index(survey, eng, scale=eng_scales, by="touchpoint"),
     )
-    a = survey.cx.engagement_index(eng, scales=eng_scales)
-    b = cx.engagement_index(survey, eng, scales=eng_scales)
+    a = survey.cx.engagement_index(eng, scale=eng_scales)
+    b = cx.engagement_index(survey, eng, scale=eng_scales)
     assert a.to_frame().equals(b.to_frame())

@@ -10,7 +10,7 @@ from reference import score_interval
 from scipy import stats
 
 import cxlib as cx
-from cxlib.core.intervals import nps_score
+from cxlib.survey.nps_intervals import nps_score
 
 
 def answers(det: int, pas: int, pro: int) -> list[int]:
