@@ -21,10 +21,10 @@ Grid:
   for the NPS;
 * CSAT (1-5 scale, top-2-box), true share satisfied 0.50, 0.80, 0.95 and 0.99. The
   satisfied share is split 45/55 over answers 4 and 5, the rest 20/30/50 over 1, 2, 3;
-* methods: every analytic interval of the index (``cx.intervals.NPS_CI_METHODS``:
-  score, wald, adjusted-wald; ``cx.intervals.PROPORTION_CI_METHODS``: wilson, wald,
+* methods: every analytic interval of the index (``NPS_CI_METHODS``:
+  score, wald, adjusted-wald; ``PROPORTION_CI_METHODS``: wilson, wald,
   agresti-coull, clopper-pearson, jeffreys) and the three bootstrap intervals
-  (``cx.bootstrap.BOOTSTRAP_METHODS``: percentile, basic, bca).
+  (``BOOTSTRAP_METHODS``: percentile, basic, bca).
 
 Vectorised: the ``R`` samples of one (index, distribution, n) cell are stacked in one
 DataFrame with a ``rep`` column, and each method is a single grouped call,
@@ -83,6 +83,9 @@ import numpy.typing as npt
 import pandas as pd
 
 import cxlib as cx
+from cxlib.core import bootstrap
+from cxlib.core.intervals import PROPORTION_CI_METHODS
+from cxlib.survey.nps_intervals import NPS_CI_METHODS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "docs" / "guide" / "coverage.csv"
@@ -124,11 +127,11 @@ CSAT_DISTRIBUTIONS: dict[str, float] = {
 _UNSATISFIED_SPREAD = np.array([0.2, 0.3, 0.5])  # answers 1, 2, 3
 _SATISFIED_SPREAD = np.array([0.45, 0.55])  # answers 4, 5
 
-BOOTSTRAP_METHODS: tuple[str, ...] = tuple(cx.bootstrap.BOOTSTRAP_METHODS)
+BOOTSTRAP_METHODS: tuple[str, ...] = tuple(bootstrap.BOOTSTRAP_METHODS)
 INDEX_FUNCTIONS = {"nps": cx.nps, "csat": cx.csat}
 INDEX_METHODS: dict[str, tuple[str, ...]] = {
-    "nps": (*cx.intervals.NPS_CI_METHODS, *BOOTSTRAP_METHODS),
-    "csat": (*cx.intervals.PROPORTION_CI_METHODS, *BOOTSTRAP_METHODS),
+    "nps": (*NPS_CI_METHODS, *BOOTSTRAP_METHODS),
+    "csat": (*PROPORTION_CI_METHODS, *BOOTSTRAP_METHODS),
 }
 INDEX_CODES = {"nps": 0, "csat": 1}
 

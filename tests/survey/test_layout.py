@@ -1,0 +1,73 @@
+"""The layout of the survey frontend: what each module may import, and module size.
+
+Each index module (one index each) builds on the core and on the survey package's
+shared modules (scales, items, the index pipeline, the interval adapters), never on
+another index: shared logic lives with the concept that owns it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import cxlib
+
+PACKAGE = Path(cxlib.__file__).parent
+SURVEY = PACKAGE / "survey"
+INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement")
+SHARED_MODULES = ("scales", "items", "index", "scoring", "nps_intervals")
+MAX_LINES = 400
+
+
+def cxlib_imports(path: Path) -> set[str]:
+    """Dotted cxlib modules imported by ``path`` (relative imports resolved)."""
+    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            else:
+                module = node.module or ""
+            names = [f"{module}.{a.name}" for a in node.names] if not node.module else [module]
+            found.update(n for n in names if n.split(".")[0] == "cxlib")
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "cxlib")
+    return found
+
+
+def test_the_survey_package_holds_the_expected_modules() -> None:
+    modules = {p.stem for p in SURVEY.glob("*.py")} - {"__init__"}
+    assert modules == set(INDEX_MODULES) | set(SHARED_MODULES)
+
+
+@pytest.mark.parametrize("module", INDEX_MODULES + SHARED_MODULES)
+def test_a_survey_module_imports_only_the_core_and_shared_survey_modules(module: str) -> None:
+    allowed = {f"cxlib.survey.{m}" for m in SHARED_MODULES if m != module}
+    for name in cxlib_imports(SURVEY / f"{module}.py"):
+        assert name.startswith("cxlib.core.") or name in allowed, f"{module} imports {name}"
+
+
+def test_the_core_imports_no_frontend() -> None:
+    for path in (PACKAGE / "core").glob("*.py"):
+        for name in cxlib_imports(path):
+            assert name.startswith("cxlib.core"), f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*sorted(SURVEY.glob("*.py")), PACKAGE / "core" / "intervals.py"],
+    ids=lambda p: p.name,
+)
+def test_modules_stay_small(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.name} has {lines} lines"
+
+
+def test_the_import_scanner_sees_relative_imports() -> None:
+    # The rules above are only as good as the scanner: check it on a known module.
+    assert "cxlib.survey.scoring" in cxlib_imports(SURVEY / "csat.py")
+    assert "cxlib.core.intervals" in cxlib_imports(SURVEY / "csat.py")
