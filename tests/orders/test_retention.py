@@ -16,14 +16,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxlib.core.errors import DegenerateDataWarning
 from cxlib.core.results import Estimate
-from cxlib.orders.retention import (
-    churn_rate,
-    cohort_retention,
-    cohort_table,
-    repurchase_rate,
-    retention_rate,
-    upsell_rate,
-)
+from cxlib.orders.cohorts import cohort_retention, cohort_table
+from cxlib.orders.repurchase import repurchase_rate, upsell_rate
+from cxlib.orders.retention import churn_rate, retention_rate
 
 DAY = pd.Timedelta(days=1)
 BASE = pd.Timestamp("2023-01-30")

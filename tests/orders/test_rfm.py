@@ -18,13 +18,8 @@ from reference_rfm import (
     reference_calibration,
 )
 
-from cxlib.orders.rfm import (
-    RFM_SEGMENTS,
-    RFMSegment,
-    rfm_calibration_holdout,
-    rfm_scores,
-    rfm_summary,
-)
+from cxlib.orders.rfm import rfm_calibration_holdout, rfm_summary
+from cxlib.orders.rfm_scores import RFM_SEGMENTS, RFMSegment, rfm_scores
 
 CDNOW_PATH = Path(__file__).resolve().parents[3] / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
 BASE = pd.Timestamp("2024-01-01")  # a Monday
