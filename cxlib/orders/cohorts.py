@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..core.grouping import distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
-from ..core.validation import check_choice, check_confidence_level
+from ..core.validation import NanPolicy, check_choice, check_confidence_level
 from .customers import NS_PER_DAY, identified, per_customer_min, to_ns
-from .inference import customer_groups
+from .inference import NAN_POLICY_DOC, REVENUE_DOC, customer_groups
 from .table import prepare_orders
 
 __all__ = ["COHORT_FREQUENCIES", "CohortFrequency", "cohort_retention", "cohort_table"]
@@ -82,6 +82,9 @@ def _last_complete_period(as_of_day: int, freq: CohortFrequency) -> int:
 
 
 _COHORT_COLUMNS = ("cohort", "period", "customers", "cohort_size", "retention", "ci_low", "ci_high")
+#: Columns a cohort_retention result may have besides the required ones and ``by``.
+_OPTIONAL_COLUMNS = ("n_missing", "revenue")
+_VALUES = ("retention", "customers", "cohort_size", "ci_low", "ci_high", *_OPTIONAL_COLUMNS)
 
 
 def cohort_retention(
@@ -89,10 +92,13 @@ def cohort_retention(
     *,
     customer: str,
     date: str,
+    revenue: str | None = None,
     cohort: CohortFrequency = "M",
     period: CohortFrequency = "M",
     as_of: Any = None,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ProportionCIMethod = "wilson",
     confidence_level: float = 0.95,
 ) -> pd.DataFrame:
@@ -121,16 +127,16 @@ def cohort_retention(
     customer : str
         Customer id column; guest orders (missing id) are left out.
     date : str
-        Order date or timestamp column.
-    cohort : {"D", "W", "M", "Q"}, default "M"
+        Order date or timestamp column.{optional}
+    cohort : {{"D", "W", "M", "Q"}}, default "M"
         Calendar unit of the acquisition cohorts.
-    period : {"D", "W", "M", "Q"}, default "M"
+    period : {{"D", "W", "M", "Q"}}, default "M"
         Calendar unit in which the time since the first order is counted.
     as_of : date-like, optional
         End of the data, inclusive; default: the last order date.
     by : str or list of str, optional
         Customer attribute column(s); one set of cohorts per group.
-    ci_method : {"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys"}
+    ci_method : {{"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys"}}
         Binomial interval of the retention, default "wilson".
     confidence_level : float, default 0.95
         Two-sided coverage of the interval.
@@ -140,7 +146,9 @@ def cohort_retention(
     pandas.DataFrame
         Tidy, one row per cell, sorted by ``[*by, cohort, period]``: columns ``*by``,
         ``cohort`` (pandas Period), ``period`` (int, 0, 1, ...), ``customers``,
-        ``cohort_size``, ``retention`` (percent), ``ci_low``, ``ci_high``. Use
+        ``cohort_size``, ``retention`` (percent), ``ci_low``, ``ci_high``,
+        ``n_missing`` (the group's unreadable rows, see ``nan_policy``) and, with
+        ``revenue``, ``revenue`` (of the cohort's orders in period k). Use
         :func:`cohort_table` for the cohort x period table.
 
     Examples
@@ -171,7 +179,17 @@ def cohort_retention(
     period_freq = check_choice("period", period, COHORT_FREQUENCIES)
     method = check_choice("ci_method", ci_method, PROPORTION_CI_METHODS)
     level = check_confidence_level(confidence_level)
-    od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=None, by=by)
+    od = prepare_orders(
+        orders,
+        customer=customer,
+        date=date,
+        revenue=revenue,
+        as_of=as_of,
+        window=None,
+        by=by,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
+    )
     group = customer_groups(od, "cohort_retention")
     ident = identified(od)
     first_day = per_customer_min(ident.day, ident.customer, od.n_customers)
@@ -205,6 +223,10 @@ def cohort_retention(
     size = cohort_size[row_cell]
     share = active / np.maximum(size, 1)
     low, high = proportion_interval(method, share, size, level)
+    n_missing = od.n_missing[cell_group[row_cell]]
+    if od.nan_policy == "propagate":
+        unread = n_missing > 0
+        share, low, high = (np.where(unread, np.nan, v) for v in (share, low, high))
     labels = pd.DatetimeIndex(
         _period_first_day(cell_cohort[row_cell], cohort_freq).astype("datetime64[D]")
     ).to_period(cohort_freq)
@@ -216,7 +238,15 @@ def cohort_retention(
         "retention": 100.0 * share,
         "ci_low": 100.0 * low,
         "ci_high": 100.0 * high,
+        "n_missing": n_missing,
     }
+    if od.revenue is not None:  # revenue of the cohort's orders in period k
+        spent = np.bincount(
+            cell_of[ident.customer] * span + k,
+            weights=od.revenue[ident.mask],
+            minlength=len(cells) * span,
+        )
+        columns["revenue"] = spent[row_cell * span + row_k]
     if od.groups is None:
         frame: pd.DataFrame = pd.DataFrame(columns)
         return frame
@@ -232,7 +262,8 @@ def cohort_table(tidy: pd.DataFrame, values: str = "retention") -> pd.DataFrame:
     tidy : pandas.DataFrame
         The tidy frame :func:`cohort_retention` returned (any ``by`` columns become
         outer index levels).
-    values : {"retention", "customers", "cohort_size", "ci_low", "ci_high"}
+    values : {"retention", "customers", "cohort_size", "ci_low", "ci_high", \
+"n_missing", "revenue"}
         The column shown in the cells.
 
     Returns
@@ -255,9 +286,21 @@ def cohort_table(tidy: pd.DataFrame, values: str = "retention") -> pd.DataFrame:
             f"tidy lacks the column(s) {absent} of a cohort_retention result; columns: "
             f"{list(tidy.columns)}"
         )
-    value = check_choice(
-        "values", values, ("retention", "customers", "cohort_size", "ci_low", "ci_high")
-    )
-    index = [c for c in tidy.columns if c not in _COHORT_COLUMNS or c == "cohort"]
+    value = check_choice("values", values, _VALUES)
+    if value not in tidy.columns:
+        raise ValueError(
+            f"values={value!r} is no column of tidy (cohort_retention adds 'revenue' only "
+            f"with revenue=); columns: {list(tidy.columns)}"
+        )
+    known = (*_COHORT_COLUMNS, *_OPTIONAL_COLUMNS)
+    index = [c for c in tidy.columns if c not in known or c == "cohort"]
     table: pd.DataFrame = tidy.pivot(index=index, columns="period", values=value)  # noqa: PD010 (cells are unique)
     return table
+
+
+cohort_retention.__doc__ = (
+    (cohort_retention.__doc__ or "")
+    .replace("{optional}", REVENUE_DOC + NAN_POLICY_DOC)
+    .replace("{{", "{")
+    .replace("}}", "}")
+)

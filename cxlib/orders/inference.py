@@ -42,7 +42,9 @@ from ..core.validation import (
 from .table import OrderData
 
 __all__ = [
+    "NAN_POLICY_DOC",
     "RATIO_METHODS",
+    "REVENUE_DOC",
     "SHARE_METHODS",
     "Clusters",
     "Options",
@@ -52,11 +54,13 @@ __all__ = [
     "customer_clusters",
     "customer_groups",
     "customer_orders",
+    "customer_revenue",
     "distinct_customers",
     "infer",
     "infer_share",
     "order_clusters",
     "read_options",
+    "sum_by_group",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -65,6 +69,23 @@ RatioCIMethod = Literal["delta", "percentile", "basic", "bca"]
 ShareCIMethod = ProportionCIMethod | RatioCIMethod
 RATIO_METHODS: tuple[RatioCIMethod, ...] = ("delta", *BOOTSTRAP_METHODS)
 SHARE_METHODS: tuple[ShareCIMethod, ...] = (*PROPORTION_CI_METHODS, *RATIO_METHODS)
+#: The words every order metric uses for its revenue and missing-value keywords.
+REVENUE_DOC = """
+    revenue : str, optional
+        Order value column (numbers; missing values are unreadable rows, see
+        ``nan_policy``). Negative values (refunds) are refused unless ``allow_refunds``;
+        accepted refunds are orders whose value nets out in every revenue total.
+    allow_refunds : bool, default False
+        Accept negative revenue (refunds)."""
+
+NAN_POLICY_DOC = """
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Rows the metric cannot read: a missing date, or a missing revenue (when
+        ``revenue`` is given) on an order of the window; a missing customer id is no
+        missing value, it marks a guest order. "omit" leaves them out, "propagate" also
+        gives NaN for every group with such a row, "raise" raises a ValueError;
+        ``n_missing`` counts them (order rows) per group."""
+
 #: What :func:`read_options` returns: ci_method, confidence_level, n_resamples, rng.
 Options = tuple[str, float, int, np.random.Generator]
 
@@ -206,6 +227,9 @@ def infer(
     if no_interval.any():
         where = f"{int(no_interval.sum())} group(s)" if od.groups is not None else "the data"
         _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers", depth)
+    if od.nan_policy == "propagate":
+        unread = od.n_missing > 0
+        value, se, low, high = (np.where(unread, np.nan, v) for v in (value, se, low, high))
     columns: dict[str, Any] = {
         "metric": metric,
         "value": value,
@@ -213,12 +237,14 @@ def infer(
         "ci_low": low,
         "ci_high": high,
         "n": np.rint(n_units).astype(np.int64),
-        "n_missing": np.zeros(len(value), dtype=np.int64),
+        "n_missing": od.n_missing,
         **components,
     }
     if od.groups is None:
         return estimate_from_columns(columns, label, confidence_level, ci_method)
-    keep = sums.clusters > 0  # groups without orders in the window are no groups
+    # Groups without orders in the window are no groups, unless rows of theirs were
+    # unreadable: they are shown with their n_missing.
+    keep = (sums.clusters > 0) | (od.n_missing > 0)
     columns = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
     return tidy(od.groups.keys[keep], columns)
 
@@ -261,6 +287,27 @@ def customer_clusters(od: OrderData, y: FloatArray, metric: str) -> Clusters:
     group = customer_groups(od, metric)
     n_groups = 1 if od.groups is None else od.groups.n_groups
     return Clusters(y=y, x=np.ones(od.n_customers), group=group, n_groups=n_groups)
+
+
+def customer_revenue(od: OrderData, orders: BoolArray | None = None) -> FloatArray:
+    """Revenue of each identified customer's orders (of the orders of ``orders``)."""
+    assert od.revenue is not None
+    use = od.customer >= 0
+    if orders is not None:
+        use &= orders
+    total: FloatArray = np.bincount(
+        od.customer[use], weights=od.revenue[use], minlength=od.n_customers
+    ).astype(np.float64)
+    return total
+
+
+def sum_by_group(
+    values: FloatArray, group: npt.NDArray[np.intp] | None, n_groups: int
+) -> FloatArray:
+    """Sum of ``values`` (one per customer or order) per group."""
+    g = np.zeros(len(values), dtype=np.intp) if group is None else group
+    total: FloatArray = np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
+    return total
 
 
 def count_customers(

@@ -20,18 +20,22 @@ import pandas as pd
 from ..core.grouping import distinct
 from ..core.ratio import ratio_sums
 from ..core.results import Estimate
-from ..core.validation import check_choice
+from ..core.validation import NanPolicy, check_choice
 from .inference import (
+    NAN_POLICY_DOC,
     RATIO_METHODS,
+    REVENUE_DOC,
     SHARE_METHODS,
     RatioCIMethod,
     ShareCIMethod,
     customer_clusters,
     customer_orders,
+    customer_revenue,
     distinct_customers,
     infer,
     order_clusters,
     read_options,
+    sum_by_group,
 )
 from .table import Window, prepare_orders
 
@@ -65,16 +69,21 @@ _COMMON_DOC = """
     rng : int, numpy.random.Generator or None
         Seed or generator of the bootstrap."""
 
+_OPTIONAL_DOC = REVENUE_DOC + NAN_POLICY_DOC
+
 
 def guest_checkout_rate(
     orders: pd.DataFrame,
     *,
     customer: str,
     date: str,
+    revenue: str | None = None,
     guest: str | None = None,
     as_of: Any = None,
     window: Window = 365,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ShareCIMethod = "wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -83,7 +92,7 @@ def guest_checkout_rate(
     """Guest checkout rate: percentage of orders placed without a customer account.
 
     Parameters
-    ----------{common}
+    ----------{common}{optional}
     guest : str, optional
         Boolean guest flag column; without it, orders with a missing customer id are
         the guest orders.
@@ -95,7 +104,8 @@ def guest_checkout_rate(
     Returns
     -------
     Estimate or pandas.DataFrame
-        The rate in percent; components ``n_guest_orders`` and ``n_customers``.
+        The rate in percent; components ``n_guest_orders`` and ``n_customers``; with
+        ``revenue``, ``revenue`` (all orders) and ``guest_revenue`` (guest orders).
 
     Examples
     --------
@@ -110,7 +120,16 @@ def guest_checkout_rate(
     """
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
     od = prepare_orders(
-        orders, customer=customer, date=date, guest=guest, as_of=as_of, window=window, by=by
+        orders,
+        customer=customer,
+        date=date,
+        revenue=revenue,
+        guest=guest,
+        as_of=as_of,
+        window=window,
+        by=by,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
     )
     is_guest = (od.customer < 0).astype(np.float64) * 100.0
     clusters = order_clusters(od, is_guest)
@@ -125,6 +144,13 @@ def guest_checkout_rate(
         minlength=n_groups,
     )
     n_cust = distinct_customers(od, n_groups)
+    extra: dict[str, Any] = {}
+    if od.revenue is not None:
+        order_group = None if codes is None else codes.astype(np.intp)
+        extra["revenue"] = sum_by_group(od.revenue, order_group, n_groups)
+        extra["guest_revenue"] = sum_by_group(
+            np.where(od.customer < 0, od.revenue, 0.0), order_group, n_groups
+        )
     return infer(
         clusters,
         metric="guest_checkout_rate",
@@ -132,7 +158,11 @@ def guest_checkout_rate(
         options=options,
         share=True,
         od=od,
-        components={"n_guest_orders": np.rint(n_guest).astype(np.int64), "n_customers": n_cust},
+        components={
+            "n_guest_orders": np.rint(n_guest).astype(np.int64),
+            "n_customers": n_cust,
+            **extra,
+        },
         n_units=n_orders,
     )
 
@@ -147,6 +177,7 @@ def average_order_value(
     window: Window = 365,
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: RatioCIMethod = "delta",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -160,9 +191,9 @@ def average_order_value(
     Parameters
     ----------{common}
     revenue : str
-        Order value column.
+        Order value column (required here); see ``allow_refunds`` and ``nan_policy``.
     allow_refunds : bool, default False
-        Accept negative order values (refunds).
+        Accept negative order values (refunds).{nan_policy}
     ci_method : {{"delta", "percentile", "basic", "bca"}}, default "delta"
         Normal interval on the delta-method standard error, or a bootstrap of customers.
 
@@ -192,6 +223,7 @@ def average_order_value(
         window=window,
         by=by,
         allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
     )
     assert od.revenue is not None
     clusters = order_clusters(od, od.revenue)
@@ -213,9 +245,12 @@ def purchase_frequency(
     *,
     customer: str,
     date: str,
+    revenue: str | None = None,
     as_of: Any = None,
     window: Window = 365,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: RatioCIMethod = "delta",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -227,14 +262,16 @@ def purchase_frequency(
     that of a mean over customers (the delta method with one customer per cluster).
 
     Parameters
-    ----------{common}
+    ----------{common}{optional}
     ci_method : {{"delta", "percentile", "basic", "bca"}}, default "delta"
         Normal interval on the standard error, or a bootstrap of customers.
 
     Returns
     -------
     Estimate or pandas.DataFrame
-        Orders per customer; components ``n_orders`` (identified orders).
+        Orders per customer; components ``n_orders`` (identified orders); with
+        ``revenue``, ``revenue`` (of the identified orders: revenue per customer is
+        ``revenue / n``).
 
     Examples
     --------
@@ -249,10 +286,23 @@ def purchase_frequency(
     (2.0, 2)
     """
     options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng)
-    od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=window, by=by)
+    od = prepare_orders(
+        orders,
+        customer=customer,
+        date=date,
+        revenue=revenue,
+        as_of=as_of,
+        window=window,
+        by=by,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
+    )
     per_customer = customer_orders(od).astype(np.float64)
     clusters = customer_clusters(od, per_customer, "purchase_frequency")
     sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    extra: dict[str, Any] = {}
+    if od.revenue is not None:
+        extra["revenue"] = sum_by_group(customer_revenue(od), clusters.group, clusters.n_groups)
     return infer(
         clusters,
         metric="purchase_frequency",
@@ -260,7 +310,7 @@ def purchase_frequency(
         options=options,
         share=False,
         od=od,
-        components={"n_orders": np.rint(sums.y).astype(np.int64)},
+        components={"n_orders": np.rint(sums.y).astype(np.int64), **extra},
         n_units=sums.x,
     )
 
@@ -270,10 +320,13 @@ def repeat_purchase_rate(
     *,
     customer: str,
     date: str,
+    revenue: str | None = None,
     occasion: Literal["order", "day"] = "order",
     as_of: Any = None,
     window: Window = 365,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ShareCIMethod = "wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -285,7 +338,7 @@ def repeat_purchase_rate(
     with more than one purchase in the window.
 
     Parameters
-    ----------{common}
+    ----------{common}{optional}
     occasion : {{"order", "day"}}, default "order"
         What counts as a purchase: every order, or every calendar day with an order
         (several orders on one day are one purchase occasion, as in lifetimes'
@@ -297,7 +350,9 @@ def repeat_purchase_rate(
     Returns
     -------
     Estimate or pandas.DataFrame
-        The rate in percent; component ``n_repeat_customers``.
+        The rate in percent; component ``n_repeat_customers``; with ``revenue``,
+        ``revenue`` (orders of the customers counted) and ``repeat_revenue`` (orders of
+        the repeat customers).
 
     Examples
     --------
@@ -314,7 +369,17 @@ def repeat_purchase_rate(
     """
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
     per = check_choice("occasion", occasion, ("order", "day"))
-    od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=window, by=by)
+    od = prepare_orders(
+        orders,
+        customer=customer,
+        date=date,
+        revenue=revenue,
+        as_of=as_of,
+        window=window,
+        by=by,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
+    )
     if per == "order":
         purchases = customer_orders(od)
     else:
@@ -327,6 +392,13 @@ def repeat_purchase_rate(
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = customer_clusters(od, repeat, "repeat_purchase_rate")
     sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    extra: dict[str, Any] = {}
+    if od.revenue is not None:
+        spend = customer_revenue(od)
+        extra["revenue"] = sum_by_group(spend, clusters.group, clusters.n_groups)
+        extra["repeat_revenue"] = sum_by_group(
+            np.where(purchases > 1, spend, 0.0), clusters.group, clusters.n_groups
+        )
     return infer(
         clusters,
         metric="repeat_purchase_rate",
@@ -334,12 +406,17 @@ def repeat_purchase_rate(
         options=options,
         share=True,
         od=od,
-        components={"n_repeat_customers": np.rint(sums.y / 100.0).astype(np.int64)},
+        components={"n_repeat_customers": np.rint(sums.y / 100.0).astype(np.int64), **extra},
         n_units=sums.x,
     )
 
 
 for _f in (guest_checkout_rate, average_order_value, purchase_frequency, repeat_purchase_rate):
     _f.__doc__ = (
-        (_f.__doc__ or "").replace("{common}", _COMMON_DOC).replace("{{", "{").replace("}}", "}")
+        (_f.__doc__ or "")
+        .replace("{common}", _COMMON_DOC)
+        .replace("{optional}", _OPTIONAL_DOC)
+        .replace("{nan_policy}", NAN_POLICY_DOC)
+        .replace("{{", "{")
+        .replace("}}", "}")
     )

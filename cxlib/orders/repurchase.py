@@ -19,15 +19,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.results import Estimate
-from ..core.validation import as_numeric_1d, check_choice, get_column
+from ..core.validation import NanPolicy, as_numeric_1d, check_choice, get_column
 from .customers import DATA_DOC, OPTIONS_DOC, identified, per_customer_min, span_ns, to_ns
 from .inference import (
+    NAN_POLICY_DOC,
+    REVENUE_DOC,
     SHARE_METHODS,
     ShareCIMethod,
     count_customers,
     customer_groups,
+    customer_revenue,
     infer_share,
     read_options,
+    sum_by_group,
 )
 from .table import Window, prepare_orders
 
@@ -42,10 +46,13 @@ def repurchase_rate(
     *,
     customer: str,
     date: str,
+    revenue: str | None = None,
     within: float | pd.Timedelta = 90,
     as_of: Any = None,
     occasion: Literal["order", "day"] = "order",
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ShareCIMethod = "wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -75,7 +82,8 @@ def repurchase_rate(
     -------
     Estimate or pandas.DataFrame
         The rate in percent, ``n`` the eligible first-time buyers; components
-        ``n_first_time_buyers`` and ``n_repurchased``.
+        ``n_first_time_buyers`` and ``n_repurchased``; with ``revenue``, ``revenue``
+        (of the eligible buyers' orders in ``[first, first + within]``).
 
     Examples
     --------
@@ -97,7 +105,17 @@ def repurchase_rate(
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
     span = span_ns("within", within)
     per = check_choice("occasion", occasion, ("order", "day"))
-    od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=None, by=by)
+    od = prepare_orders(
+        orders,
+        customer=customer,
+        date=date,
+        revenue=revenue,
+        as_of=as_of,
+        window=None,
+        by=by,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
+    )
     ident = identified(od)
     first = per_customer_min(ident.time, ident.customer, od.n_customers)
     cust, time = ident.customer, ident.time
@@ -118,6 +136,12 @@ def repurchase_rate(
     repurchased = following <= deadline
     group = customer_groups(od, "repurchase_rate")
     n_groups = 1 if od.groups is None else od.groups.n_groups
+    extra: dict[str, Any] = {}
+    if od.revenue is not None:
+        in_window = np.zeros(od.n_orders, dtype=bool)
+        in_window[ident.mask] = time <= deadline[cust]
+        spend = np.where(eligible, customer_revenue(od, in_window), 0.0)
+        extra["revenue"] = sum_by_group(spend, group, n_groups)
     return infer_share(
         od,
         group,
@@ -129,6 +153,7 @@ def repurchase_rate(
         components={
             "n_first_time_buyers": count_customers(eligible, group, n_groups),
             "n_repurchased": count_customers(eligible & repurchased, group, n_groups),
+            **extra,
         },
         empty_reason=(
             f"no customer's first order is at least within={within!r} days before {od.as_of}"
@@ -178,10 +203,13 @@ def upsell_rate(
     customer: str,
     date: str,
     tier: str,
+    revenue: str | None = None,
     order_id: str | None = None,
     as_of: Any = None,
     window: Window = None,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ShareCIMethod = "wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -218,7 +246,8 @@ def upsell_rate(
     -------
     Estimate or pandas.DataFrame
         The rate in percent, ``n`` the repeat customers; components
-        ``n_repeat_customers`` and ``n_upsold``.
+        ``n_repeat_customers`` and ``n_upsold``; with ``revenue``, ``revenue`` (of the
+        repeat customers' orders in the window).
 
     Examples
     --------
@@ -242,10 +271,13 @@ def upsell_rate(
         orders,
         customer=customer,
         date=date,
+        revenue=revenue,
         order_id=order_id,
         as_of=as_of,
         window=window,
         by=by,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
     )
     ident = identified(od)
     tiers = tiers_all[od.rows][ident.mask]
@@ -272,6 +304,11 @@ def upsell_rate(
     upsold = best_later > first_tier
     group = customer_groups(od, "upsell_rate")
     n_groups = 1 if od.groups is None else od.groups.n_groups
+    extra: dict[str, Any] = {}
+    if od.revenue is not None:
+        extra["revenue"] = sum_by_group(
+            np.where(repeat, customer_revenue(od), 0.0), group, n_groups
+        )
     return infer_share(
         od,
         group,
@@ -283,6 +320,7 @@ def upsell_rate(
         components={
             "n_repeat_customers": count_customers(repeat, group, n_groups),
             "n_upsold": count_customers(repeat & upsold, group, n_groups),
+            **extra,
         },
         empty_reason="no customer has two or more orders",
     )
@@ -291,7 +329,7 @@ def upsell_rate(
 for _f in (repurchase_rate, upsell_rate):
     _f.__doc__ = (
         (_f.__doc__ or "")
-        .replace("{data}", DATA_DOC)
+        .replace("{data}", DATA_DOC + REVENUE_DOC + NAN_POLICY_DOC)
         .replace("{options}", OPTIONS_DOC)
         .replace("{{", "{")
         .replace("}}", "}")

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.results import Estimate
+from ..core.validation import NanPolicy
 from .customers import (
     DATA_DOC,
     OPTIONS_DOC,
@@ -28,12 +29,16 @@ from .customers import (
     to_ns,
 )
 from .inference import (
+    NAN_POLICY_DOC,
+    REVENUE_DOC,
     SHARE_METHODS,
     ShareCIMethod,
     count_customers,
     customer_groups,
+    customer_revenue,
     infer_share,
     read_options,
+    sum_by_group,
 )
 from .table import OrderData, prepare_orders
 
@@ -43,6 +48,15 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 # --------------------------------------------------------------- retention / churn
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The keywords that say how the orders are read: revenue, refunds, missing values."""
+
+    revenue: str | None
+    allow_refunds: bool
+    nan_policy: NanPolicy
 
 
 @dataclass(frozen=True)
@@ -63,13 +77,24 @@ def _period(
     inactivity: object,
     by: object,
     metric: str,
+    reading: _Reading,
 ) -> _Period:
     start = timestamp("period_start", period_start)
     end = timestamp("period_end", period_end)
     if end <= start:
         raise ValueError(f"period_end ({end}) must be after period_start ({start})")
     gap = span_ns("inactivity", inactivity)
-    od = prepare_orders(orders, customer=customer, date=date, as_of=end, window=None, by=by)
+    od = prepare_orders(
+        orders,
+        customer=customer,
+        date=date,
+        revenue=reading.revenue,
+        as_of=end,
+        window=None,
+        by=by,
+        allow_refunds=reading.allow_refunds,
+        nan_policy=reading.nan_policy,
+    )
     ident = identified(od)
     t0, t1 = to_ns(start), to_ns(end)
 
@@ -96,6 +121,11 @@ def _period(
         "n_new_lapsed": count_customers(new & ~end_active, group, n_groups),
         "classic_retention": classic,
     }
+    if od.revenue is not None:
+        in_period = np.zeros(od.n_orders, dtype=bool)
+        in_period[ident.mask] = ident.time > t0  # and <= t1: later orders are not read
+        spend = np.where(start_active, customer_revenue(od, in_period), 0.0)
+        components["revenue"] = sum_by_group(spend, group, n_groups)
     return _Period(od, start_active, end_active, group, components)
 
 
@@ -136,8 +166,11 @@ def retention_rate(
     date: str,
     period_start: Any,
     period_end: Any,
+    revenue: str | None = None,
     inactivity: float | pd.Timedelta = 365,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ShareCIMethod = "wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -153,7 +186,8 @@ def retention_rate(
     Estimate or pandas.DataFrame
         The rate in percent, ``n`` = S; components ``n_start_customers`` (S),
         ``n_end_customers`` (E), ``n_new_customers`` (N), ``n_retained``,
-        ``n_reactivated``, ``n_new_lapsed`` and ``classic_retention``.
+        ``n_reactivated``, ``n_new_lapsed`` and ``classic_retention``; with
+        ``revenue``, ``revenue`` (of the S customers' orders in the period).
 
     {notes}
 
@@ -183,6 +217,7 @@ def retention_rate(
         period_end,
         inactivity,
         by,
+        _Reading(revenue, allow_refunds, nan_policy),
         ci_method,
         confidence_level,
         n_resamples,
@@ -199,6 +234,7 @@ def _period_rate(
     period_end: Any,
     inactivity: float | pd.Timedelta,
     by: str | Sequence[str] | None,
+    reading: _Reading,
     ci_method: object,
     confidence_level: float,
     n_resamples: int,
@@ -206,7 +242,7 @@ def _period_rate(
 ) -> Estimate | pd.DataFrame:
     """Retention (share of start customers still active at the end) or its complement."""
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
-    p = _period(orders, customer, date, period_start, period_end, inactivity, by, metric)
+    p = _period(orders, customer, date, period_start, period_end, inactivity, by, metric, reading)
     return infer_share(
         p.od,
         p.group,
@@ -228,8 +264,11 @@ def churn_rate(
     date: str,
     period_start: Any,
     period_end: Any,
+    revenue: str | None = None,
     inactivity: float | pd.Timedelta = 365,
     by: str | Sequence[str] | None = None,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     ci_method: ShareCIMethod = "wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
@@ -271,6 +310,7 @@ def churn_rate(
         period_end,
         inactivity,
         by,
+        _Reading(revenue, allow_refunds, nan_policy),
         ci_method,
         confidence_level,
         n_resamples,
@@ -281,7 +321,7 @@ def churn_rate(
 for _f in (retention_rate, churn_rate):
     _f.__doc__ = (
         (_f.__doc__ or "")
-        .replace("{data}", DATA_DOC)
+        .replace("{data}", DATA_DOC + REVENUE_DOC + NAN_POLICY_DOC)
         .replace("{options}", OPTIONS_DOC)
         .replace("{period}", _PERIOD_DOC)
         .replace("    {notes}", _PERIOD_NOTES.strip("\n"))
