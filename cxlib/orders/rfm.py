@@ -16,7 +16,8 @@ Definitions (``time_unit`` is a pandas period alias; dates become periods of it)
   merged and their revenue summed;
 - ``frequency``: the customer's purchase occasions minus one (repeat occasions);
 - ``recency``: periods from the first to the last occasion;
-- ``T``: periods from the first occasion to the period of ``observation_period_end``;
+- ``T``: periods from the first occasion to the period of ``as_of`` (lifetimes'
+  ``observation_period_end``);
 - ``monetary_value``: mean revenue of the repeat occasions (0 without any).
 """
 
@@ -25,9 +26,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from .rfm_occasions import naive, occasions, ordinal, period_freq, timestamp
+from ..core.validation import NanPolicy
+from .rfm_occasions import (
+    Occasions,
+    as_of_argument,
+    naive,
+    occasions,
+    ordinal,
+    period_freq,
+    timestamp,
+)
 from .rfm_reduce import PerCustomer, mean_or_zero, per_customer
 
 __all__ = ["rfm_calibration_holdout", "rfm_summary"]
@@ -39,10 +50,12 @@ def rfm_summary(
     customer: str,
     date: str,
     revenue: str | None = None,
-    observation_period_end: Any = None,
+    as_of: Any = None,
     time_unit: str = "D",
     include_first_transaction: bool = False,
     allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
+    observation_period_end: Any = None,
 ) -> pd.DataFrame:
     """Frequency, recency, age (T) and monetary value of every customer.
 
@@ -51,15 +64,15 @@ def rfm_summary(
     ``summary_data_from_transaction_data`` (and pymc-marketing's ``rfm_summary``):
 
     1. Order dates become periods of ``time_unit`` (``Series.dt.to_period``).
-    2. Orders in a period after the period of ``observation_period_end`` are dropped;
+    2. Orders in a period after the period of ``as_of`` are dropped;
        orders later in that same period are kept (lifetimes compares periods, so
-       ``observation_period_end="2024-03-31"`` keeps every order of March 31 whatever
+       ``as_of="2024-03-31"`` keeps every order of March 31 whatever
        its time of day, and with ``time_unit="W"`` every order of that week).
     3. A customer's orders in one period are merged into one purchase occasion, their
        revenue summed.
     4. Per customer, with periods counted as whole numbers of ``time_unit``:
        ``frequency`` = occasions - 1 (the repeat occasions), ``recency`` = last
-       occasion - first occasion, ``T`` = period of ``observation_period_end`` - first
+       occasion - first occasion, ``T`` = period of ``as_of`` - first
        occasion, ``monetary_value`` = mean revenue of the repeat occasions (0 for a
        customer without any).
 
@@ -77,9 +90,10 @@ def rfm_summary(
         Time-zone aware dates are taken as wall time in their own zone.
     revenue : str, optional
         Order value column; adds ``monetary_value``.
-    observation_period_end : date-like, optional
-        End of the observation period: its period is included. Default: the last order
-        date of the table (guest orders included, as in lifetimes).
+    as_of : date-like, optional
+        End of the observation period (lifetimes' ``observation_period_end``): its
+        period is included. Default: the last order date of the table (guest orders
+        included, as in lifetimes).
     time_unit : str, default "D"
         pandas period alias: "D" (days), "W" (weeks ending on Sunday; "W-SAT" etc. end
         on another day), "M", "Q", "Y", "h", "min", "s". ``recency`` and ``T`` are
@@ -96,6 +110,15 @@ def rfm_summary(
         columns, which :func:`rfm_scores` uses.)
     allow_refunds : bool, default False
         Accept negative revenue (refunds); they net out within an occasion.
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Rows with a missing date, or a missing revenue (with ``revenue``) in or before
+        the period of ``as_of``: left out ("omit"), a ValueError ("raise"), or left out
+        with every column NaN for the customers who have such a row ("propagate").
+        Their number is ``summary.attrs["n_missing"]``; a missing customer id marks a
+        guest order, no missing value.
+    observation_period_end : date-like, optional
+        Deprecated former name of ``as_of`` (a CxlibDeprecationWarning); removed in
+        the next release.
 
     Returns
     -------
@@ -103,12 +126,12 @@ def rfm_summary(
         One row per customer, indexed by customer id (the index is named after the
         ``customer`` column, sorted), float64 columns ``frequency``, ``recency``,
         ``T`` and, with ``revenue``, ``monetary_value``: the frame lifetimes returns,
-        in id order.
+        in id order. ``attrs["n_missing"]`` counts the rows left out as missing.
 
     Raises
     ------
     ValueError
-        For an unknown column, a bad ``time_unit`` or ``observation_period_end``,
+        For an unknown column, a bad ``time_unit`` or ``as_of``,
         invalid dates or revenue, or when no customer order falls in or before the
         observation end.
 
@@ -151,10 +174,11 @@ def rfm_summary(
         customer=customer,
         date=date,
         revenue=revenue,
-        observation_period_end=observation_period_end,
+        as_of=as_of_argument(as_of, observation_period_end),
         freq=freq,
         unit=time_unit,
         allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
     )
     include_first = bool(include_first_transaction)
     stats = per_customer(
@@ -164,7 +188,18 @@ def rfm_summary(
     present = stats.n_periods > 0  # customers with an order up to the observation end
     if not present.all():
         stats, ids = stats.take(present), ids[present]
-    return _summary_frame(stats, occ.end, include_first, ids)
+    frame = _summary_frame(stats, occ.end, include_first, ids)
+    return _missing(frame, occ, present, frame.columns)
+
+
+def _missing(
+    frame: pd.DataFrame, occ: Occasions, present: npt.NDArray[np.bool_], columns: pd.Index[Any]
+) -> pd.DataFrame:
+    """Record the unreadable rows; under "propagate", NaN for the customers who had any."""
+    if occ.unread is not None:
+        frame.loc[occ.unread[present], columns] = np.nan
+    frame.attrs["n_missing"] = occ.n_missing
+    return frame
 
 
 def _summary_frame(
@@ -195,10 +230,12 @@ def rfm_calibration_holdout(
     customer: str,
     date: str,
     calibration_period_end: Any,
-    observation_period_end: Any = None,
+    as_of: Any = None,
     revenue: str | None = None,
     time_unit: str = "D",
     allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
+    observation_period_end: Any = None,
 ) -> pd.DataFrame:
     """RFM summary of a calibration period, with the purchases of the holdout period after it.
 
@@ -210,13 +247,13 @@ def rfm_calibration_holdout(
       the customers are those with a calibration order (first purchase in or before
       that period); ``frequency_cal``, ``recency_cal``, ``T_cal`` and
       ``monetary_value_cal`` are :func:`rfm_summary` of the calibration orders with
-      ``observation_period_end=calibration_period_end``;
+      ``as_of=calibration_period_end``;
     - the holdout orders are those in periods after ``P(calibration_period_end)`` up to
-      ``P(observation_period_end)``; ``frequency_holdout`` is the number of holdout
+      ``P(as_of)``; ``frequency_holdout`` is the number of holdout
       periods in which the customer ordered (every one counts, there is no first
       purchase to drop), ``monetary_value_holdout`` the mean revenue of those
       occasions (0 without any), and ``duration_holdout`` =
-      ``P(observation_period_end) - P(calibration_period_end)`` periods.
+      ``P(as_of) - P(calibration_period_end)`` periods.
 
     Differences from lifetimes 0.11, documented choices: lifetimes cuts the two
     periods at the exact timestamps rather than at period boundaries, so with
@@ -238,28 +275,34 @@ def rfm_calibration_holdout(
         Order date or timestamp column.
     calibration_period_end : date-like
         Last date of the calibration period; its period belongs to the calibration.
-    observation_period_end : date-like, optional
-        Last date of the holdout period; default: the last order date of the table.
-        It must fall in a later period than ``calibration_period_end``.
+    as_of : date-like, optional
+        Last date of the holdout period (lifetimes' ``observation_period_end``);
+        default: the last order date of the table. It must fall in a later period than
+        ``calibration_period_end``.
     revenue : str, optional
         Order value column; adds ``monetary_value_cal`` and ``monetary_value_holdout``.
     time_unit : str, default "D"
         pandas period alias, as in :func:`rfm_summary`.
     allow_refunds : bool, default False
         Accept negative revenue (refunds).
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        As in :func:`rfm_summary` ("propagate" gives NaN in the per-customer columns).
+    observation_period_end : date-like, optional
+        Deprecated former name of ``as_of``; removed in the next release.
 
     Returns
     -------
     pandas.DataFrame
         One row per calibration customer (indexed by id, sorted), float64 columns
         ``frequency_cal``, ``recency_cal``, ``T_cal``, [``monetary_value_cal``],
-        ``frequency_holdout``, [``monetary_value_holdout``], ``duration_holdout``.
+        ``frequency_holdout``, [``monetary_value_holdout``], ``duration_holdout``;
+        ``attrs["n_missing"]`` as in :func:`rfm_summary`.
 
     Raises
     ------
     ValueError
         If ``calibration_period_end`` is not in an earlier period than
-        ``observation_period_end``, if no customer ordered by the calibration end, or
+        ``as_of``, if no customer ordered by the calibration end, or
         for the input errors of :func:`rfm_summary`.
 
     Examples
@@ -286,26 +329,24 @@ def rfm_calibration_holdout(
     customer.
     """
     freq = period_freq(time_unit)
+    end_arg = as_of_argument(as_of, observation_period_end)
     occ = occasions(
         orders,
         customer=customer,
         date=date,
         revenue=revenue,
-        observation_period_end=observation_period_end,
+        as_of=end_arg,
         freq=freq,
         unit=time_unit,
         allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
     )
     cal_stamp = naive(
         timestamp(calibration_period_end, "calibration_period_end"),
         occ.tz,
         "calibration_period_end",
     )
-    end_name = (
-        "observation_period_end"
-        if observation_period_end is not None
-        else "observation_period_end (default: the last order date)"
-    )
+    end_name = "as_of" if end_arg is not None else "as_of (default: the last order date)"
     if cal_stamp > occ.end_stamp:
         raise ValueError(f"calibration_period_end={cal_stamp} is after {end_name}={occ.end_stamp}")
     cal_end = ordinal(cal_stamp, freq)
@@ -339,4 +380,4 @@ def rfm_calibration_holdout(
     if hold.spend is not None:
         frame["monetary_value_holdout"] = mean_or_zero(hold.spend, hold.n_periods)
     frame["duration_holdout"] = float(occ.end - cal_end)
-    return frame
+    return _missing(frame, occ, is_cal_customer, frame.columns.drop("duration_holdout"))

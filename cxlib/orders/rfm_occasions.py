@@ -15,10 +15,19 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
-from ..core.validation import get_column
+from ..core.errors import CxlibDeprecationWarning
+from ..core.validation import NanPolicy, get_column
 from .table import OrderData, _dates, prepare_orders
 
-__all__ = ["Occasions", "naive", "occasions", "ordinal", "period_freq", "timestamp"]
+__all__ = [
+    "Occasions",
+    "as_of_argument",
+    "naive",
+    "occasions",
+    "ordinal",
+    "period_freq",
+    "timestamp",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -157,6 +166,8 @@ class Occasions:
     end: int  # period of the observation end
     end_stamp: pd.Timestamp
     tz: Any  # time zone of the dates (they are held as wall time), or None
+    n_missing: int  # rows with a missing date, or a missing revenue up to the end period
+    unread: BoolArray | None  # "propagate": customers (codes) with such a row; else None
 
 
 def occasions(
@@ -165,10 +176,11 @@ def occasions(
     customer: str,
     date: str,
     revenue: str | None,
-    observation_period_end: object,
+    as_of: object,
     freq: BaseOffset,
     unit: str,
     allow_refunds: bool,
+    nan_policy: NanPolicy,
 ) -> Occasions:
     frame, tz = _orders_with_dates(orders, date)
     if not get_column(frame, customer, "customer").notna().any():
@@ -184,26 +196,33 @@ def occasions(
         as_of=None,
         window=None,
         allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
     )
-    if observation_period_end is None:
-        end_stamp = od.as_of  # the last order date, guest orders included (as lifetimes)
-    else:
-        end_stamp = naive(
-            timestamp(observation_period_end, "observation_period_end"),
-            tz,
-            "observation_period_end",
-        )
+    # Default: the last order date, guest orders included (as lifetimes).
+    end_stamp = od.as_of if as_of is None else naive(timestamp(as_of, "as_of"), tz, "as_of")
     end = ordinal(end_stamp, freq)
     period = _period_ordinals(od.time, od.day, freq)
     ident = od.customer >= 0
     use = period <= end
     use &= ident
     if not use.any():
+        first = f"{pd.Timestamp(od.time[ident].min())}" if ident.any() else "unknown"
         raise ValueError(
-            f"no customer order falls in or before the period of observation_period_end="
-            f"{end_stamp} (time_unit {unit!r}); the first order is on "
-            f"{pd.Timestamp(od.time[ident].min())}"
+            f"no customer order falls in or before the period of as_of={end_stamp} "
+            f"(time_unit {unit!r}); the first customer order is on {first}"
         )
+    # Unreadable rows the summary would read: those without a date, and those whose
+    # revenue is missing in or before the end period.
+    rows = frame.iloc[od.unreadable]
+    when = rows[date].to_numpy(dtype="datetime64[ns]")
+    dated = ~np.isnat(when)
+    counted = ~dated
+    counted[dated] = _ordinals(when[dated], freq) <= end
+    unread = None
+    if nan_policy == "propagate":
+        codes = od.customer_ids.get_indexer(rows[customer][counted])
+        unread = np.zeros(len(od.customer_ids), dtype=bool)
+        unread[codes[codes >= 0]] = True
     return Occasions(
         customer=od.customer,
         period=period,
@@ -213,4 +232,24 @@ def occasions(
         end=end,
         end_stamp=end_stamp,
         tz=tz,
+        n_missing=int(counted.sum()),
+        unread=unread,
     )
+
+
+def as_of_argument(as_of: object, observation_period_end: object) -> object:
+    """``as_of``, or the value of its former name ``observation_period_end`` (deprecated)."""
+    if observation_period_end is None:
+        return as_of
+    if as_of is not None:
+        raise TypeError(
+            "pass the end of the observation period once, as as_of; observation_period_end "
+            "is its former name"
+        )
+    warnings.warn(
+        "observation_period_end is renamed as_of, as in every order metric; the old name "
+        "will be removed in the next release",
+        CxlibDeprecationWarning,
+        stacklevel=3,  # user -> rfm_summary / rfm_calibration_holdout -> here
+    )
+    return observation_period_end

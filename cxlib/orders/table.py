@@ -59,6 +59,7 @@ class OrderData:
     n_outside: int  # orders of the table outside the window
     rows: npt.NDArray[np.intp]  # positions in the table of the orders kept
     n_missing: npt.NDArray[np.int64]  # unreadable rows per group (see above)
+    unreadable: npt.NDArray[np.intp]  # positions of the rows with a missing date or revenue
     nan_policy: NanPolicy
 
     @property
@@ -273,5 +274,6 @@ def prepare_orders(
         n_outside=int((~keep).sum()),
         rows=np.flatnonzero(keep),
         n_missing=n_missing,
+        unreadable=np.flatnonzero(unreadable),
         nan_policy=policy,
     )

@@ -86,7 +86,7 @@ def test_summary_matches_lifetimes_reference(
         "customer": "customer",
         "date": "date",
         "revenue": revenue,
-        "observation_period_end": end,
+        "as_of": end,
         "time_unit": unit,
         "include_first_transaction": include_first,
     }
@@ -112,7 +112,7 @@ def test_calibration_holdout_matches_reference(data: st.DataObject, unit: str) -
         "customer": "customer",
         "date": "date",
         "calibration_period_end": cal_end,
-        "observation_period_end": end,
+        "as_of": end,
         "revenue": revenue,
         "time_unit": unit,
     }
@@ -147,7 +147,7 @@ def test_one_customer_one_order() -> None:
         "a": {"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0}
     }
     later = rfm_summary(
-        orders, customer="customer", date="date", observation_period_end="2024-03-15"
+        orders, customer="customer", date="date", as_of="2024-03-15"
     )
     assert later.loc["a", "T"] == 10.0
     assert list(later.columns) == ["frequency", "recency", "T"]
@@ -186,7 +186,7 @@ def test_orders_at_and_after_the_observation_end() -> None:
         customer="customer",
         date="date",
         revenue="value",
-        observation_period_end="2024-01-10",
+        as_of="2024-01-10",
     )
     assert list(result.index) == ["a"]
     assert result.loc["a"].tolist() == [1.0, 9.0, 9.0, 6.0]
@@ -196,7 +196,7 @@ def test_orders_at_and_after_the_observation_end() -> None:
         customer="customer",
         date="date",
         revenue="value",
-        observation_period_end="2024-01-10",
+        as_of="2024-01-10",
         time_unit="W",
     )
     assert weekly.loc["a"].tolist() == [1.0, 1.0, 1.0, 14.0]
@@ -215,7 +215,7 @@ def test_calendar_units_count_whole_periods() -> None:
     monthly = rfm_summary(orders, customer="customer", date="date", time_unit="M")
     assert monthly.loc["a"].tolist() == [2.0, 5.0, 5.0]
     quarterly = rfm_summary(
-        orders, customer="customer", date="date", time_unit="Q", observation_period_end="2025-01-01"
+        orders, customer="customer", date="date", time_unit="Q", as_of="2025-01-01"
     )
     assert quarterly.loc["a"].tolist() == [1.0, 1.0, 4.0]
     yearly = rfm_summary(orders, customer="customer", date="date", time_unit="Y")
@@ -254,15 +254,15 @@ def test_time_zone_aware_dates_use_their_wall_time() -> None:
         customer="customer",
         date="date",
         revenue="value",
-        observation_period_end="2024-03-05",
+        as_of="2024-03-05",
     )
     end = pd.Timestamp("2024-03-05", tz="Europe/Warsaw")
     result = rfm_summary(
-        aware, customer="customer", date="date", revenue="value", observation_period_end=end
+        aware, customer="customer", date="date", revenue="value", as_of=end
     )
     pd.testing.assert_frame_equal(result, expected)
     with pytest.raises(ValueError, match="time zone"):
-        rfm_summary(naive, customer="customer", date="date", observation_period_end=end)
+        rfm_summary(naive, customer="customer", date="date", as_of=end)
     cal = pd.Timestamp("2024-03-01 23:00", tz="UTC")  # 2 March 00:00 in Warsaw
     pd.testing.assert_frame_equal(
         rfm_calibration_holdout(
@@ -359,10 +359,10 @@ def test_input_errors() -> None:
         rfm_summary(orders.to_dict(), customer="customer", date="date")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="orders is empty"):
         rfm_summary(orders.iloc[:0], customer="customer", date="date")
-    with pytest.raises(ValueError, match="observation_period_end must be a date"):
-        rfm_summary(orders, customer="customer", date="date", observation_period_end="soon")
+    with pytest.raises(ValueError, match="as_of must be a date"):
+        rfm_summary(orders, customer="customer", date="date", as_of="soon")
     with pytest.raises(ValueError, match="no customer order falls in or before"):
-        rfm_summary(orders, customer="customer", date="date", observation_period_end="2024-01-04")
+        rfm_summary(orders, customer="customer", date="date", as_of="2024-01-04")
     with pytest.raises(ValueError, match="no customer id"):
         rfm_summary(orders.assign(customer=None), customer="customer", date="date")
     with pytest.raises(TypeError, match="date column 'value' must hold dates"):
@@ -491,7 +491,7 @@ def test_cdnow_published_sample_summary(cdnow: pd.DataFrame) -> None:
         customer="customer_id",
         date="date",
         revenue="dollar_value",
-        observation_period_end="1997-09-30",
+        as_of="1997-09-30",
     ).loc[ids]
     rows = _published_rows(summary)
     assert rows[:3] == ["1,2,30.43,38.86,22.35", "2,1,1.71,38.86,11.77", "3,0,0.00,38.86,0.00"]
