@@ -395,7 +395,8 @@ def test_missing_dates_are_counted_or_refused(
     assert omitted.n_missing == count
     propagated = compute(metric, frame, nan_policy="propagate")
     assert propagated.n_missing == count
-    assert math.isnan(propagated.value) and math.isnan(propagated.ci.low)
+    assert math.isnan(propagated.value)
+    assert math.isnan(propagated.ci.low)
 
 
 def test_negative_revenue_needs_allow_refunds(frame: pd.DataFrame) -> None:
