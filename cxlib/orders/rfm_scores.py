@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.validation import get_column
+from ..core.validation import NanPolicy, check_nan_policy, get_column
 
 __all__ = ["RFM_SEGMENTS", "RFMSegment", "rfm_scores"]
 
@@ -102,16 +102,18 @@ def _summary_column(summary: pd.DataFrame, name: str) -> FloatArray:
         values = np.asarray(column.to_numpy(dtype=np.float64, na_value=np.nan))
     except (ValueError, TypeError):
         raise TypeError(f"summary column {name!r} must hold numbers; got {column.dtype}") from None
-    bad = ~np.isfinite(values)
+    bad = np.isinf(values)
     if bad.any():
         raise ValueError(
-            f"summary column {name!r} has {int(bad.sum())} missing or infinite value(s); "
-            "scores need a value for every customer"
+            f"summary column {name!r} has {int(bad.sum())} infinite value(s); scores need "
+            "finite values"
         )
     return values
 
 
-def rfm_scores(summary: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
+def rfm_scores(
+    summary: pd.DataFrame, *, n_bins: int = 5, nan_policy: NanPolicy = "omit"
+) -> pd.DataFrame:
     """Add recency, frequency and monetary quantile scores and an R/F segment.
 
     **Scores.** Each score runs from 1 to ``n_bins``, higher is better: ``r_score`` from the time
@@ -175,13 +177,19 @@ def rfm_scores(summary: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
         optionally ``monetary_value``), or any frame with those columns.
     n_bins : int, default 5
         Number of score levels, 2..9 (one digit each in ``rfm_score``).
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Customers with a missing value in a column used (e.g. from
+        ``rfm_summary(..., nan_policy="propagate")``): scored as missing while the
+        others are binned among themselves ("omit" and "propagate"), or a ValueError
+        ("raise").
 
     Returns
     -------
     pandas.DataFrame
         A copy of ``summary`` with int64 columns ``r_score``, ``f_score``,
         [``m_score``], string column ``rfm_score`` and categorical ``segment``
-        (categories in the order of :data:`RFM_SEGMENTS`).
+        (categories in the order of :data:`RFM_SEGMENTS`). With customers left unscored,
+        the score columns are nullable ``Int64`` and their cells missing.
 
     Examples
     --------
@@ -214,22 +222,52 @@ def rfm_scores(summary: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     if len(summary) == 0:
         raise ValueError("summary has no rows: there are no customers to score")
     bins = int(n_bins)
-    frequency = _summary_column(summary, "frequency")
-    gap = _summary_column(summary, "T") - _summary_column(summary, "recency")
-    r = _quantile_scores(-gap, bins)  # a shorter time since the last purchase is better
-    f = _quantile_scores(frequency, bins)
-    out: pd.DataFrame = summary.copy()
-    out["r_score"] = r
-    out["f_score"] = f
-    code = r * 10 + f
+    policy = check_nan_policy(nan_policy)
+    names = ["frequency", "recency", "T"]
     if "monetary_value" in summary.columns:
-        m = _quantile_scores(_summary_column(summary, "monetary_value"), bins)
-        out["m_score"] = m
-        code = code * 10 + m
-    out["rfm_score"] = pd.Series(code, index=summary.index).astype(str)
-    r_level = (10 * r - 5) // (2 * bins)
-    f_level = (10 * f - 5) // (2 * bins)
-    out["segment"] = pd.Categorical.from_codes(
-        _SEGMENT_GRID[r_level, f_level], categories=pd.Index(_SEGMENT_NAMES)
-    )
+        names.append("monetary_value")
+    values = {name: _summary_column(summary, name) for name in names}
+    missing = np.zeros(len(summary), dtype=bool)
+    for name in names:
+        missing |= np.isnan(values[name])
+    if missing.any() and policy == "raise":
+        counts = ", ".join(f"{name!r} has {int(np.isnan(values[name]).sum())}" for name in names)
+        raise ValueError(
+            f"summary has {int(missing.sum())} customer(s) with missing values ({counts}); "
+            "pass nan_policy='omit' to score the others"
+        )
+    ok = ~missing
+    if not ok.any():
+        raise ValueError("every customer of summary has a missing value: nobody to score")
+    gap = values["T"][ok] - values["recency"][ok]
+    scores = {
+        "r_score": _quantile_scores(-gap, bins),  # a shorter time since the last purchase wins
+        "f_score": _quantile_scores(values["frequency"][ok], bins),
+    }
+    if "monetary_value" in values:
+        scores["m_score"] = _quantile_scores(values["monetary_value"][ok], bins)
+    code = np.zeros(int(ok.sum()), dtype=np.int64)
+    for score in scores.values():
+        code = code * 10 + score
+    r_level = (10 * scores["r_score"] - 5) // (2 * bins)
+    f_level = (10 * scores["f_score"] - 5) // (2 * bins)
+    segment = np.full(len(summary), -1, dtype=np.int64)
+    segment[ok] = _SEGMENT_GRID[r_level, f_level]
+    out: pd.DataFrame = summary.copy()
+    for name, score in scores.items():
+        out[name] = _spread(score, ok, summary.index)
+    labels = pd.Series(code, index=summary.index[ok]).astype(str)
+    out["rfm_score"] = labels if ok.all() else labels.reindex(summary.index)
+    out["segment"] = pd.Categorical.from_codes(segment, categories=pd.Index(_SEGMENT_NAMES))
     return out
+
+
+def _spread(score: IntArray, ok: npt.NDArray[np.bool_], index: pd.Index[Any]) -> pd.Series[Any]:
+    """The scores of the rows of ``ok``: int64, or nullable Int64 with <NA> elsewhere."""
+    if ok.all():
+        plain: pd.Series[Any] = pd.Series(score, index=index)
+        return plain
+    full = np.zeros(len(ok), dtype=np.int64)
+    full[ok] = score
+    nullable: pd.Series[Any] = pd.Series(pd.arrays.IntegerArray(full, ~ok), index=index)
+    return nullable

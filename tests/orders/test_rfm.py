@@ -692,8 +692,12 @@ def test_score_errors() -> None:
         rfm_scores(summary, n_bins=2.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'recency' is not a column"):
         rfm_scores(summary.drop(columns="recency"))
-    with pytest.raises(ValueError, match="'frequency' has 1 missing"):
-        rfm_scores(summary.assign(frequency=[np.nan, 1.0]))
+    with pytest.raises(ValueError, match="'frequency' has 1,"):
+        rfm_scores(summary.assign(frequency=[np.nan, 1.0]), nan_policy="raise")
+    with pytest.raises(ValueError, match="'T' has 1 infinite"):
+        rfm_scores(summary.assign(T=[np.inf, 1.0]))
+    with pytest.raises(ValueError, match="nobody to score"):
+        rfm_scores(summary.assign(frequency=np.nan))
     with pytest.raises(ValueError, match="no rows"):
         rfm_scores(summary.iloc[:0])
     with pytest.raises(TypeError, match="summary must be a pandas DataFrame"):

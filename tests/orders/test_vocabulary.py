@@ -403,3 +403,31 @@ def test_n_missing_counts_order_rows_of_a_large_table() -> None:
     kept = frame[~no_date & in_window & frame["revenue"].notna()]
     assert est.n == len(kept)
     assert est.value == pytest.approx(kept["revenue"].mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("policy", ["omit", "propagate"])
+def test_rfm_scores_leave_customers_with_missing_values_unscored(policy: str) -> None:
+    rng = np.random.default_rng(5)
+    n = 300
+    summary = pd.DataFrame(
+        {
+            "frequency": rng.poisson(1.5, n).astype(float),
+            "recency": rng.integers(0, 50, n).astype(float),
+            "T": rng.integers(50, 100, n).astype(float),
+            "monetary_value": rng.gamma(2.0, 10.0, n).round(1),
+        },
+        index=pd.Index([f"c{i:03d}" for i in range(n)], name="customer"),
+    )
+    holes = rng.random(n) < 0.1
+    summary.loc[holes, "monetary_value"] = np.nan
+    summary.loc[rng.random(n) < 0.05, "recency"] = np.nan
+    missing = summary.isna().any(axis=1).to_numpy()
+    scored = cx.rfm_scores(summary, nan_policy=policy)
+    alone = cx.rfm_scores(summary[~missing])  # the others, scored among themselves
+    columns = ["r_score", "f_score", "m_score", "rfm_score", "segment"]
+    for name in columns:
+        assert scored.loc[missing, name].isna().all()
+        assert (scored.loc[~missing, name].astype(str) == alone[name].astype(str)).all()
+    assert str(scored["r_score"].dtype) == "Int64"
+    with pytest.raises(ValueError, match=rf"{int(missing.sum())} customer\(s\) with missing"):
+        cx.rfm_scores(summary, nan_policy="raise")
