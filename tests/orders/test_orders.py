@@ -377,9 +377,7 @@ def test_date_strings_are_parsed(frame: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("kind", ["datetime", "string", "object"])
-def test_missing_dates_are_counted_or_refused(
-    frame: pd.DataFrame, metric: str, kind: str
-) -> None:
+def test_missing_dates_are_counted_or_refused(frame: pd.DataFrame, metric: str, kind: str) -> None:
     if kind == "datetime":
         frame.loc[2, "date"] = pd.NaT
     elif kind == "string":
@@ -421,9 +419,7 @@ def test_refunds_outside_the_window_are_still_checked(frame: pd.DataFrame) -> No
 
 @pytest.mark.parametrize("bad", [math.inf, -math.inf])
 @pytest.mark.parametrize("allow_refunds", [False, True])
-def test_infinite_revenue_is_refused(
-    frame: pd.DataFrame, bad: float, allow_refunds: bool
-) -> None:
+def test_infinite_revenue_is_refused(frame: pd.DataFrame, bad: float, allow_refunds: bool) -> None:
     frame.loc[2, "revenue"] = bad
     with pytest.raises(ValueError, match="revenue column 'revenue' must be finite"):
         cx.average_order_value(
