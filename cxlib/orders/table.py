@@ -229,7 +229,10 @@ def prepare_orders(
         raise ValueError(
             f"every order has a missing date or revenue ({len(orders)} rows): no orders to analyse"
         )
-    end = when[~unreadable].max() if as_of is None else pd.Timestamp(as_of)  # type: ignore[arg-type]
+    if as_of is not None:
+        end = pd.Timestamp(as_of)  # type: ignore[arg-type]
+    else:  # the last readable order date
+        end = when[~unreadable].max() if unreadable.any() else when.max()
     if pd.isna(end):
         raise ValueError(f"as_of must be a date; got {as_of!r}")
     start = _window_start(end, window)
