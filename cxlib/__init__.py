@@ -13,7 +13,7 @@ from . import ab, datasets
 from ._version import __version__
 from .accessor import CxAccessor
 from .core.compare import compare_estimates
-from .core.errors import CxlibWarning, DegenerateDataWarning
+from .core.errors import CxlibDeprecationWarning, CxlibWarning, DegenerateDataWarning
 from .core.results import Comparison, ConfidenceInterval, Estimate
 from .orders.cohorts import cohort_retention, cohort_table
 from .orders.purchases import (
@@ -42,6 +42,7 @@ __all__ = [
     "Comparison",
     "ConfidenceInterval",
     "CxAccessor",
+    "CxlibDeprecationWarning",
     "CxlibWarning",
     "DegenerateDataWarning",
     "Estimate",

@@ -17,7 +17,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from ..core.errors import CxlibDeprecationWarning
 from ..core.validation import NanPolicy, get_column
-from .table import OrderData, _dates, prepare_orders
+from .table import OrderData, parse_dates, prepare_orders
 
 __all__ = [
     "Occasions",
@@ -92,7 +92,7 @@ def _orders_with_dates(orders: object, date: str) -> tuple[pd.DataFrame, Any]:
     if isinstance(column.dtype, pd.DatetimeTZDtype) or not pd.api.types.is_datetime64_any_dtype(
         column.dtype
     ):
-        parsed = _dates(column, date)  # the same parsing and checks as every order metric
+        parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
         tz = getattr(parsed.dt, "tz", None)
         if tz is not None:
             parsed = parsed.dt.tz_localize(None)

@@ -24,7 +24,7 @@ from ..core.validation import (
     show_values,
 )
 
-__all__ = ["OrderData", "Window", "prepare_orders"]
+__all__ = ["OrderData", "Window", "parse_dates", "prepare_orders"]
 
 #: A window: a number of days, a pandas Timedelta, or None for all history.
 Window = int | float | pd.Timedelta | None
@@ -71,7 +71,8 @@ class OrderData:
         return len(self.customer_ids)
 
 
-def _dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
+def parse_dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
+    """The date column ``name`` as datetimes (missing dates stay NaT)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         parsed = series
     elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
@@ -184,7 +185,7 @@ def prepare_orders(
         raise ValueError("orders is empty: no orders to analyse")
     policy = check_nan_policy(nan_policy)
     ids = get_column(orders, customer, "customer")
-    when = _dates(get_column(orders, date, "date"), date)
+    when = parse_dates(get_column(orders, date, "date"), date)
     no_date = when.isna().to_numpy()
     is_guest = ids.isna().to_numpy()
     if guest is not None:
