@@ -98,3 +98,20 @@ def test_cohort_table_pivots() -> None:
     )
     pivot = cohort_table(grouped)
     assert pivot.index.names == ["segment", "cohort"]
+
+
+def test_cohort_table_shows_revenue_and_n_missing() -> None:
+    frame = make_table(9, n_customers=40, days=200)
+    frame["revenue"] = np.arange(len(frame), dtype=float) % 7 + 1.0
+    frame.loc[frame.index[:3], "revenue"] = np.nan
+    tidy = cohort_retention(frame, customer="customer_id", date="date", revenue="revenue")
+    assert (tidy["n_missing"] == 3).all()
+    table = cohort_table(tidy, values="revenue")
+    assert table.index.names == ["cohort"]  # n_missing and revenue are no group columns
+    kept = frame[frame["revenue"].notna() & frame["customer_id"].notna()]
+    assert np.nansum(table.to_numpy()) <= kept["revenue"].sum()
+    for row in tidy.itertuples(index=False):
+        assert table.loc[row.cohort, row.period] == row.revenue
+    assert table.notna().sum().sum() == len(tidy)
+    with pytest.raises(ValueError, match="values='revenue' is no column"):
+        cohort_table(cohort_retention(frame, customer="customer_id", date="date"), "revenue")
