@@ -13,23 +13,19 @@ from . import ab, datasets
 from ._version import __version__
 from .accessor import CxAccessor
 from .core.compare import compare_estimates
-from .core.errors import CxlibWarning, DegenerateDataWarning
+from .core.errors import CxlibDeprecationWarning, CxlibWarning, DegenerateDataWarning
 from .core.results import Comparison, ConfidenceInterval, Estimate
+from .orders.cohorts import cohort_retention, cohort_table
 from .orders.purchases import (
     average_order_value,
     guest_checkout_rate,
     purchase_frequency,
     repeat_purchase_rate,
 )
-from .orders.retention import (
-    churn_rate,
-    cohort_retention,
-    cohort_table,
-    repurchase_rate,
-    retention_rate,
-    upsell_rate,
-)
-from .orders.rfm import RFM_SEGMENTS, RFMSegment, rfm_calibration_holdout, rfm_scores, rfm_summary
+from .orders.repurchase import repurchase_rate, upsell_rate
+from .orders.retention import churn_rate, retention_rate
+from .orders.rfm import rfm_calibration_holdout, rfm_summary
+from .orders.rfm_scores import RFM_SEGMENTS, RFMSegment, rfm_scores
 from .orders.segments import compare_segments
 from .survey.ces import ces
 from .survey.csat import csat
@@ -47,6 +43,7 @@ __all__ = [
     "Comparison",
     "ConfidenceInterval",
     "CxAccessor",
+    "CxlibDeprecationWarning",
     "CxlibWarning",
     "DegenerateDataWarning",
     "Estimate",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CxlibWarning", "DegenerateDataWarning"]
+__all__ = ["CxlibDeprecationWarning", "CxlibWarning", "DegenerateDataWarning"]
 
 
 class CxlibWarning(UserWarning):
@@ -16,4 +16,11 @@ class DegenerateDataWarning(CxlibWarning):
     standard error is zero, so that a Wald interval has no width and a p-value is
     undefined. The affected numbers are returned as NaN or as the degenerate value;
     nothing is raised.
+    """
+
+
+class CxlibDeprecationWarning(CxlibWarning, FutureWarning):
+    """A keyword or function that was renamed and will be removed in the next release.
+
+    A FutureWarning, so that it is shown by default: the message names the new spelling.
     """

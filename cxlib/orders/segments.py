@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..core.compare import LiftMethod, compare_estimates
 from ..core.results import Comparison, Estimate, estimate_from_columns
+from ..core.validation import NanPolicy
 from .purchases import (
     average_order_value,
     guest_checkout_rate,
@@ -42,6 +43,8 @@ def compare_segments(
     revenue: str | None = None,
     as_of: Any = None,
     window: Window = 365,
+    allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     lift_method: LiftMethod = "delta",
@@ -65,8 +68,9 @@ def compare_segments(
         Column defining the segments.
     a, b : scalar
         The two values of ``segment`` to compare (``a`` minus ``b``).
-    customer, date, revenue, as_of, window
-        As in :func:`cxlib.average_order_value` (``revenue`` only for the AOV).
+    customer, date, revenue, as_of, window, allow_refunds, nan_policy
+        As in :func:`cxlib.average_order_value` (``revenue`` is required for the AOV and
+        optional for the other metrics, whose unreadable rows it then decides).
     confidence_level : float, default 0.95
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
@@ -102,13 +106,14 @@ def compare_segments(
         "as_of": as_of,
         "window": window,
         "by": segment,
+        "allow_refunds": allow_refunds,
+        "nan_policy": nan_policy,
         "ci_method": "delta",
         "confidence_level": confidence_level,
     }
-    if metric == "average_order_value":
-        if revenue is None:
-            raise TypeError("revenue is required to compare the average order value")
-        kwargs["revenue"] = revenue
+    if metric == "average_order_value" and revenue is None:
+        raise TypeError("revenue is required to compare the average order value")
+    kwargs["revenue"] = revenue
     table = _METRICS[metric](orders, **kwargs)
     assert isinstance(table, pd.DataFrame)
     estimates = []

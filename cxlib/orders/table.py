@@ -16,9 +16,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.grouping import Groups, make_groups
-from ..core.validation import as_numeric_1d, get_column, show_values
+from ..core.validation import (
+    NanPolicy,
+    as_numeric_1d,
+    check_nan_policy,
+    get_column,
+    show_values,
+)
 
-__all__ = ["OrderData", "Window", "prepare_orders"]
+__all__ = ["OrderData", "Window", "parse_dates", "prepare_orders"]
 
 #: A window: a number of days, a pandas Timedelta, or None for all history.
 Window = int | float | pd.Timedelta | None
@@ -34,6 +40,12 @@ class OrderData:
     ``customer_ids``) or -1 for a guest order. ``day`` is the calendar day of the order
     (days since 1970-01-01); ``time`` the full timestamp. ``groups`` codes the orders by
     ``by=``. Only orders with ``as_of - window < date <= as_of`` are kept.
+
+    ``n_missing`` counts, per group (one element without ``by=``), the rows the metric
+    could not read: rows with a missing date, and rows of the window with a missing
+    revenue (when ``revenue`` is read). A missing customer id is no missing value: it
+    marks a guest order. Unreadable rows are never among the orders kept;
+    ``nan_policy`` says what the metric does about them.
     """
 
     customer: npt.NDArray[np.int64]
@@ -46,6 +58,9 @@ class OrderData:
     start: pd.Timestamp | None  # exclusive lower end of the window; None: all history
     n_outside: int  # orders of the table outside the window
     rows: npt.NDArray[np.intp]  # positions in the table of the orders kept
+    n_missing: npt.NDArray[np.int64]  # unreadable rows per group (see above)
+    unreadable: npt.NDArray[np.intp]  # positions of the rows with a missing date or revenue
+    nan_policy: NanPolicy
 
     @property
     def n_orders(self) -> int:
@@ -56,7 +71,8 @@ class OrderData:
         return len(self.customer_ids)
 
 
-def _dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
+def parse_dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
+    """The date column ``name`` as datetimes (missing dates stay NaT)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         parsed = series
     elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
@@ -72,11 +88,6 @@ def _dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
             raise ValueError(
                 f"date column {name!r} holds values that are not dates: {exc}"
             ) from None
-    if parsed.isna().any():
-        raise ValueError(
-            f"date column {name!r} has {int(parsed.isna().sum())} missing date(s); every order "
-            "needs a date"
-        )
     return parsed
 
 
@@ -133,6 +144,7 @@ def prepare_orders(
     window: Window = 365,
     by: object = None,
     allow_refunds: bool = False,
+    nan_policy: NanPolicy = "omit",
 ) -> OrderData:
     """Check an orders table and keep the orders of the window ``(as_of - window, as_of]``.
 
@@ -159,6 +171,9 @@ def prepare_orders(
         Column(s) to group the orders by.
     allow_refunds : bool, default False
         Accept negative revenue (refunds).
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Rows with a missing date or revenue: left out and counted in ``n_missing``
+        ("omit" and "propagate"), or a ValueError ("raise").
 
     Returns
     -------
@@ -168,8 +183,10 @@ def prepare_orders(
         raise TypeError(f"orders must be a pandas DataFrame; got {type(orders).__name__}")
     if len(orders) == 0:
         raise ValueError("orders is empty: no orders to analyse")
+    policy = check_nan_policy(nan_policy)
     ids = get_column(orders, customer, "customer")
-    when = _dates(get_column(orders, date, "date"), date)
+    when = parse_dates(get_column(orders, date, "date"), date)
+    no_date = when.isna().to_numpy()
     is_guest = ids.isna().to_numpy()
     if guest is not None:
         flag = get_column(orders, guest, "guest")
@@ -191,12 +208,12 @@ def prepare_orders(
             as_numeric_1d(get_column(orders, revenue, "revenue"), f"revenue column {revenue!r}"),
             dtype=np.float64,
         )
-        bad = ~np.isfinite(value)
+        bad = np.isinf(value)
         if bad.any():
             raise ValueError(
                 f"revenue column {revenue!r} must be finite; found {show_values(value[bad])}"
             )
-        if not allow_refunds and (value < 0).any():
+        if not allow_refunds and (value < 0).any():  # NaN compares False: not refused here
             raise ValueError(
                 f"revenue column {revenue!r} has negative values {show_values(value[value < 0])}; "
                 "pass allow_refunds=True to accept refunds"
@@ -206,14 +223,41 @@ def prepare_orders(
             f"as_of must be a date (a string, datetime or pandas Timestamp); got the number "
             f"{as_of!r}"
         )
-    end = when.max() if as_of is None else pd.Timestamp(as_of)  # type: ignore[arg-type]
+    unreadable = no_date.copy()
+    if value is not None:
+        unreadable |= np.isnan(value)
+    if as_of is None and unreadable.all():
+        raise ValueError(
+            f"every order has a missing date or revenue ({len(orders)} rows): no orders to analyse"
+        )
+    if as_of is not None:
+        end = pd.Timestamp(as_of)  # type: ignore[arg-type]
+    else:  # the last readable order date
+        end = when[~unreadable].max() if unreadable.any() else when.max()
     if pd.isna(end):
         raise ValueError(f"as_of must be a date; got {as_of!r}")
     start = _window_start(end, window)
     keep = (when <= end).to_numpy(copy=True)
     if start is not None:
         keep &= (when > start).to_numpy()
+    missing = unreadable & (keep | no_date)  # a row without a date is in no window
+    keep &= ~missing
+    if missing.any() and policy == "raise":
+        parts = [(no_date, f"date column {date!r}")]
+        if value is not None:
+            parts.append((np.isnan(value), f"revenue column {revenue!r}"))
+        found = "; ".join(f"{int((m & missing).sum())} in {what}" for m, what in parts)
+        raise ValueError(
+            f"orders has {int(missing.sum())} row(s) with missing values ({found}); "
+            "pass nan_policy='omit' to skip them (counted in n_missing)"
+        )
     groups = make_groups(orders, by) if by is not None else None
+    if groups is None:
+        n_missing = np.array([int(missing.sum())], dtype=np.int64)
+    else:
+        n_missing = np.bincount(
+            groups.codes[missing].astype(np.intp), minlength=groups.n_groups
+        ).astype(np.int64)
     if groups is not None and not keep.all():
         groups = Groups(codes=groups.codes[keep], keys=groups.keys)
     # Only customers with an order in the window are customers of the window.
@@ -233,4 +277,7 @@ def prepare_orders(
         start=start,
         n_outside=int((~keep).sum()),
         rows=np.flatnonzero(keep),
+        n_missing=n_missing,
+        unreadable=np.flatnonzero(unreadable),
+        nan_policy=policy,
     )

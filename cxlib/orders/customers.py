@@ -1,0 +1,122 @@
+"""Per-customer views of the order data: identified orders, first times, durations.
+
+The customer-level metrics (repurchase, upsell, retention, churn, cohorts) count
+identified customers; guest orders (no customer id) are left out. Times are held as
+nanoseconds since 1970-01-01 and compared at the resolution of the ``date`` column.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .table import OrderData
+
+__all__ = [
+    "NEVER",
+    "NS_PER_DAY",
+    "Identified",
+    "identified",
+    "per_customer_min",
+    "span_ns",
+    "timestamp",
+    "to_ns",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+NEVER = np.iinfo(np.int64).max
+NS_PER_DAY = 86_400 * 10**9
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def span_ns(name: str, value: object) -> int:
+    """A positive duration (number of days or a timedelta) in nanoseconds."""
+    if isinstance(value, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
+        span = pd.Timedelta(value)
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number of days; got {value!r}")
+        span = pd.Timedelta(days=float(value))
+    else:
+        raise TypeError(f"{name} must be a number of days or a pandas Timedelta; got {value!r}")
+    if pd.isna(span) or span <= pd.Timedelta(0):
+        raise ValueError(f"{name} must be a positive duration; got {value!r}")
+    return int(span.value)
+
+
+def timestamp(name: str, value: object) -> pd.Timestamp:
+    if value is None or isinstance(value, (bool, int, float, np.number)):
+        raise TypeError(f"{name} must be a date such as '2024-01-01'; got {value!r}")
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a date such as '2024-01-01'; got {value!r}") from None
+    if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp):
+        raise ValueError(f"{name} must be a date such as '2024-01-01'; got {value!r}")
+    return stamp
+
+
+def to_ns(stamp: pd.Timestamp) -> int:
+    return int(stamp.value)  # nanoseconds since 1970-01-01, whatever the unit
+
+
+# ------------------------------------------------------------------ customer tables
+
+
+@dataclass(frozen=True)
+class Identified:
+    """The orders of identified customers: customer code, time (ns) and calendar day."""
+
+    customer: IntArray
+    time: IntArray
+    day: IntArray
+    mask: BoolArray  # which orders of the OrderData are identified
+
+
+def identified(od: OrderData) -> Identified:
+    mask = od.customer >= 0
+    return Identified(
+        customer=od.customer[mask],
+        time=od.time[mask].astype("datetime64[ns]").astype(np.int64),
+        day=od.day[mask],
+        mask=mask,
+    )
+
+
+def per_customer_min(values: IntArray, customer: IntArray, n_customers: int) -> IntArray:
+    out = np.full(n_customers, NEVER, dtype=np.int64)
+    np.minimum.at(out, customer, values)
+    return out
+
+
+DATA_DOC = """
+    orders : pandas.DataFrame
+        One row per order.
+    customer : str
+        Customer id column; orders with a missing id (guest orders) are left out.
+    date : str
+        Order date or timestamp column (datetime64 or date strings)."""
+
+OPTIONS_DOC = """
+    by : str or list of str, optional
+        Customer attribute column(s) to group by; each customer must have one value (a
+        ValueError lists customers with several). The result is then a tidy DataFrame,
+        one row per group with at least one eligible customer (groups without are left
+        out).
+    ci_method : {{"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys", \
+"delta", "percentile", "basic", "bca"}}, default "wilson"
+        A binomial interval over the eligible customers, a normal interval on the
+        delta-method standard error, or a bootstrap of customers.
+    confidence_level : float, default 0.95
+        Two-sided coverage of the interval.
+    n_resamples : int, default 9999
+        Bootstrap resamples (bootstrap methods only).
+    rng : int, numpy.random.Generator or None
+        Seed or generator of the bootstrap."""

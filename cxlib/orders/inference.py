@@ -1,0 +1,359 @@
+"""Inference shared by the order metrics: clusters of orders, shares and ratios.
+
+Every order metric is a ratio of sums over *clusters* (a customer with all their
+orders, or a single guest order): purchase frequency, average order value and the
+shares of customers (repeat purchase, repurchase, upsell, retention, churn). This
+module builds the clusters from an :class:`~cxlib.orders.table.OrderData`, and turns
+them into an :class:`~cxlib.core.results.Estimate` (or a tidy frame with ``by=``): the
+delta method for the standard error (:mod:`cxlib.core.ratio`), binomial intervals for
+shares, or a bootstrap that resamples clusters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..core.bootstrap import (
+    BOOTSTRAP_METHODS,
+    BootstrapMethod,
+    bootstrap_interval,
+    rows_acceleration,
+    rows_replicates,
+)
+from ..core.errors import DegenerateDataWarning
+from ..core.grouping import distinct, tidy
+from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
+from ..core.intervals import proportion_interval as _proportion_interval
+from ..core.ratio import ratio_sums
+from ..core.results import Estimate, estimate_from_columns
+from ..core.validation import (
+    as_generator,
+    check_choice,
+    check_confidence_level,
+    check_n_resamples,
+    show_values,
+)
+from .table import OrderData
+
+__all__ = [
+    "NAN_POLICY_DOC",
+    "RATIO_METHODS",
+    "REVENUE_DOC",
+    "SHARE_METHODS",
+    "Clusters",
+    "Options",
+    "RatioCIMethod",
+    "ShareCIMethod",
+    "count_customers",
+    "customer_clusters",
+    "customer_groups",
+    "customer_orders",
+    "customer_revenue",
+    "distinct_customers",
+    "infer",
+    "infer_share",
+    "order_clusters",
+    "read_options",
+    "sum_by_group",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+RatioCIMethod = Literal["delta", "percentile", "basic", "bca"]
+ShareCIMethod = ProportionCIMethod | RatioCIMethod
+RATIO_METHODS: tuple[RatioCIMethod, ...] = ("delta", *BOOTSTRAP_METHODS)
+SHARE_METHODS: tuple[ShareCIMethod, ...] = (*PROPORTION_CI_METHODS, *RATIO_METHODS)
+#: The words every order metric uses for its revenue and missing-value keywords.
+REVENUE_DOC = """
+    revenue : str, optional
+        Order value column (numbers; missing values are unreadable rows, see
+        ``nan_policy``). Negative values (refunds) are refused unless ``allow_refunds``;
+        accepted refunds are orders whose value nets out in every revenue total.
+    allow_refunds : bool, default False
+        Accept negative revenue (refunds)."""
+
+NAN_POLICY_DOC = """
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Rows the metric cannot read: a missing date, or a missing revenue (when
+        ``revenue`` is given) on an order of the window; a missing customer id is no
+        missing value, it marks a guest order. "omit" leaves them out, "propagate" also
+        gives NaN for every group with such a row, "raise" raises a ValueError;
+        ``n_missing`` counts them (order rows) per group."""
+
+#: What :func:`read_options` returns: ci_method, confidence_level, n_resamples, rng.
+Options = tuple[str, float, int, np.random.Generator]
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Totals ``y`` and ``x`` of every cluster, and the group of each cluster."""
+
+    y: FloatArray
+    x: FloatArray
+    group: npt.NDArray[np.intp] | None
+    n_groups: int
+
+
+def customer_orders(od: OrderData) -> npt.NDArray[np.int64]:
+    ident = od.customer >= 0
+    counts: npt.NDArray[np.int64] = np.bincount(od.customer[ident], minlength=od.n_customers)
+    return counts
+
+
+def customer_groups(od: OrderData, metric: str) -> npt.NDArray[np.intp] | None:
+    """The group of each customer; customer-level metrics need one group per customer."""
+    if od.groups is None:
+        return None
+    ident = od.customer >= 0
+    cust, codes = od.customer[ident], od.groups.codes[ident].astype(np.intp)
+    low = np.full(od.n_customers, np.iinfo(np.intp).max)
+    high = np.full(od.n_customers, -1)
+    np.minimum.at(low, cust, codes)
+    np.maximum.at(high, cust, codes)
+    mixed = low != high
+    if mixed.any():
+        raise ValueError(
+            f"{metric} is a customer-level metric, but the by= column(s) take several "
+            f"values for {int(mixed.sum())} customer(s), e.g. customer ids "
+            f"{show_values(od.customer_ids[np.flatnonzero(mixed)[:5]])}; group by a "
+            "customer attribute"
+        )
+    return low
+
+
+def order_clusters(od: OrderData, y_of_order: FloatArray) -> Clusters:
+    """Clusters of orders: (group, customer) pairs and single guest orders."""
+    guest = od.customer < 0
+    base = od.n_customers + int(guest.sum())
+    cluster = od.customer.copy()
+    # Guest orders have no id: number them by time and value so that row order is moot
+    # (orders equal in both are interchangeable).
+    guest_rows = np.flatnonzero(guest)
+    canonical = guest_rows[np.lexsort((y_of_order[guest_rows], od.time[guest_rows]))]
+    cluster[canonical] = od.n_customers + np.arange(len(canonical))
+    n_groups = 1 if od.groups is None else od.groups.n_groups
+    group = None
+    if od.groups is not None:
+        key = od.groups.codes.astype(np.int64) * base + cluster
+        span = n_groups * base
+        if span <= 4 * len(key) + 4096:  # few (group, cluster) pairs: count, don't sort
+            present = np.bincount(key, minlength=span) > 0
+            uniq = np.flatnonzero(present)
+            cluster = (np.cumsum(present) - 1)[key]
+        else:
+            uniq, inverse = np.unique(key, return_inverse=True)
+            cluster = inverse.ravel().astype(np.int64)
+        group = (uniq // base).astype(np.intp)
+        base = len(uniq)
+    y = np.bincount(cluster, weights=y_of_order, minlength=base).astype(np.float64)
+    x = np.bincount(cluster, minlength=base).astype(np.float64)
+    return Clusters(y=y, x=x, group=group, n_groups=n_groups)
+
+
+def infer(
+    clusters: Clusters,
+    *,
+    metric: str,
+    label: str,
+    options: Options,
+    share: bool,
+    od: OrderData,
+    components: dict[str, Any],
+    n_units: FloatArray,
+    empty_reason: str = "no customers or orders to count",
+    depth: int = 0,
+) -> Estimate | pd.DataFrame:
+    """Estimate, interval and warnings of a metric from its clusters.
+
+    ``options`` is what :func:`read_options` returns; ``depth`` counts the frames between
+    the public function and this one, so that warnings point at the user's call.
+    """
+    ci_method, confidence_level, n_resamples, rng = options
+    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    value, se = sums.ratio, sums.se
+    if ci_method in BOOTSTRAP_METHODS:
+        method: BootstrapMethod = check_choice("ci_method", ci_method, BOOTSTRAP_METHODS)
+        scores = clusters.y / clusters.x
+        reps = rows_replicates(
+            scores, clusters.x, clusters.group, clusters.n_groups, n_resamples, rng
+        )
+        accel = (
+            rows_acceleration(scores, clusters.x, clusters.group, clusters.n_groups)
+            if method == "bca"
+            else None
+        )
+        low, high, degenerate = bootstrap_interval(reps, value, method, confidence_level, accel)
+        if degenerate.any():
+            _warn(
+                f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
+                "group(s): the interval has zero width",
+                depth,
+            )
+    elif ci_method == "delta":
+        half = normal_quantile(0.5 + confidence_level / 2.0) * se
+        low, high = value - half, value + half
+    else:
+        p_low, p_high = _proportion_interval(
+            ci_method,  # type: ignore[arg-type]
+            value / 100.0,
+            n_units,
+            confidence_level,
+        )
+        low, high = p_low * 100.0, p_high * 100.0
+    if share:
+        low, high = np.clip(low, 0.0, 100.0), np.clip(high, 0.0, 100.0)
+    elif metric != "average_order_value" or (clusters.y >= 0).all():
+        low = np.maximum(low, 0.0)  # counts and non-negative revenue
+    # Groups without clusters are left out of a grouped result; only the data as a
+    # whole can be empty.
+    present = np.ones(len(value), dtype=bool) if od.groups is None else sums.clusters > 0
+    if od.groups is None and not np.isfinite(value).all():
+        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}", depth)
+    if ci_method not in BOOTSTRAP_METHODS:
+        collapsed = np.isfinite(value) & (low == high) & present
+        if collapsed.any():
+            _warn(
+                f"the {ci_method} interval has zero width for {int(collapsed.sum())} "
+                "group(s) whose customers all agree",
+                depth,
+            )
+    no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
+    if no_interval.any():
+        where = f"{int(no_interval.sum())} group(s)" if od.groups is not None else "the data"
+        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers", depth)
+    if od.nan_policy == "propagate":
+        unread = od.n_missing > 0
+        value, se, low, high = (np.where(unread, np.nan, v) for v in (value, se, low, high))
+    columns: dict[str, Any] = {
+        "metric": metric,
+        "value": value,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "n": np.rint(n_units).astype(np.int64),
+        "n_missing": od.n_missing,
+        **components,
+    }
+    if od.groups is None:
+        return estimate_from_columns(columns, label, confidence_level, ci_method)
+    # Groups without orders in the window are no groups, unless rows of theirs were
+    # unreadable: they are shown with their n_missing.
+    keep = (sums.clusters > 0) | (od.n_missing > 0)
+    columns = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
+    return tidy(od.groups.keys[keep], columns)
+
+
+def _warn(message: str, depth: int = 0) -> None:
+    import warnings
+
+    # user -> public function -> infer -> _warn: stacklevel 4, plus ``depth`` frames.
+    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
+
+
+def read_options(
+    ci_method: object,
+    allowed: Sequence[str],
+    confidence_level: object,
+    n_resamples: object,
+    rng: object,
+) -> tuple[str, float, int, np.random.Generator]:
+    method = check_choice("ci_method", ci_method, tuple(allowed))
+    return (
+        method,
+        check_confidence_level(confidence_level),
+        check_n_resamples(n_resamples),
+        as_generator(rng),
+    )
+
+
+def distinct_customers(od: OrderData, n_groups: int) -> npt.NDArray[np.int64]:
+    """Identified customers with an order in the window, per group of orders."""
+    ident = od.customer >= 0
+    if od.groups is None:
+        return np.array([od.n_customers], dtype=np.int64)
+    key = od.groups.codes[ident].astype(np.int64) * od.n_customers + od.customer[ident]
+    uniq = distinct(key)
+    counts: npt.NDArray[np.int64] = np.bincount(uniq // od.n_customers, minlength=n_groups)
+    return counts
+
+
+def customer_clusters(od: OrderData, y: FloatArray, metric: str) -> Clusters:
+    group = customer_groups(od, metric)
+    n_groups = 1 if od.groups is None else od.groups.n_groups
+    return Clusters(y=y, x=np.ones(od.n_customers), group=group, n_groups=n_groups)
+
+
+def customer_revenue(od: OrderData, orders: BoolArray | None = None) -> FloatArray:
+    """Revenue of each identified customer's orders (of the orders of ``orders``)."""
+    assert od.revenue is not None
+    use = od.customer >= 0
+    if orders is not None:
+        use &= orders
+    total: FloatArray = np.bincount(
+        od.customer[use], weights=od.revenue[use], minlength=od.n_customers
+    ).astype(np.float64)
+    return total
+
+
+def sum_by_group(
+    values: FloatArray, group: npt.NDArray[np.intp] | None, n_groups: int
+) -> FloatArray:
+    """Sum of ``values`` (one per customer or order) per group."""
+    g = np.zeros(len(values), dtype=np.intp) if group is None else group
+    total: FloatArray = np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
+    return total
+
+
+def count_customers(
+    flag: BoolArray, group: npt.NDArray[np.intp] | None, n_groups: int
+) -> npt.NDArray[np.int64]:
+    """Number of customers with ``flag`` per group."""
+    g = np.zeros(len(flag), dtype=np.intp) if group is None else group
+    counts: npt.NDArray[np.int64] = np.bincount(g[flag], minlength=n_groups).astype(np.int64)
+    return counts
+
+
+def infer_share(
+    od: OrderData,
+    group: npt.NDArray[np.intp] | None,
+    success: BoolArray,
+    eligible: BoolArray,
+    *,
+    metric: str,
+    label: str,
+    options: Options,
+    components: dict[str, Any],
+    empty_reason: str,
+    depth: int = 0,
+) -> Estimate | pd.DataFrame:
+    """Share (percent) of eligible customers with ``success``: one cluster per customer.
+
+    ``group`` is each customer's group (from :func:`customer_groups`), None ungrouped;
+    ``depth`` counts the frames between the public function and this one.
+    """
+    n_groups = 1 if od.groups is None else od.groups.n_groups
+    y = np.where(success[eligible], 100.0, 0.0)
+    clusters = Clusters(
+        y=y,
+        x=np.ones(len(y)),
+        group=None if group is None else group[eligible],
+        n_groups=n_groups,
+    )
+    return infer(
+        clusters,
+        metric=metric,
+        label=label,
+        options=options,
+        share=True,
+        od=od,
+        components=components,
+        n_units=count_customers(eligible, group, n_groups).astype(np.float64),
+        empty_reason=empty_reason,
+        depth=depth + 1,
+    )
