@@ -61,7 +61,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import integrate, special
 
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.results import ConfidenceInterval, _digits, _fmt, _level
 from ..core.statistics import MeanStats
 from ..core.validation import (
@@ -676,7 +676,7 @@ def _analyse(
             "arm whose values are all equal): chances, probabilities, expected losses and "
             "lifts are NaN",
             DegenerateDataWarning,
-            stacklevel=3,
+            stacklevel=find_stack_level(),
         )
         chance = nan_k[1:].copy()
         best, loss = nan_k.copy(), nan_k.copy()
@@ -712,7 +712,7 @@ def _analyse(
             f"told apart from zero (P(control <= 0) = {control_mass_below_zero:.3g}); "
             "lift intervals are NaN",
             DegenerateDataWarning,
-            stacklevel=3,
+            stacklevel=find_stack_level(),
         )
     elif usable and draws is not None:
         with np.errstate(divide="ignore", invalid="ignore"):

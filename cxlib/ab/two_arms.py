@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.intervals import proportion_interval
 from ..core.lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
 from ..core.results import Comparison, ConfidenceInterval, Estimate
@@ -49,8 +49,7 @@ def _one(x: FloatArray) -> float:
 def warn_degenerate(pairs: Pairs, stacklevel: int) -> None:
     """Warn about undefined lift intervals and undefined tests (zero standard errors)."""
     lift_nan = np.isnan(pairs.lift_low) | np.isnan(pairs.lift_high)
-    # ``stacklevel`` counts from the caller of this function, as in warnings.warn.
-    warn_undefined_lift(lift_nan & np.isfinite(pairs.difference), stacklevel + 2)
+    warn_undefined_lift(lift_nan & np.isfinite(pairs.difference))
     no_test = np.isnan(pairs.p_value) & np.isfinite(pairs.difference)
     if no_test.any():
         k = int(no_test.sum())
@@ -60,7 +59,7 @@ def warn_degenerate(pairs: Pairs, stacklevel: int) -> None:
             "variation in either arm, or a zero rate for the log-ratio test), so the "
             "statistic and p-value are NaN",
             DegenerateDataWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=find_stack_level(),
         )
 
 

@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import DegenerateDataWarning
+from .errors import DegenerateDataWarning, find_stack_level
 from .intervals import normal_quantile, normal_test
 from .lift import lift_from_ratio, ratio_interval
 from .results import Comparison, ConfidenceInterval, Estimate
@@ -40,7 +40,7 @@ def _lift_interval(
             "the log interval of the lift needs positive estimates; got "
             f"a = {a:.6g}, b = {b:.6g}: its interval is NaN (use lift_method='delta')",
             DegenerateDataWarning,
-            stacklevel=3,
+            stacklevel=find_stack_level(),
         )
         return math.nan, math.nan
     # An interval of the ratio a / b, turned into one of the lift (a - b) / |b|.
@@ -108,7 +108,7 @@ def compare_estimates(
             "the standard error of the difference is zero: statistic, p-value and interval "
             "are undefined (NaN)",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
     z = normal_quantile(0.5 + level / 2.0)
     lift = diff / abs(b.value) if b.value != 0 else math.nan
@@ -117,7 +117,7 @@ def compare_estimates(
             f"the lift is undefined: b = {b.value:.6g} cannot be told apart from zero "
             f"(|b| <= {z:.3g} * SE); its interval is NaN",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
         lift_ci = ConfidenceInterval(math.nan, math.nan)
     else:

@@ -29,7 +29,7 @@ from ..core.bootstrap import (
     rows_acceleration,
     rows_replicates,
 )
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
@@ -214,8 +214,7 @@ def _infer(
 def _warn(message: str, depth: int = 0) -> None:
     import warnings
 
-    # user -> public function -> _infer -> _warn: stacklevel 4, plus ``depth`` frames.
-    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
+    warnings.warn(message, DegenerateDataWarning, stacklevel=find_stack_level())
 
 
 def _options(
