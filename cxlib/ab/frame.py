@@ -195,7 +195,7 @@ def compare(
     control: Any,
     metric: Metric,
     by: str | Sequence[str] | None = None,
-    ci_method: ProportionMethod = "delta",
+    ci_method: ProportionMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     exact: bool | None = None,
@@ -226,10 +226,11 @@ def compare(
         - :class:`cxlib.ab.Index` for a survey index (NPS, CSAT, ...) per arm.
     by : str or list of str, optional
         Segment column(s): each segment's variants against that segment's control.
-    ci_method : str, default "delta"
+    ci_method : str, default "fieller"
         Interval method, as in :func:`compare_proportions` (conversion rates),
-        :func:`compare_means` and :func:`compare_ratios`. Survey indices take
-        ``"delta"``, ``"fieller"`` or ``"log"`` (normal approximation with the
+        :func:`compare_means` and :func:`compare_ratios`; the default's lift interval
+        excludes 0 exactly when the test rejects. Survey indices take
+        ``"fieller"``, ``"delta"`` or ``"log"`` (normal approximation with the
         index's standard error); bootstrap methods need per-unit data.
     confidence_level : float, default 0.95
         Coverage of the intervals.
