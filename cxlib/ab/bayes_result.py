@@ -7,16 +7,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Any, Literal, NamedTuple
 
-import numpy.typing as npt
 import pandas as pd
 
 from ..core.display import fmt as _fmt
-from ..core.display import format_interval
+from ..core.display import format_interval, html_rows, json_safe
 from ..core.display import level_text as _level
 from ..core.results import ConfidenceInterval, Result, _digits
-from ..core.statistics import MeanStats
 
 __all__ = ["BayesianComparison", "MeanSummary"]
 
@@ -38,8 +36,18 @@ class MeanSummary(NamedTuple):
     mean: float
     sd: float
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON-safe values."""
+        out: dict[str, Any] = json_safe(self._asdict())
+        return out
 
-MeanArm: TypeAlias = "npt.ArrayLike | MeanSummary | MeanStats | tuple[int, float, float]"
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame of the fields."""
+        frame: pd.DataFrame = pd.DataFrame([self._asdict()])
+        return frame
+
+    def _repr_html_(self) -> str:
+        return html_rows("Summary of an arm", self._asdict())
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -301,9 +301,10 @@ def compare_means(
         the ratio of means for the lift, built on the same t statistic, so that it
         excludes 0 exactly when the test rejects; ``"delta"`` and ``"log"`` change the
         lift's interval (delta method; the interval of the log ratio, positive means
-        only), which can then disagree with the p-value. The bootstrap methods resample units within each arm
-        (per-unit values needed); zero values are factored out exactly, so that
-        zero-inflated revenue is fast. Their p-value inverts the interval.
+        only), which can then disagree with the p-value. The bootstrap methods
+        resample units within each arm (per-unit values needed); zero values are
+        factored out exactly, so that zero-inflated revenue is fast. Their p-value
+        inverts the interval.
     confidence_level : float, default 0.95
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"

@@ -90,13 +90,11 @@ def compare_estimates(
         raise ValueError(
             f"a and b must estimate the same metric; got {a.metric!r} and {b.metric!r}"
         )
+    c, v, var_c, var_v, n_c, n_v = (
+        np.array([x], dtype=np.float64) for x in (b.value, a.value, b.se**2, a.se**2, b.n, a.n)
+    )
     pairs = normal_pairs(
-        *(np.array([x], dtype=np.float64) for x in (b.value, a.value, b.se**2, a.se**2)),
-        np.array([b.n], dtype=np.float64),
-        np.array([a.n], dtype=np.float64),
-        level=level,
-        alternative=alt,
-        lift_method=method,
+        c, v, var_c, var_v, n_c, n_v, level=level, alternative=alt, lift_method=method
     )
     diff, se = float(pairs.difference[0]), float(pairs.se[0])
     if math.isfinite(diff) and not se > 0:
