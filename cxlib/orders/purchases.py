@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -256,6 +256,40 @@ _COMMON_DOC = """
         Seed or generator of the bootstrap."""
 
 
+@overload
+def guest_checkout_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    guest: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def guest_checkout_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    guest: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def guest_checkout_rate(
     orders: pd.DataFrame,
     *,
@@ -344,6 +378,42 @@ def _distinct_customers(od: OrderData, n_groups: int) -> npt.NDArray[np.int64]:
     return counts
 
 
+@overload
+def average_order_value(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def average_order_value(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def average_order_value(
     orders: pd.DataFrame,
     *,
@@ -421,6 +491,38 @@ def _customer_clusters(od: OrderData, y: FloatArray, metric: str) -> _Clusters:
     return _Clusters(y=y, x=np.ones(od.n_customers), group=group, n_groups=n_groups)
 
 
+@overload
+def purchase_frequency(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def purchase_frequency(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def purchase_frequency(
     orders: pd.DataFrame,
     *,
@@ -476,6 +578,40 @@ def purchase_frequency(
         components={"n_orders": np.rint(sums.y).astype(np.int64)},
         n_units=sums.x,
     )
+
+
+@overload
+def repeat_purchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    occasion: Literal["order", "day"] = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def repeat_purchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    occasion: Literal["order", "day"] = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def repeat_purchase_rate(

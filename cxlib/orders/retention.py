@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -206,6 +206,40 @@ _OPTIONS_DOC = """
 # ---------------------------------------------------------------------- repurchase
 
 
+@overload
+def repurchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    within: float | pd.Timedelta = ...,
+    as_of: Any = ...,
+    occasion: Literal["order", "day"] = ...,
+    by: None = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def repurchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    within: float | pd.Timedelta = ...,
+    as_of: Any = ...,
+    occasion: Literal["order", "day"] = ...,
+    by: str | Sequence[str],
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def repurchase_rate(
     orders: pd.DataFrame,
     *,
@@ -339,6 +373,42 @@ def _tiebreak(orders: pd.DataFrame, order_id: str | None) -> npt.NDArray[np.int6
         raise ValueError(f"order_id column {order_id!r} has {int(ids.isna().sum())} missing id(s)")
     codes, _ = pd.factorize(ids, sort=True)
     return np.asarray(codes, dtype=np.int64)
+
+
+@overload
+def upsell_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    tier: str,
+    order_id: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def upsell_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    tier: str,
+    order_id: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def upsell_rate(
@@ -545,6 +615,40 @@ _PERIOD_NOTES = """
     ``period_end`` are ignored; all earlier history decides who is new."""
 
 
+@overload
+def retention_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    inactivity: float | pd.Timedelta = ...,
+    by: None = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def retention_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    inactivity: float | pd.Timedelta = ...,
+    by: str | Sequence[str],
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def retention_rate(
     orders: pd.DataFrame,
     *,
@@ -635,6 +739,40 @@ def _period_rate(
         empty_reason="no customer is active at period_start",
         depth=1,  # retention_rate / churn_rate -> _period_rate -> _infer_share
     )
+
+
+@overload
+def churn_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    inactivity: float | pd.Timedelta = ...,
+    by: None = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def churn_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    inactivity: float | pd.Timedelta = ...,
+    by: str | Sequence[str],
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def churn_rate(
