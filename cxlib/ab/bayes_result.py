@@ -12,9 +12,9 @@ from typing import Any, Literal, NamedTuple
 import pandas as pd
 
 from ..core.display import fmt as _fmt
-from ..core.display import format_interval, html_rows, json_safe
+from ..core.display import format_interval, format_number, html_rows, json_safe, number_style
 from ..core.display import level_text as _level
-from ..core.results import ConfidenceInterval, Result, _digits
+from ..core.results import ConfidenceInterval, Result
 
 __all__ = ["BayesianComparison", "MeanSummary"]
 
@@ -203,10 +203,10 @@ class BayesianComparison(Result):
         frame: pd.DataFrame = pd.DataFrame(rows)
         return frame
 
-    def _value_text(self, x: float, digits: int) -> str:
+    def _value_text(self, x: float, style: tuple[str, int]) -> str:
         if self.metric == "proportion":
-            return f"{_fmt(100.0 * x, digits)}%"
-        return _fmt(x, digits)
+            return f"{format_number(100.0 * x, style)}%"
+        return format_number(x, style)
 
     def _loss_text(self, x: float) -> str:
         if math.isnan(x):
@@ -226,9 +226,12 @@ class BayesianComparison(Result):
     def __str__(self) -> str:
         width = max(len(a) for a in self.arms)
         scale = 100.0 if self.metric == "proportion" else 1.0
-        d = max(
-            _digits(ConfidenceInterval(scale * ci.low, scale * ci.high))
-            for ci in self.credible_interval.values()
+        # One style for all arms: the narrowest interval's digits, the largest value's size.
+        intervals = list(self.credible_interval.values())
+        widths = [scale * (ci.high - ci.low) for ci in intervals]
+        sizes = [scale * abs(x) for ci in intervals for x in ci if math.isfinite(x)]
+        d = number_style(
+            min((w for w in widths if w > 0), default=math.nan), max(sizes, default=math.nan)
         )
         lines = [self._title()]
         for arm in self.arms:

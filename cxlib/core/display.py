@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fmt", "format_interval", "html_rows", "json_safe", "level_text"]
+__all__ = [
+    "fmt",
+    "format_interval",
+    "format_number",
+    "html_rows",
+    "json_safe",
+    "level_text",
+    "number_style",
+]
 
 # Decimals beyond which numbers switch to scientific notation, and magnitude from which.
 _MAX_DECIMALS = 6
@@ -56,7 +64,8 @@ def number_style(width: float, magnitude: float) -> tuple[str, int]:
     return "e", min(12, max(2, significant))
 
 
-def _styled(x: float, style: tuple[str, int], sign: bool) -> str:
+def format_number(x: float, style: tuple[str, int], sign: bool = False) -> str:
+    """``x`` in a style of :func:`number_style`."""
     kind, digits = style
     if kind == "f" or not math.isfinite(x):
         return fmt(x, digits, sign)
@@ -81,7 +90,11 @@ def format_interval(
     width = hi - lo
     magnitude = max((abs(x) for x in (v, lo, hi) if math.isfinite(x)), default=math.nan)
     style = number_style(width, magnitude)
-    return _styled(v, style, sign), _styled(lo, style, sign), _styled(hi, style, sign)
+    return (
+        format_number(v, style, sign),
+        format_number(lo, style, sign),
+        format_number(hi, style, sign),
+    )
 
 
 def level_text(confidence_level: float) -> str:

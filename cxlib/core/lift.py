@@ -163,7 +163,7 @@ def lift_from_ratio(
 
 def lift_point(v: FloatArray, c: FloatArray) -> FloatArray:
     """``(v - c) / |c|``; NaN where the control is zero."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lift: FloatArray = np.where(c != 0, (v - c) / np.abs(c), np.nan)
     return lift
 

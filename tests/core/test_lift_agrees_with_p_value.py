@@ -129,7 +129,7 @@ def test_ab_compare_frame(seed: int, alternative: str, level: float) -> None:
     n = 6_000
     segment = rng.integers(0, 12, n)
     group = rng.choice(["A", "B", "C"], n)
-    lift = np.select([group == "B", group == "C"], [rng.normal(0, 0.3, 1), -0.1], 0.0)
+    lift = np.select([group == "B", group == "C"], [rng.uniform(-0.3, 0.3), -0.1], 0.0)
     rate = np.clip(0.1 + 0.02 * segment, 0.01, 0.9) * (1 + lift)
     data = pd.DataFrame(
         {
