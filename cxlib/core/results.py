@@ -54,14 +54,6 @@ _fmt = fmt
 _level = level_text
 
 
-def _digits(ci: ConfidenceInterval) -> int:
-    """Decimals that show an interval of this width with about two significant digits."""
-    width = ci.high - ci.low
-    if not math.isfinite(width) or width <= 0:
-        return 1
-    return min(6, max(1, math.ceil(-math.log10(width)) + 1))
-
-
 class Result:
     """Behaviour shared by cxlib's result types (frozen dataclasses).
 
