@@ -137,9 +137,12 @@ def test_ab_compare_frame(seed: int, alternative: str, level: float) -> None:
             "arm": group,
             "converted": rng.random(n) < rate,
             "revenue": rng.gamma(2.0, 20.0 * (1 + lift)),
+            "orders": rng.integers(1, 4, n),
         }
     )
-    for metric in ("converted", "revenue"):
+    csat = cx.ab.Index(cx.csat, "stars", options={})
+    data["stars"] = np.clip(np.round(rng.normal(3.5 + lift, 1.0)), 1, 5).astype(int)
+    for metric in ("converted", "revenue", ("revenue", "orders"), csat):
         table = quiet(
             cx.ab.compare,
             data,
