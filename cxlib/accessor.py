@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 
@@ -21,7 +21,11 @@ class CxAccessor:
     """Customer-experience indices of a DataFrame's columns, as ``df.cx.<index>(...)``.
 
     Each method is the function of the same name in :mod:`cxlib` with ``data`` set to
-    the DataFrame; keyword arguments are passed through.
+    the DataFrame; keyword arguments are passed through. As for the functions, the
+    result is an :class:`~cxlib.Estimate` without ``by=`` and a DataFrame with it, and
+    the methods' overloads tell a type checker which. (Type checkers do not see
+    accessors registered at run time: ``cx.CxAccessor(df).nps(...)`` is the typed
+    spelling of ``df.cx.nps(...)``.)
 
     Examples
     --------
@@ -32,39 +36,101 @@ class CxAccessor:
     25.0
     >>> df.cx.csat("satisfaction").value
     75.0
+    >>> df.assign(g=[1, 1, 2, 2]).cx.nps("recommend", by="g")["value"].tolist()
+    [100.0, -50.0]
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
 
-    def nps(self, column: str, **kwargs: Any) -> Estimate | pd.DataFrame:
-        """:func:`cxlib.nps` of ``column``."""
-        result: Estimate | pd.DataFrame = nps(self._frame, column, **kwargs)
+    @overload
+    def nps(self, column: str, *, by: None = ..., **kwargs: Any) -> Estimate: ...
+
+    @overload
+    def nps(self, column: str, *, by: str | Sequence[str], **kwargs: Any) -> pd.DataFrame: ...
+
+    def nps(
+        self, column: str, *, by: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Estimate | pd.DataFrame:
+        """:func:`cxlib.nps` of ``column`` (a DataFrame with ``by=``)."""
+        result: Estimate | pd.DataFrame = nps(self._frame, column, by=by, **kwargs)
         return result
 
-    def csat(self, column: str, **kwargs: Any) -> Estimate | pd.DataFrame:
-        """:func:`cxlib.csat` of ``column``."""
-        result: Estimate | pd.DataFrame = csat(self._frame, column, **kwargs)
+    @overload
+    def csat(self, column: str, *, by: None = ..., **kwargs: Any) -> Estimate: ...
+
+    @overload
+    def csat(self, column: str, *, by: str | Sequence[str], **kwargs: Any) -> pd.DataFrame: ...
+
+    def csat(
+        self, column: str, *, by: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Estimate | pd.DataFrame:
+        """:func:`cxlib.csat` of ``column`` (a DataFrame with ``by=``)."""
+        result: Estimate | pd.DataFrame = csat(self._frame, column, by=by, **kwargs)
         return result
 
-    def ces(self, column: str, **kwargs: Any) -> Estimate | pd.DataFrame:
-        """:func:`cxlib.ces` of ``column``."""
-        result: Estimate | pd.DataFrame = ces(self._frame, column, **kwargs)
+    @overload
+    def ces(self, column: str, *, by: None = ..., **kwargs: Any) -> Estimate: ...
+
+    @overload
+    def ces(self, column: str, *, by: str | Sequence[str], **kwargs: Any) -> pd.DataFrame: ...
+
+    def ces(
+        self, column: str, *, by: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Estimate | pd.DataFrame:
+        """:func:`cxlib.ces` of ``column`` (a DataFrame with ``by=``)."""
+        result: Estimate | pd.DataFrame = ces(self._frame, column, by=by, **kwargs)
         return result
 
-    def loyalty_index(self, columns: Sequence[str], **kwargs: Any) -> Estimate | pd.DataFrame:
-        """:func:`cxlib.loyalty_index` of ``columns``."""
-        result: Estimate | pd.DataFrame = loyalty_index(self._frame, columns, **kwargs)
+    @overload
+    def loyalty_index(
+        self, columns: Sequence[str], *, by: None = ..., **kwargs: Any
+    ) -> Estimate: ...
+
+    @overload
+    def loyalty_index(
+        self, columns: Sequence[str], *, by: str | Sequence[str], **kwargs: Any
+    ) -> pd.DataFrame: ...
+
+    def loyalty_index(
+        self, columns: Sequence[str], *, by: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Estimate | pd.DataFrame:
+        """:func:`cxlib.loyalty_index` of ``columns`` (a DataFrame with ``by=``)."""
+        result: Estimate | pd.DataFrame = loyalty_index(self._frame, columns, by=by, **kwargs)
         return result
+
+    @overload
+    def secure_customer_index(
+        self, columns: Sequence[str], *, by: None = ..., **kwargs: Any
+    ) -> Estimate: ...
+
+    @overload
+    def secure_customer_index(
+        self, columns: Sequence[str], *, by: str | Sequence[str], **kwargs: Any
+    ) -> pd.DataFrame: ...
 
     def secure_customer_index(
-        self, columns: Sequence[str], **kwargs: Any
+        self, columns: Sequence[str], *, by: str | Sequence[str] | None = None, **kwargs: Any
     ) -> Estimate | pd.DataFrame:
-        """:func:`cxlib.secure_customer_index` of ``columns``."""
-        result: Estimate | pd.DataFrame = secure_customer_index(self._frame, columns, **kwargs)
+        """:func:`cxlib.secure_customer_index` of ``columns`` (a DataFrame with ``by=``)."""
+        result: Estimate | pd.DataFrame = secure_customer_index(
+            self._frame, columns, by=by, **kwargs
+        )
         return result
 
-    def engagement_index(self, columns: Sequence[str], **kwargs: Any) -> Estimate | pd.DataFrame:
-        """:func:`cxlib.engagement_index` of ``columns``."""
-        result: Estimate | pd.DataFrame = engagement_index(self._frame, columns, **kwargs)
+    @overload
+    def engagement_index(
+        self, columns: Sequence[str], *, by: None = ..., **kwargs: Any
+    ) -> Estimate: ...
+
+    @overload
+    def engagement_index(
+        self, columns: Sequence[str], *, by: str | Sequence[str], **kwargs: Any
+    ) -> pd.DataFrame: ...
+
+    def engagement_index(
+        self, columns: Sequence[str], *, by: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Estimate | pd.DataFrame:
+        """:func:`cxlib.engagement_index` of ``columns`` (a DataFrame with ``by=``)."""
+        result: Estimate | pd.DataFrame = engagement_index(self._frame, columns, by=by, **kwargs)
         return result

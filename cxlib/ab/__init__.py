@@ -7,27 +7,23 @@
 
 from ..core.statistics import MeanStats, RatioStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
+from .checks import SRMResult, srm
 from .cuped import CupedResult, cuped
 from .frame import compare
 from .means import MEAN_METHODS, MeanMethod
 from .metrics import Index, Mean, Proportion, Ratio
+from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .planning import (
     CORRECTIONS,
-    PVALUE_ADJUSTMENTS,
     SAMPLE_SIZE_METHODS,
     Correction,
-    PValueAdjustment,
     SampleSize,
     SampleSizeMethod,
-    SRMResult,
-    adjust_pvalues,
     duration,
-    minimum_detectable_effect,
-    power,
     sample_size,
-    srm,
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
+from .sensitivity import minimum_detectable_effect, power
 from .two_arms import compare_means, compare_proportions, compare_ratios
 
 __all__ = [

@@ -37,8 +37,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.errors import DegenerateDataWarning
-from ..core.results import _fmt
+from ..core.display import fmt as _fmt
+from ..core.errors import DegenerateDataWarning, find_stack_level
+from ..core.results import Result
 from ..core.validation import as_numeric_1d, check_choice, show_values
 
 __all__ = ["CupedResult", "cuped"]
@@ -47,7 +48,7 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class CupedResult:
+class CupedResult(Result):
     """Metric values adjusted by CUPED, with the regression behind the adjustment.
 
     Attributes
@@ -84,6 +85,20 @@ class CupedResult:
     n: int = 0
     n_missing: int = 0
     theta_given: bool = False
+
+    def __post_init__(self) -> None:
+        # Read-only, also when rebuilt by pickle (which restores arrays writeable).
+        adjusted = np.asarray(self.adjusted, dtype=np.float64)
+        if adjusted.flags.writeable:
+            adjusted = adjusted.copy()
+            adjusted.setflags(write=False)
+        object.__setattr__(self, "adjusted", adjusted)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame of the adjustment (every attribute but ``adjusted``)."""
+        row = {k: v for k, v in self._attributes().items() if k != "adjusted"}
+        frame: pd.DataFrame = pd.DataFrame([row])
+        return frame
 
     def __str__(self) -> str:
         source = "given" if self.theta_given else "estimated"
@@ -277,14 +292,14 @@ def cuped(
             f"CUPED cannot adjust with {reason}: theta is 0 and the adjusted values "
             "equal the values (no variance reduction)",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
     elif y_constant:
         warnings.warn(
             "the values are constant: their correlation with the covariate and the "
             "variance reduction are undefined (NaN)",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
 
     adjusted: FloatArray = np.full(y_all.shape[0], nan, dtype=np.float64)

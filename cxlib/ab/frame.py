@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import factorize_column, make_groups, normalise_by
 from ..core.lift import FloatArray, LiftInterval, Pairs, normal_pairs
 from ..core.ratio import ratio_sums
@@ -32,7 +32,7 @@ from ..core.validation import (
 )
 from .means import BOOTSTRAP, bootstrap_cells, mean_pairs
 from .metrics import Index, Mean, Proportion, Ratio
-from .planning import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
+from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
 from .two_arms import warn_degenerate
 
@@ -195,7 +195,7 @@ def compare(
     control: Any,
     metric: Metric,
     by: str | Sequence[str] | None = None,
-    ci_method: ProportionMethod = "delta",
+    ci_method: ProportionMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     exact: bool | None = None,
@@ -226,10 +226,11 @@ def compare(
         - :class:`cxlib.ab.Index` for a survey index (NPS, CSAT, ...) per arm.
     by : str or list of str, optional
         Segment column(s): each segment's variants against that segment's control.
-    ci_method : str, default "delta"
+    ci_method : str, default "fieller"
         Interval method, as in :func:`compare_proportions` (conversion rates),
-        :func:`compare_means` and :func:`compare_ratios`. Survey indices take
-        ``"delta"``, ``"fieller"`` or ``"log"`` (normal approximation with the
+        :func:`compare_means` and :func:`compare_ratios`; the default's lift interval
+        excludes 0 exactly when the test rejects. Survey indices take
+        ``"fieller"``, ``"delta"`` or ``"log"`` (normal approximation with the
         index's standard error); bootstrap methods need per-unit data.
     confidence_level : float, default 0.95
         Coverage of the intervals.
@@ -330,7 +331,7 @@ def compare(
             f"{int((~valid).sum()):,} variant rows have no control (or no units) in their "
             "segment: their comparison is NaN",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
     return _frame(cells, pairs, valid, name, extra, adjust)
 
@@ -463,7 +464,7 @@ def _cuped_by_segment(
             f"the covariate does not vary in {int(flat.sum()):,} of {n_segments:,} "
             "segments: CUPED leaves their values unadjusted",
             DegenerateDataWarning,
-            stacklevel=4,
+            stacklevel=find_stack_level(),
         )
     adjusted: FloatArray = y - theta[segment] * dx
     return adjusted

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.intervals import proportion_interval
 from ..core.lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
 from ..core.results import Comparison, ConfidenceInterval, Estimate
@@ -49,8 +49,7 @@ def _one(x: FloatArray) -> float:
 def warn_degenerate(pairs: Pairs, stacklevel: int) -> None:
     """Warn about undefined lift intervals and undefined tests (zero standard errors)."""
     lift_nan = np.isnan(pairs.lift_low) | np.isnan(pairs.lift_high)
-    # ``stacklevel`` counts from the caller of this function, as in warnings.warn.
-    warn_undefined_lift(lift_nan & np.isfinite(pairs.difference), stacklevel + 2)
+    warn_undefined_lift(lift_nan & np.isfinite(pairs.difference))
     no_test = np.isnan(pairs.p_value) & np.isfinite(pairs.difference)
     if no_test.any():
         k = int(no_test.sum())
@@ -60,7 +59,7 @@ def warn_degenerate(pairs: Pairs, stacklevel: int) -> None:
             "variation in either arm, or a zero rate for the log-ratio test), so the "
             "statistic and p-value are NaN",
             DegenerateDataWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=find_stack_level(),
         )
 
 
@@ -115,7 +114,7 @@ def compare_proportions(
     control: Sequence[float] | npt.NDArray[Any],
     variant: Sequence[float] | npt.NDArray[Any],
     *,
-    ci_method: ProportionMethod = "delta",
+    ci_method: ProportionMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     exact: bool | None = None,
@@ -129,13 +128,16 @@ def compare_proportions(
     control, variant : tuple of int
         ``(successes, trials)`` of each arm, e.g. ``(conversions, visitors)``.
     ci_method : {"delta", "fieller", "log", "newcombe", "score", "agresti-caffo", \
-"percentile", "basic", "bca"}, default "delta"
+"percentile", "basic", "bca"}, default "fieller"
         Interval of the difference and the lift, and the test that goes with it:
 
-        - ``"delta"``: Wald interval of the difference, delta-method interval of the
-          lift, Wald z test (unpooled variance);
-        - ``"fieller"``: Fieller's interval of the risk ratio for the lift (Wald for
-          the difference and the test);
+        - ``"fieller"``: Wald interval of the difference and Wald z test (unpooled
+          variance), Fieller's interval of the risk ratio for the lift: the ratios
+          that the same z test does not reject, so the lift interval excludes 0
+          exactly when the test rejects (except where Fisher's exact test replaces
+          it, see ``exact``);
+        - ``"delta"``: as ``"fieller"`` with the delta-method interval of the lift
+          (which can disagree with the p-value);
         - ``"log"``: interval of the log risk ratio (Katz) for the lift, and its test;
         - ``"newcombe"`` (or ``"newcomb"``): Newcombe's hybrid score interval of the
           difference (Wilson intervals of the arms), the MOVER-R interval of the ratio
@@ -177,8 +179,8 @@ def compare_proportions(
     >>> round(result.lift, 2), round(result.p_value, 4)
     (0.26, 0.0004)
     >>> print(result)  # doctest: +NORMALIZE_WHITESPACE
-    conversion rate difference +0.010 (95% CI +0.005 to +0.016, delta)
-    · lift +26.0% (+9.8% to +42.2%) · p < 0.001 (wald z)
+    conversion rate difference +0.010 (95% CI +0.005 to +0.016, fieller)
+    · lift +26.0% (+10.9% to +43.5%) · p < 0.001 (wald z)
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -278,7 +280,7 @@ def compare_means(
     control: npt.ArrayLike | pd.Series[Any] | MeanStats,
     variant: npt.ArrayLike | pd.Series[Any] | MeanStats,
     *,
-    ci_method: MeanMethod = "delta",
+    ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     covariates: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
@@ -293,14 +295,16 @@ def compare_means(
     control, variant : array-like or MeanStats
         Per-unit values of each arm (1-D), or their sufficient statistics
         :class:`cxlib.ab.MeanStats`.
-    ci_method : {"delta", "fieller", "log", "percentile", "basic", "bca"}, default "delta"
-        ``"delta"``: Welch's t interval and test of the difference (unequal
-        variances, Welch-Satterthwaite degrees of freedom) and the delta-method
-        interval of the lift; ``"fieller"`` and ``"log"`` change the lift's interval
-        (Fieller's interval of the ratio of means; the interval of the log ratio,
-        positive means only). The bootstrap methods resample units within each arm
-        (per-unit values needed); zero values are factored out exactly, so that
-        zero-inflated revenue is fast. Their p-value inverts the interval.
+    ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
+        ``"fieller"``: Welch's t interval and test of the difference (unequal
+        variances, Welch-Satterthwaite degrees of freedom) and Fieller's interval of
+        the ratio of means for the lift, built on the same t statistic, so that it
+        excludes 0 exactly when the test rejects; ``"delta"`` and ``"log"`` change the
+        lift's interval (delta method; the interval of the log ratio, positive means
+        only), which can then disagree with the p-value. The bootstrap methods
+        resample units within each arm (per-unit values needed); zero values are
+        factored out exactly, so that zero-inflated revenue is fast. Their p-value
+        inverts the interval.
     confidence_level : float, default 0.95
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
@@ -448,7 +452,7 @@ def compare_ratios(
     control: RatioStats | tuple[npt.ArrayLike, npt.ArrayLike],
     variant: RatioStats | tuple[npt.ArrayLike, npt.ArrayLike],
     *,
-    ci_method: MeanMethod = "delta",
+    ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     n_resamples: int = 9999,
@@ -466,7 +470,7 @@ def compare_ratios(
     control, variant : RatioStats or tuple of array-like
         Sufficient statistics of each arm, or ``(numerator, denominator)`` per-unit
         values (e.g. revenue and orders per visitor).
-    ci_method : {"delta", "fieller", "log", "percentile", "basic", "bca"}, default "delta"
+    ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
     confidence_level, alternative, n_resamples, rng
         As in :func:`compare_means`.

@@ -3,10 +3,11 @@
 Any two estimates of the same metric (variant vs control, members vs non-members,
 touchpoint A vs B) with standard errors give
 
-- the difference ``a - b`` with ``se = sqrt(se_a**2 + se_b**2)``, its normal interval and
-  the z test of no difference;
-- the relative lift ``(a - b) / |b|`` (a fraction: 0.12 is +12 %) with a delta-method
-  interval, or one built on the log of the ratio ``a / b`` (for positive metrics).
+- the difference ``a - b`` (the other estimate minus the reference) with
+  ``se = sqrt(se_a**2 + se_b**2)``, its normal interval and the z test of no difference;
+- the relative lift ``(a - b) / |b|`` (a fraction: 0.12 is +12 %) with Fieller's interval
+  of the ratio ``a / b`` (the default, which excludes 0 exactly when the z test rejects),
+  a delta-method interval, or one built on the log of the ratio (for positive metrics).
 
 The lift is undefined when ``b`` cannot be told apart from zero (its interval covers
 zero): then the lift interval is NaN and a :class:`~cxlib.DegenerateDataWarning` says so.
@@ -20,34 +21,15 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import DegenerateDataWarning
-from .intervals import normal_quantile, normal_test
-from .lift import lift_from_ratio, ratio_interval
+from .errors import DegenerateDataWarning, find_stack_level
+from .lift import critical_value, normal_pairs, two_sided_level
 from .results import Comparison, ConfidenceInterval, Estimate
 from .validation import check_alternative, check_choice, check_confidence_level
 
 __all__ = ["LiftMethod", "compare_estimates"]
 
-LiftMethod = Literal["delta", "log"]
-_LIFT_METHODS: tuple[LiftMethod, ...] = ("delta", "log")
-
-
-def _lift_interval(
-    a: float, b: float, se_a: float, se_b: float, z: float, method: LiftMethod
-) -> tuple[float, float]:
-    if method == "log" and (a <= 0 or b <= 0):
-        warnings.warn(
-            "the log interval of the lift needs positive estimates; got "
-            f"a = {a:.6g}, b = {b:.6g}: its interval is NaN (use lift_method='delta')",
-            DegenerateDataWarning,
-            stacklevel=3,
-        )
-        return math.nan, math.nan
-    # An interval of the ratio a / b, turned into one of the lift (a - b) / |b|.
-    arrays = (np.array([x], dtype=np.float64) for x in (a, b, se_a**2, se_b**2, z))
-    va, vb, var_a, var_b, q = arrays
-    low, high = lift_from_ratio(vb, *ratio_interval(va, vb, var_a, var_b, q, method))
-    return float(low[0]), float(high[0])
+LiftMethod = Literal["fieller", "delta", "log"]
+_LIFT_METHODS: tuple[LiftMethod, ...] = ("fieller", "delta", "log")
 
 
 def compare_estimates(
@@ -56,28 +38,36 @@ def compare_estimates(
     *,
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    lift_method: LiftMethod = "delta",
+    lift_method: LiftMethod = "fieller",
 ) -> Comparison:
     """Compare two independent estimates of one metric: ``a`` minus ``b``.
+
+    The difference is the other estimate minus the reference (``b``), as everywhere in
+    cxlib: variant minus control, members minus non-members.
 
     Parameters
     ----------
     a, b : Estimate
-        The estimates (e.g. members and non-members), from independent samples.
+        The estimate compared (e.g. members) and the reference (e.g. non-members),
+        from independent samples.
     confidence_level : float, default 0.95
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
         Alternative hypothesis of the z test: ``a`` differs from, is below or above ``b``;
         one-sided alternatives give a one-sided interval of the difference.
-    lift_method : {"delta", "log"}, default "delta"
-        Interval of the relative lift: delta method, or exponentiated interval of
-        ``log(a / b)`` (positive metrics only).
+    lift_method : {"fieller", "delta", "log"}, default "fieller"
+        Interval of the relative lift: Fieller's interval of ``a / b`` (the ratios not
+        rejected by the z test of ``a - r b = 0``; it excludes a lift of 0 exactly when
+        the test of the difference rejects), the delta method, or the exponentiated
+        interval of ``log(a / b)`` (positive metrics only). Neither of the last two
+        agrees with the p-value in general.
 
     Returns
     -------
     Comparison
         ``difference``, ``se``, ``difference_ci``, ``statistic``, ``p_value``, ``lift`` and
-        ``lift_ci`` (two-sided), and the two estimates.
+        ``lift_ci`` (one-sided for one-sided alternatives, as the difference's), and the
+        two estimates.
 
     Warns
     -----
@@ -100,40 +90,49 @@ def compare_estimates(
         raise ValueError(
             f"a and b must estimate the same metric; got {a.metric!r} and {b.metric!r}"
         )
-    diff = a.value - b.value
-    se = math.hypot(a.se, b.se)
-    stat, p, low, high = normal_test(diff, se, alternative=alt, confidence_level=level)
+    c, v, var_c, var_v, n_c, n_v = (
+        np.array([x], dtype=np.float64) for x in (b.value, a.value, b.se**2, a.se**2, b.n, a.n)
+    )
+    pairs = normal_pairs(
+        c, v, var_c, var_v, n_c, n_v, level=level, alternative=alt, lift_method=method
+    )
+    diff, se = float(pairs.difference[0]), float(pairs.se[0])
     if math.isfinite(diff) and not se > 0:
         warnings.warn(
             "the standard error of the difference is zero: statistic, p-value and interval "
             "are undefined (NaN)",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
-    z = normal_quantile(0.5 + level / 2.0)
-    lift = diff / abs(b.value) if b.value != 0 else math.nan
-    if not (math.isfinite(b.value) and abs(b.value) > z * b.se):
+    lift_low, lift_high = float(pairs.lift_low[0]), float(pairs.lift_high[0])
+    q = float(critical_value(two_sided_level(level, alt)))
+    if not (math.isfinite(b.value) and abs(b.value) > q * b.se):
         warnings.warn(
             f"the lift is undefined: b = {b.value:.6g} cannot be told apart from zero "
-            f"(|b| <= {z:.3g} * SE); its interval is NaN",
+            f"(|b| <= {q:.3g} * SE); its interval is NaN",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
-        lift_ci = ConfidenceInterval(math.nan, math.nan)
-    else:
-        lift_ci = ConfidenceInterval(*_lift_interval(a.value, b.value, a.se, b.se, z, method))
+    elif method == "log" and not (a.value > 0 and b.value > 0):
+        warnings.warn(
+            "the log interval of the lift needs positive estimates; got "
+            f"a = {a.value:.6g}, b = {b.value:.6g}: its interval is NaN (use "
+            "lift_method='fieller')",
+            DegenerateDataWarning,
+            stacklevel=find_stack_level(),
+        )
     return Comparison(
         metric=a.metric,
         difference=diff,
         se=se,
-        difference_ci=ConfidenceInterval(low, high),
-        statistic=stat,
-        p_value=p,
+        difference_ci=ConfidenceInterval(float(pairs.ci_low[0]), float(pairs.ci_high[0])),
+        statistic=float(pairs.statistic[0]),
+        p_value=float(pairs.p_value[0]),
         confidence_level=level,
         method="wald",
         alternative=alt,
         estimates=(a, b),
-        lift=lift,
-        lift_ci=lift_ci,
+        lift=float(pairs.lift[0]),
+        lift_ci=ConfidenceInterval(lift_low, lift_high),
         label=a.label or a.metric,
     )

@@ -1,8 +1,14 @@
-"""Warning classes of cxlib."""
+"""Warning classes of cxlib, and where its warnings point."""
 
 from __future__ import annotations
 
-__all__ = ["CxlibDeprecationWarning", "CxlibWarning", "DegenerateDataWarning"]
+import inspect
+import os
+
+__all__ = ["CxlibDeprecationWarning", "CxlibWarning", "DegenerateDataWarning", "find_stack_level"]
+
+# The package directory (cxlib/), whose frames a warning skips.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 class CxlibWarning(UserWarning):
@@ -24,3 +30,32 @@ class CxlibDeprecationWarning(CxlibWarning, FutureWarning):
 
     A FutureWarning, so that it is shown by default: the message names the new spelling.
     """
+
+
+def find_stack_level() -> int:
+    """The ``stacklevel`` of :func:`warnings.warn` that names the user's line.
+
+    Walks up the call stack to the first frame whose file is outside the cxlib
+    package, so that a warning points at the user's call however deep inside cxlib it
+    is raised (the approach of pandas' ``find_stack_level``). Call it in the argument
+    list of :func:`warnings.warn`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from cxlib.core.errors import find_stack_level
+    >>> find_stack_level()  # called from outside the package: warn's own caller
+    1
+    """
+    frame = inspect.currentframe()
+    level = 0
+    try:
+        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+            frame = frame.f_back
+            level += 1
+    finally:
+        # Break the reference cycle a frame object makes with this one.
+        del frame
+    # ``level`` frames inside the package (this one included); warn's stacklevel 1 is
+    # the function that calls it, the innermost of them besides this one.
+    return max(level, 1)

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from scipy import special
 
 from .bootstrap import bias_correction, bootstrap_interval
-from .errors import DegenerateDataWarning
+from .errors import DegenerateDataWarning, find_stack_level
 from .validation import Alternative
 
 __all__ = [
@@ -163,7 +163,7 @@ def lift_from_ratio(
 
 def lift_point(v: FloatArray, c: FloatArray) -> FloatArray:
     """``(v - c) / |c|``; NaN where the control is zero."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lift: FloatArray = np.where(c != 0, (v - c) / np.abs(c), np.nan)
     return lift
 
@@ -176,7 +176,7 @@ def undefined_lift(c: FloatArray, se_c: FloatArray, q: FloatArray) -> npt.NDArra
     return out
 
 
-def warn_undefined_lift(mask: npt.NDArray[np.bool_], stacklevel: int = 3) -> None:
+def warn_undefined_lift(mask: npt.NDArray[np.bool_]) -> None:
     """One warning for all comparisons whose lift interval is NaN."""
     k = int(mask.sum())
     if k:
@@ -186,7 +186,7 @@ def warn_undefined_lift(mask: npt.NDArray[np.bool_], stacklevel: int = 3) -> Non
             "cannot be told apart from zero at this confidence level, or the interval "
             "method needs positive values (log)",
             DegenerateDataWarning,
-            stacklevel=stacklevel,
+            stacklevel=find_stack_level(),
         )
 
 

@@ -1,18 +1,32 @@
-"""Result objects: a confidence interval, an estimate, and a comparison of two estimates."""
+"""Result objects: a confidence interval, an estimate, and a comparison of two estimates.
+
+Every result type of cxlib derives from :class:`Result`: it has ``to_frame()``,
+``to_dict()`` (JSON-safe), an HTML representation for notebooks, and it pickles and
+deep-copies.
+"""
 
 from __future__ import annotations
 
-import html
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Comparison", "ConfidenceInterval", "Estimate", "estimate_from_columns"]
+from .display import fmt, format_interval, html_rows, json_safe, level_text
+
+__all__ = [
+    "Comparison",
+    "ConfidenceInterval",
+    "Estimate",
+    "Result",
+    "estimate_from_columns",
+    "html_rows",
+]
 
 
 class ConfidenceInterval(NamedTuple):
@@ -26,49 +40,60 @@ def _frozen(mapping: Mapping[str, float] | None) -> Mapping[str, float]:
     return MappingProxyType(dict(mapping or {}))
 
 
-def _fmt(x: float, digits: int = 1, sign: bool = False) -> str:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return ("+" if sign and x > 0 else "") + ("inf" if x > 0 else "-inf")
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+def _thaw(value: Any) -> Any:
+    """A read-only mapping as a plain dict (which pickles), anything else unchanged."""
+    return dict(value) if isinstance(value, MappingProxyType) else value
 
 
-def _digits(ci: ConfidenceInterval) -> int:
-    """Decimals that show an interval of this width with about two significant digits."""
-    width = ci.high - ci.low
-    if not math.isfinite(width) or width <= 0:
-        return 1
-    return min(6, max(1, math.ceil(-math.log10(width)) + 1))
+def _rebuild(cls: type[Any], kwargs: dict[str, Any]) -> Any:
+    return cls(**kwargs)
 
 
-def _level(confidence_level: float) -> str:
-    return f"{confidence_level * 100:g}%"
+# Kept under their former names for the modules that import them.
+_fmt = fmt
+_level = level_text
 
 
-def html_rows(title: str, fields: Mapping[Any, Any]) -> str:
-    """A titled two-column HTML table: one row per field, name and value."""
-    rows = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-        f"<td style='text-align:right'>{html.escape(_cell(v))}</td></tr>"
-        for k, v in fields.items()
-    )
-    return (
-        f"<div><strong>{html.escape(title)}</strong>"
-        f"<table class='cxlib-result'>{rows}</table></div>"
-    )
+class Result:
+    """Behaviour shared by cxlib's result types (frozen dataclasses).
 
+    - :meth:`to_dict`: the attributes as JSON-safe values (NaN and infinities as None,
+      tuples as lists, numpy scalars as Python numbers);
+    - :meth:`to_frame`: a tidy :class:`pandas.DataFrame` (each type defines it);
+    - ``_repr_html_``: the text representation over a table of :meth:`to_frame`'s first
+      row, for notebooks;
+    - pickling and :func:`copy.deepcopy`, which rebuild the object from its attributes
+      (its read-only mappings are passed as dicts and frozen again).
+    """
 
-def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    if isinstance(v, tuple):
-        return ", ".join(_cell(x) for x in v)
-    return str(v)
+    __slots__ = ()
+
+    def _attributes(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The attributes as a dict of JSON-safe values (``json.dumps`` accepts it).
+
+        NaN and infinite numbers become None, tuples (intervals) lists and nested
+        results dicts; the confidence level and the interval method are kept.
+        """
+        out: dict[str, Any] = json_safe(self._attributes())
+        return out
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - every result defines it
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return html_rows(str(self), dict(self.to_frame().iloc[0].items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        kwargs = {f.name: _thaw(getattr(self, f.name)) for f in fields if f.init}
+        return _rebuild, (type(self), kwargs)
 
 
 @dataclass(frozen=True)
-class Estimate:
+class Estimate(Result):
     """An index estimated from data, with its uncertainty.
 
     Attributes
@@ -113,8 +138,13 @@ class Estimate:
     def __float__(self) -> float:
         return float(self.value)
 
+    def confidence_interval(self) -> ConfidenceInterval:
+        """The confidence interval ``(low, high)`` of :attr:`value` (same as :attr:`ci`)."""
+        return self.ci
+
     def to_frame(self) -> pd.DataFrame:
-        """One-row tidy DataFrame with the columns of a grouped result."""
+        """One-row tidy DataFrame: the columns of a grouped result, then
+        ``confidence_level`` and ``ci_method``."""
         row: dict[str, Any] = {
             "metric": self.metric,
             "value": self.value,
@@ -125,27 +155,25 @@ class Estimate:
             "n_missing": self.n_missing,
         }
         row.update(self.components)
+        row["confidence_level"] = self.confidence_level
+        row["ci_method"] = self.ci_method
         frame: pd.DataFrame = pd.DataFrame([row])
         return frame
 
     def __str__(self) -> str:
         name = self.label or self.metric
         missing = f", {self.n_missing:,} missing" if self.n_missing else ""
-        d = _digits(self.ci)
+        value, low, high = format_interval(self.value, *self.ci)
         return (
-            f"{name} {_fmt(self.value, d)} ({_level(self.confidence_level)} CI "
-            f"{_fmt(self.ci.low, d)} to {_fmt(self.ci.high, d)}, {self.ci_method}) "
-            f"· n = {self.n:,}{missing}"
+            f"{name} {value} ({level_text(self.confidence_level)} CI "
+            f"{low} to {high}, {self.ci_method}) · n = {self.n:,}{missing}"
         )
 
     __repr__ = __str__
 
-    def _repr_html_(self) -> str:
-        return html_rows(str(self), dict(self.to_frame().iloc[0].items()))
-
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Result):
     """A comparison of two estimates of the same metric (``a`` minus ``b``).
 
     Attributes
@@ -165,7 +193,8 @@ class Comparison:
     confidence_level : float
         Coverage of the interval.
     method : str
-        How the interval and the test were computed.
+        How the interval and the test were computed (also available as
+        :attr:`ci_method`, the name :meth:`to_frame` and :meth:`to_dict` use).
     alternative : str
         ``"two-sided"``, ``"less"`` (a < b) or ``"greater"`` (a > b).
     estimates : tuple of Estimate, optional
@@ -211,8 +240,26 @@ class Comparison:
     def __float__(self) -> float:
         return float(self.difference)
 
+    @property
+    def ci_method(self) -> str:
+        """How the intervals and the test were computed (:attr:`method`)."""
+        return self.method
+
+    def confidence_interval(
+        self, of: Literal["difference", "lift"] = "difference"
+    ) -> ConfidenceInterval:
+        """The confidence interval of the difference (default) or of the lift."""
+        if of == "difference":
+            return self.difference_ci
+        if of == "lift" and self.lift_ci is not None:
+            return self.lift_ci
+        if of == "lift":
+            raise ValueError("this comparison has no lift (and no lift interval)")
+        raise ValueError(f"of must be 'difference' or 'lift'; got {of!r}")
+
     def to_frame(self) -> pd.DataFrame:
-        """One-row tidy DataFrame of the comparison."""
+        """One-row tidy DataFrame of the comparison, with ``confidence_level``,
+        ``ci_method`` and ``alternative``."""
         row: dict[str, Any] = {
             "metric": self.metric,
             "difference": self.difference,
@@ -238,8 +285,19 @@ class Comparison:
                     f"n_{name_b}": b.n,
                 }
             )
+        row["confidence_level"] = self.confidence_level
+        row["ci_method"] = self.method
+        row["alternative"] = self.alternative
         frame: pd.DataFrame = pd.DataFrame([row])
         return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """The attributes as JSON-safe values (see :meth:`Result.to_dict`); the interval
+        method under the key ``ci_method``."""
+        attributes = self._attributes()
+        attributes = {("ci_method" if k == "method" else k): v for k, v in attributes.items()}
+        out: dict[str, Any] = json_safe(attributes)
+        return out
 
     def __str__(self) -> str:
         name = self.label or self.metric
@@ -248,26 +306,24 @@ class Comparison:
         p_text = "p = nan" if math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
         if self.test:
             p_text += f" ({self.test})"
-        d = _digits(self.difference_ci)
+        diff, low, high = format_interval(self.difference, *self.difference_ci, sign=True)
         lift = ""
         if self.lift is not None and self.lift_ci is not None:
-            low, high = self.lift_ci
+            value, lift_low, lift_high = format_interval(
+                self.lift, *self.lift_ci, sign=True, scale=100.0
+            )
             interval = (
                 "interval undefined"
-                if math.isnan(low) or math.isnan(high)
-                else f"{_fmt(100 * low, 1, sign=True)}% to {_fmt(100 * high, 1, sign=True)}%"
+                if math.isnan(self.lift_ci.low) or math.isnan(self.lift_ci.high)
+                else f"{lift_low}% to {lift_high}%"
             )
-            lift = f" · lift {_fmt(100 * self.lift, 1, sign=True)}% ({interval})"
+            lift = f" · lift {value}% ({interval})"
         return (
-            f"{name} difference {_fmt(self.difference, d, sign=True)}{unit} "
-            f"({_level(self.confidence_level)} CI {_fmt(self.difference_ci.low, d, sign=True)} "
-            f"to {_fmt(self.difference_ci.high, d, sign=True)}, {self.method}){lift} · {p_text}"
+            f"{name} difference {diff}{unit} ({level_text(self.confidence_level)} CI {low} "
+            f"to {high}, {self.method}){lift} · {p_text}"
         )
 
     __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return html_rows(str(self), dict(self.to_frame().iloc[0].items()))
 
 
 _BASE_COLUMNS = ("metric", "value", "se", "ci_low", "ci_high", "n", "n_missing")

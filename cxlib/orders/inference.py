@@ -26,7 +26,7 @@ from ..core.bootstrap import (
     rows_acceleration,
     rows_replicates,
 )
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
@@ -167,12 +167,10 @@ def infer(
     components: dict[str, Any],
     n_units: FloatArray,
     empty_reason: str = "no customers or orders to count",
-    depth: int = 0,
 ) -> Estimate | pd.DataFrame:
     """Estimate, interval and warnings of a metric from its clusters.
 
-    ``options`` is what :func:`read_options` returns; ``depth`` counts the frames between
-    the public function and this one, so that warnings point at the user's call.
+    ``options`` is what :func:`read_options` returns.
     """
     ci_method, confidence_level, n_resamples, rng = options
     sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
@@ -193,7 +191,6 @@ def infer(
             _warn(
                 f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
                 "group(s): the interval has zero width",
-                depth,
             )
     elif ci_method == "delta":
         half = normal_quantile(0.5 + confidence_level / 2.0) * se
@@ -214,19 +211,18 @@ def infer(
     # whole can be empty.
     present = np.ones(len(value), dtype=bool) if od.groups is None else sums.clusters > 0
     if od.groups is None and not np.isfinite(value).all():
-        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}", depth)
+        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}")
     if ci_method not in BOOTSTRAP_METHODS:
         collapsed = np.isfinite(value) & (low == high) & present
         if collapsed.any():
             _warn(
                 f"the {ci_method} interval has zero width for {int(collapsed.sum())} "
                 "group(s) whose customers all agree",
-                depth,
             )
     no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
     if no_interval.any():
         where = f"{int(no_interval.sum())} group(s)" if od.groups is not None else "the data"
-        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers", depth)
+        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers")
     if od.nan_policy == "propagate":
         unread = od.n_missing > 0
         value, se, low, high = (np.where(unread, np.nan, v) for v in (value, se, low, high))
@@ -249,11 +245,10 @@ def infer(
     return tidy(od.groups.keys[keep], columns)
 
 
-def _warn(message: str, depth: int = 0) -> None:
+def _warn(message: str) -> None:
     import warnings
 
-    # user -> public function -> infer -> _warn: stacklevel 4, plus ``depth`` frames.
-    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
+    warnings.warn(message, DegenerateDataWarning, stacklevel=find_stack_level())
 
 
 def read_options(
@@ -330,12 +325,10 @@ def infer_share(
     options: Options,
     components: dict[str, Any],
     empty_reason: str,
-    depth: int = 0,
 ) -> Estimate | pd.DataFrame:
     """Share (percent) of eligible customers with ``success``: one cluster per customer.
 
-    ``group`` is each customer's group (from :func:`customer_groups`), None ungrouped;
-    ``depth`` counts the frames between the public function and this one.
+    ``group`` is each customer's group (from :func:`customer_groups`), None ungrouped.
     """
     n_groups = 1 if od.groups is None else od.groups.n_groups
     y = np.where(success[eligible], 100.0, 0.0)
@@ -355,5 +348,4 @@ def infer_share(
         components=components,
         n_units=count_customers(eligible, group, n_groups).astype(np.float64),
         empty_reason=empty_reason,
-        depth=depth + 1,
     )

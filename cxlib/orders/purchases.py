@@ -12,7 +12,7 @@ intervals from :mod:`cxlib.orders.inference` (clusters of a customer's orders).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,46 @@ _COMMON_DOC = """
         Seed or generator of the bootstrap."""
 
 _OPTIONAL_DOC = REVENUE_DOC + NAN_POLICY_DOC
+
+
+@overload
+def guest_checkout_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    guest: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def guest_checkout_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    guest: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def guest_checkout_rate(
@@ -167,6 +207,44 @@ def guest_checkout_rate(
     )
 
 
+@overload
+def average_order_value(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def average_order_value(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def average_order_value(
     orders: pd.DataFrame,
     *,
@@ -238,6 +316,44 @@ def average_order_value(
         components={"revenue": sums.y, "n_customers": distinct_customers(od, clusters.n_groups)},
         n_units=sums.x,
     )
+
+
+@overload
+def purchase_frequency(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def purchase_frequency(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: RatioCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def purchase_frequency(
@@ -313,6 +429,46 @@ def purchase_frequency(
         components={"n_orders": np.rint(sums.y).astype(np.int64), **extra},
         n_units=sums.x,
     )
+
+
+@overload
+def repeat_purchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    occasion: Literal["order", "day"] = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def repeat_purchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    occasion: Literal["order", "day"] = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def repeat_purchase_rate(

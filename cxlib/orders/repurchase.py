@@ -12,7 +12,7 @@ vectorised over orders and customers; nothing loops over customers or groups.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,46 @@ __all__ = ["repurchase_rate", "upsell_rate"]
 
 
 # ---------------------------------------------------------------------- repurchase
+
+
+@overload
+def repurchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    within: float | pd.Timedelta = ...,
+    as_of: Any = ...,
+    occasion: Literal["order", "day"] = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def repurchase_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None = ...,
+    within: float | pd.Timedelta = ...,
+    as_of: Any = ...,
+    occasion: Literal["order", "day"] = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def repurchase_rate(
@@ -195,6 +235,48 @@ def _tiebreak(orders: pd.DataFrame, order_id: str | None) -> npt.NDArray[np.int6
         raise ValueError(f"order_id column {order_id!r} has {int(ids.isna().sum())} missing id(s)")
     codes, _ = pd.factorize(ids, sort=True)
     return np.asarray(codes, dtype=np.int64)
+
+
+@overload
+def upsell_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    tier: str,
+    revenue: str | None = ...,
+    order_id: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def upsell_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    tier: str,
+    revenue: str | None = ...,
+    order_id: str | None = ...,
+    as_of: Any = ...,
+    window: Window = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def upsell_rate(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -159,6 +159,46 @@ _PERIOD_NOTES = """
     ``period_end`` are ignored; all earlier history decides who is new."""
 
 
+@overload
+def retention_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    revenue: str | None = ...,
+    inactivity: float | pd.Timedelta = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def retention_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    revenue: str | None = ...,
+    inactivity: float | pd.Timedelta = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
+
+
 def retention_rate(
     orders: pd.DataFrame,
     *,
@@ -253,8 +293,47 @@ def _period_rate(
         options=options,
         components=p.components,
         empty_reason="no customer is active at period_start",
-        depth=1,  # retention_rate / churn_rate -> _period_rate -> infer_share
     )
+
+
+@overload
+def churn_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    revenue: str | None = ...,
+    inactivity: float | pd.Timedelta = ...,
+    by: None = ...,
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> Estimate: ...
+
+
+@overload
+def churn_rate(
+    orders: pd.DataFrame,
+    *,
+    customer: str,
+    date: str,
+    period_start: Any,
+    period_end: Any,
+    revenue: str | None = ...,
+    inactivity: float | pd.Timedelta = ...,
+    by: str | Sequence[str],
+    allow_refunds: bool = ...,
+    nan_policy: NanPolicy = ...,
+    ci_method: ShareCIMethod = ...,
+    confidence_level: float = ...,
+    n_resamples: int = ...,
+    rng: int | np.random.Generator | None = ...,
+) -> pd.DataFrame: ...
 
 
 def churn_rate(

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
-from ..core.errors import CxlibDeprecationWarning
+from ..core.errors import CxlibDeprecationWarning, find_stack_level
 from ..core.validation import NanPolicy, get_column
 from .table import OrderData, parse_dates, prepare_orders
 
@@ -250,6 +250,6 @@ def as_of_argument(as_of: object, observation_period_end: object) -> object:
         "observation_period_end is renamed as_of, as in every order metric; the old name "
         "will be removed in the next release",
         CxlibDeprecationWarning,
-        stacklevel=3,  # user -> rfm_summary / rfm_calibration_holdout -> here
+        stacklevel=find_stack_level(),
     )
     return observation_period_end

@@ -47,9 +47,12 @@ def compare_segments(
     nan_policy: NanPolicy = "omit",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    lift_method: LiftMethod = "delta",
+    lift_method: LiftMethod = "fieller",
 ) -> Comparison:
     """Compare a purchase metric between two segments: ``segment == a`` minus ``segment == b``.
+
+    ``b`` is the reference: the difference is the other segment minus it, as in every
+    comparison of cxlib (members minus non-members).
 
     The metric is estimated in each segment with its delta-method standard error
     (clustered by customer); the segments are treated as independent samples, which holds
@@ -75,8 +78,9 @@ def compare_segments(
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
         Alternative hypothesis of the test.
-    lift_method : {"delta", "log"}, default "delta"
-        Interval of the lift (see :func:`cxlib.compare_estimates`).
+    lift_method : {"fieller", "delta", "log"}, default "fieller"
+        Interval of the lift (see :func:`cxlib.compare_estimates`); Fieller's excludes
+        0 exactly when the test of the difference rejects.
 
     Returns
     -------

@@ -24,7 +24,7 @@ from ..core.bootstrap import (
     rows_acceleration,
     rows_replicates,
 )
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import tidy
 from ..core.inputs import Inputs
 from ..core.results import Estimate, estimate_from_columns
@@ -244,10 +244,8 @@ def _missing(points: PointTable, weights_kind: WeightsKind) -> npt.NDArray[np.in
     return points.n_missing
 
 
-def _warn(message: str, depth: int = 0) -> None:
-    # stacklevel 4 reaches the user's call: user -> frontend -> run_index -> here;
-    # ``depth`` counts further frames between run_index and here.
-    warnings.warn(message, DegenerateDataWarning, stacklevel=4 + depth)
+def _warn(message: str) -> None:
+    warnings.warn(message, DegenerateDataWarning, stacklevel=find_stack_level())
 
 
 def _bootstrap(
@@ -285,7 +283,6 @@ def _bootstrap(
         _warn(
             f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
             "group(s) (all answers give the same score, or too few resamples): the "
-            "interval has zero width",
-            depth=1,
+            "interval has zero width"
         )
     return low, high

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
-from ..core.errors import DegenerateDataWarning
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.inputs import Inputs, resolve
 from ..core.intervals import normal_test
 from ..core.results import Comparison, ConfidenceInterval, Estimate
@@ -346,7 +346,7 @@ def nps_difference(
             "the standard error of the NPS difference is zero (each sample falls in one "
             "category): statistic, p-value and interval are undefined (NaN)",
             DegenerateDataWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
     return Comparison(
         metric="nps",

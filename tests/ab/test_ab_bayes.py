@@ -13,9 +13,8 @@ from scipy import integrate, special
 
 import cxlib as cx
 from cxlib import DegenerateDataWarning
-from cxlib.ab.bayes import (
-    BayesianComparison,
-    MeanSummary,
+from cxlib.ab import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
+from cxlib.ab.posteriors import (
     _beta_chance_sum,
     _BetaPosteriors,
     _expected_loss_quad,
@@ -23,8 +22,6 @@ from cxlib.ab.bayes import (
     _miller_h,
     _NormalPosteriors,
     _probability_best_quad,
-    bayesian_means,
-    bayesian_proportions,
 )
 
 MC_DRAWS = 1_000_000
@@ -551,6 +548,7 @@ def test_frame_repr_and_html() -> None:
         "metric", "arm", "is_control", "n", "successes", "n_missing", "posterior_mean",
         "posterior_sd", "alpha", "beta", "ci_low", "ci_high", "chance_to_beat_control",
         "probability_best", "expected_loss", "lift", "lift_ci_low", "lift_ci_high",
+        "credible_level", "ci_method",
     ]  # fmt: skip
     assert np.isnan(frame["chance_to_beat_control"].to_numpy()[0])
     assert frame.loc[1, "chance_to_beat_control"] == res.chance_to_beat_control["red"]

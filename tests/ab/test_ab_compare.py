@@ -1209,7 +1209,7 @@ def test_grouped_nps_index_is_a_z_test_of_the_two_nps_estimates(alternative):
         close(row[["difference", "se", "statistic", "p_value"]].to_numpy(float), [diff, se, z, p])
         close(row[["ci_low", "ci_high"]].to_numpy(float), ci)
         close(row["lift"], diff / abs(b.value))
-        lift = expected_lift_ci(a.value, b.value, a.se**2, b.se**2, 0.95, alternative, "delta")
+        lift = expected_lift_ci(a.value, b.value, a.se**2, b.se**2, 0.95, alternative, "fieller")
         close(row[["lift_ci_low", "lift_ci_high"]].to_numpy(float), lift)
         if alternative == "two-sided":
             ref, _ = run(cx.compare_estimates, a, b)

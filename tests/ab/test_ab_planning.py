@@ -22,7 +22,7 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import power_proportions_2indep, proportion_effectsize
 
 from cxlib import CxlibWarning
-from cxlib.ab.planning import (
+from cxlib.ab import (
     SampleSize,
     SRMResult,
     adjust_pvalues,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import optimize, stats
 
 import cxlib as cx
 
@@ -41,7 +41,7 @@ def test_difference_and_p_value_by_hand(alternative: str) -> None:
 def test_lift_delta_and_log_by_hand() -> None:
     a, b = est(56.0, 1.2), est(50.0, 0.8)
     z = stats.norm.ppf(0.975)
-    res = cx.compare_estimates(a, b)
+    res = cx.compare_estimates(a, b, lift_method="delta")
     ratio = 56.0 / 50.0
     rel = math.sqrt((1.2 / 56.0) ** 2 + (0.8 / 50.0) ** 2)
     assert res.lift == pytest.approx(0.12)
@@ -84,8 +84,39 @@ def test_zero_se_warns() -> None:
 def test_metric_mismatch_and_options() -> None:
     with pytest.raises(ValueError, match="same metric"):
         cx.compare_estimates(est(1.0, 0.1), est(1.0, 0.1, metric="nps"))
-    with pytest.raises(ValueError, match="lift_method must be one of 'delta', 'log'"):
-        cx.compare_estimates(est(1.0, 0.1), est(1.0, 0.1), lift_method="fieller")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lift_method must be one of 'fieller', 'delta', 'log'"):
+        cx.compare_estimates(est(1.0, 0.1), est(1.0, 0.1), lift_method="ratio")  # type: ignore[arg-type]
+
+
+def fieller_by_root_search(
+    a: float, sa: float, b: float, sb: float, q: float
+) -> tuple[float, float]:
+    """Fieller's interval of a / b as the ratios whose z test is not rejected (brentq)."""
+
+    def excess(r: float) -> float:
+        return abs(a - r * b) / math.hypot(sa, r * sb) - q
+
+    r_hat = a / b
+    return optimize.brentq(excess, r_hat - 100, r_hat), optimize.brentq(excess, r_hat, r_hat + 100)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_lift_fieller_is_the_default_and_inverts_the_z_test(alternative: str) -> None:
+    a, b = est(56.0, 1.2), est(50.0, 0.8)
+    res = cx.compare_estimates(a, b, alternative=alternative, confidence_level=0.9)  # type: ignore[arg-type]
+    q = stats.norm.ppf(0.95 if alternative == "two-sided" else 0.9)
+    low, high = fieller_by_root_search(56.0, 1.2, 50.0, 0.8, q)
+    expected = {
+        "two-sided": (low - 1, high - 1),
+        "greater": (low - 1, math.inf),
+        "less": (-math.inf, high - 1),
+    }[alternative]
+    assert res.lift_ci == pytest.approx(expected, rel=1e-9)
+    # Negative reference: the lift is (a - b) / |b| = 1 - a / b.
+    neg = cx.compare_estimates(est(-40.0, 1.5), est(-50.0, 1.0))
+    r_low, r_high = fieller_by_root_search(-40.0, 1.5, -50.0, 1.0, stats.norm.ppf(0.975))
+    assert neg.lift == pytest.approx(0.2)
+    assert neg.lift_ci == pytest.approx((1 - r_high, 1 - r_low), rel=1e-9)
 
 
 @given(st.floats(20.0, 100.0), st.floats(0.01, 5.0), st.floats(20.0, 100.0), st.floats(0.01, 5.0))

@@ -31,7 +31,11 @@ def test_estimate_to_frame_matches_grouped_columns() -> None:
     est = cx.nps([10, 9, 3])
     frame = est.to_frame()
     grouped = cx.nps(pd.DataFrame({"g": [1, 1, 1], "x": [10, 9, 3]}), "x", by="g")
-    pd.testing.assert_frame_equal(frame, grouped.drop(columns="g"))
+    assert list(frame.columns[-2:]) == ["confidence_level", "ci_method"]
+    assert frame[["confidence_level", "ci_method"]].iloc[0].tolist() == [0.95, "score"]
+    pd.testing.assert_frame_equal(
+        frame.drop(columns=["confidence_level", "ci_method"]), grouped.drop(columns="g")
+    )
 
 
 def test_estimate_html() -> None:
@@ -58,6 +62,9 @@ def test_comparison_repr_frame_html() -> None:
         "value_b",
         "n_a",
         "n_b",
+        "confidence_level",
+        "ci_method",
+        "alternative",
     ]
     assert "<table" in res._repr_html_()
     assert float(res) == res.difference
