@@ -13,7 +13,7 @@ from . import ab, datasets
 from ._version import __version__
 from .accessor import CxAccessor
 from .core.compare import compare_estimates
-from .core.errors import CxlibWarning, DegenerateDataWarning
+from .core.errors import CxlibWarning, DegenerateDataWarning, PrecisionWarning
 from .core.results import Comparison, ConfidenceInterval, Estimate
 from .orders.purchases import (
     average_order_value,
@@ -50,6 +50,7 @@ __all__ = [
     "DegenerateDataWarning",
     "Estimate",
     "NPSScale",
+    "PrecisionWarning",
     "RFMSegment",
     "__version__",
     "ab",

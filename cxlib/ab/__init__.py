@@ -5,11 +5,11 @@
 31234
 """
 
-from ..core.statistics import MeanStats, RatioStats
+from ..core.sufficient import MeanStats, RatioStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
 from .cuped import CupedResult, cuped
 from .frame import compare
-from .means import MEAN_METHODS, MeanMethod
+from .means import compare_means
 from .metrics import Index, Mean, Proportion, Ratio
 from .planning import (
     CORRECTIONS,
@@ -28,7 +28,9 @@ from .planning import (
     srm,
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
-from .two_arms import compare_means, compare_proportions, compare_ratios
+from .ratios import compare_ratios
+from .two_arms import MEAN_METHODS, MeanMethod
+from .two_proportions import compare_proportions
 
 __all__ = [
     "CORRECTIONS",

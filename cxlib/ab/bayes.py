@@ -63,7 +63,7 @@ from scipy import integrate, special
 
 from ..core.errors import DegenerateDataWarning
 from ..core.results import ConfidenceInterval, _digits, _fmt, _level
-from ..core.statistics import MeanStats
+from ..core.sufficient import MeanStats
 from ..core.validation import (
     as_generator,
     check_confidence_level,
@@ -629,7 +629,7 @@ def _mean_arm(values: object, arm: str, nan_policy: str) -> tuple[int, int, floa
     if isinstance(values, MeanStats):
         if values.n < 2:
             raise ValueError(f"{arm}: n must be at least 2; got {values.n!r}")
-        values = MeanSummary(int(values.n), values.mean, math.sqrt(values.variance))
+        values = MeanSummary(values.n, values.mean, values.sd)
     if _is_summary(values):
         n_raw, mean_raw, sd_raw = cast("tuple[float, float, float]", values)
         n = _whole(n_raw, f"{arm}: n")
@@ -868,7 +868,7 @@ def bayesian_means(
     control : array-like or tuple
         Per-unit values of the control (a list, numpy array or pandas Series), or its
         summary statistics ``(n, mean, sd)`` as a tuple or :class:`MeanSummary`
-        (``sd`` with ``ddof=1``), or the sums of :class:`MeanStats`. A plain tuple of
+        (``sd`` with ``ddof=1``), or a :class:`MeanStats`. A plain tuple of
         three numbers is always read as ``(n, mean, sd)``; pass values as a list or an
         array.
     variant : array-like, tuple, sequence of them or mapping

@@ -8,8 +8,8 @@
 each in the window ``(as_of - window, as_of]``, overall or per group, with confidence
 intervals. All four are ratios of sums over *clusters* (a customer with all their
 orders, or a single guest order), so they share one machinery: per-cluster totals, the
-delta method for the standard error (:mod:`cxlib.core.ratio`), and a bootstrap that resamples
-clusters.
+delta method for the standard error from centred co-moments
+(:mod:`cxlib.core.statistics`), and a bootstrap that resamples clusters.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from ..core.errors import DegenerateDataWarning
 from ..core.grouping import distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
-from ..core.ratio import ratio_sums
 from ..core.results import Estimate, estimate_from_columns
+from ..core.statistics import ratio_variance, summarise
 from ..core.validation import (
     as_generator,
     check_choice,
@@ -142,8 +142,10 @@ def _infer(
     the public function and this one, so that warnings point at the user's call.
     """
     ci_method, confidence_level, n_resamples, rng = options
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
-    value, se = sums.ratio, sums.se
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = sums.mean[:, 0] / sums.mean[:, 1]
+        se = np.sqrt(ratio_variance(sums))
     if ci_method in BOOTSTRAP_METHODS:
         method: BootstrapMethod = check_choice("ci_method", ci_method, BOOTSTRAP_METHODS)
         scores = clusters.y / clusters.x
@@ -179,7 +181,7 @@ def _infer(
         low = np.maximum(low, 0.0)  # counts and non-negative revenue
     # Groups without clusters are left out of a grouped result; only the data as a
     # whole can be empty.
-    present = np.ones(len(value), dtype=bool) if od.groups is None else sums.clusters > 0
+    present = np.ones(len(value), dtype=bool) if od.groups is None else sums.n > 0
     if od.groups is None and not np.isfinite(value).all():
         _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}", depth)
     if ci_method not in BOOTSTRAP_METHODS:
@@ -206,7 +208,7 @@ def _infer(
     }
     if od.groups is None:
         return estimate_from_columns(columns, label, confidence_level, ci_method)
-    keep = sums.clusters > 0  # groups without orders in the window are no groups
+    keep = sums.n > 0  # groups without orders in the window are no groups
     columns = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
     return tidy(od.groups.keys[keep], columns)
 
@@ -403,7 +405,7 @@ def average_order_value(
     )
     assert od.revenue is not None
     clusters = _order_clusters(od, od.revenue)
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     return _infer(
         clusters,
         metric="average_order_value",
@@ -411,8 +413,11 @@ def average_order_value(
         options=options,
         share=False,
         od=od,
-        components={"revenue": sums.y, "n_customers": _distinct_customers(od, clusters.n_groups)},
-        n_units=sums.x,
+        components={
+            "revenue": sums.total(0),
+            "n_customers": _distinct_customers(od, clusters.n_groups),
+        },
+        n_units=np.rint(sums.total(1)),
     )
 
 
@@ -466,7 +471,7 @@ def purchase_frequency(
     od = prepare_orders(orders, customer=customer, date=date, as_of=as_of, window=window, by=by)
     per_customer = _customer_orders(od).astype(np.float64)
     clusters = _customer_clusters(od, per_customer, "purchase_frequency")
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     return _infer(
         clusters,
         metric="purchase_frequency",
@@ -474,8 +479,8 @@ def purchase_frequency(
         options=options,
         share=False,
         od=od,
-        components={"n_orders": np.rint(sums.y).astype(np.int64)},
-        n_units=sums.x,
+        components={"n_orders": np.rint(sums.total(0)).astype(np.int64)},
+        n_units=np.rint(sums.total(1)),
     )
 
 
@@ -546,7 +551,7 @@ def repeat_purchase_rate(
         purchases = np.bincount(distinct(key) // span, minlength=od.n_customers)
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = _customer_clusters(od, repeat, "repeat_purchase_rate")
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     return _infer(
         clusters,
         metric="repeat_purchase_rate",
@@ -554,8 +559,8 @@ def repeat_purchase_rate(
         options=options,
         share=True,
         od=od,
-        components={"n_repeat_customers": np.rint(sums.y / 100.0).astype(np.int64)},
-        n_units=sums.x,
+        components={"n_repeat_customers": np.rint(sums.total(0) / 100.0).astype(np.int64)},
+        n_units=np.rint(sums.total(1)),
     )
 
 
