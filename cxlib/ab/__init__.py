@@ -5,7 +5,8 @@
 31234
 """
 
-from ..core.sufficient import MeanStats, RatioStats
+from ..core.ratio_stats import RatioStats
+from ..core.sufficient import MeanStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
 from .cuped import CupedResult, cuped
 from .frame import compare

@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.lift import FloatArray, critical_value
+from ..core.ratio_stats import RatioStats
 from ..core.results import Comparison, Estimate
-from ..core.sufficient import RatioStats
 from ..core.validation import (
     as_generator,
     check_alternative,

@@ -209,7 +209,7 @@ def summarise(
     >>> x = 1e9 + np.array([0.25, 0.5, 1.0, 0.75])
     >>> m = summarise(x)
     >>> float(m.mean[0, 0] - 1e9), float(m.variance()[0])
-    (0.625, 0.0875)
+    (0.625, 0.10416666666666667)
     """
     x = np.asarray(columns, dtype=np.float64)
     x = x[None, :] if x.ndim == 1 else x
