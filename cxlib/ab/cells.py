@@ -24,13 +24,13 @@ from ..core.statistics import (
     PRECISION,
     CentredMoments,
     moments_from_sums,
-    ratio_variance,
+    ratio_estimates,
     summarise,
 )
 from ..core.validation import as_numeric_1d, get_column, show_values
 from .metrics import Index, Mean, Ratio
 from .resampling import bootstrap_cells
-from .two_arms import BOOTSTRAP, lift_method, mean_pairs, ratio_pairs
+from .two_arms import BOOTSTRAP, lift_method, mean_pairs, ratio_pairs, ratio_statistics
 
 __all__ = [
     "Cells",
@@ -221,7 +221,7 @@ def _mean_rows(data: pd.DataFrame, spec: Mean) -> CentredMoments:
         raise ValueError(
             f"column {spec.sum_squares!r} (sum_squares) must be at least sum**2 / n (a "
             f"variance cannot be negative); {int(negative.sum()):,} rows are not, e.g. "
-            f"sum_squares {show_values(ss[negative])}"
+            f"sum_squares {', '.join(f'{v:.6g}' for v in ss[negative][:5])}"
         )
     _warn_rows(
         (n >= 2) & ((m2 < 0) | ((m2 > 0) & (b > PRECISION * m2))),
@@ -278,13 +278,15 @@ def _cuped_cells(
 ) -> tuple[CentredMoments, FloatArray]:
     """CUPED-adjusted moments per cell, slope per segment, and the adjusted values.
 
-    The co-moments of ``(y, x)`` per cell merge into those of each segment, which give
-    ``theta = C_xy / C_xx``; each cell's adjusted mean is
+    The co-moments of ``(y, x)`` per segment give ``theta = C_xy / C_xx``; each
+    cell's adjusted mean is
     ``ybar - theta (xbar - xbar_segment)`` and its adjusted M2
     ``C_yy - 2 theta C_xy + theta**2 C_xx``.
     """
     per_cell = summarise(np.stack([y, x]), codes, cells.n_cells)
-    segment = per_cell.regroup(cells.segment, cells.n_segments)
+    # From the rows again rather than merged from the cells: merging would carry the
+    # rounding of the cell means, which at large offsets is not negligible for theta.
+    segment = summarise(np.stack([y, x]), cells.segment[codes], cells.n_segments)
     cxx, cxy = segment.comoment[:, 1, 1], segment.comoment[:, 0, 1]
     flat = ~(cxx > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -359,10 +361,16 @@ def continuous_pairs(
             moments = summarise(columns, codes, k)
     n = moments.n
     denominator = np.ones(k) if is_mean else moments.mean[:, 1]
+    if not is_mean:
+        if summed:
+            ratio_stats = ratio_statistics(moments)
+        else:
+            _, ratio, variance = ratio_estimates(columns[0], columns[1], codes, k)
+            ratio_stats = (ratio, variance, n)
     ok = (n[cc] >= 2) & (n[vc] >= 2) & (denominator[cc] != 0) & (denominator[vc] != 0)
     vc, cc = vc[ok], cc[ok]
     if method in BOOTSTRAP:
-        se = np.sqrt(moments.variance(0) / n) if is_mean else np.sqrt(ratio_variance(moments))
+        se = np.sqrt(moments.variance(0) / n if is_mean else ratio_stats[1])
         pairs = bootstrap_cells(
             columns,
             codes,
@@ -377,11 +385,18 @@ def continuous_pairs(
             rng=rng,
             se_cells=se,
         )
-    else:
-        compare = mean_pairs if is_mean else ratio_pairs
-        pairs = compare(
+    elif is_mean:
+        pairs = mean_pairs(
             moments.take(cc),
             moments.take(vc),
+            lift_method=lift_method(method),
+            level=level,
+            alternative=alt,
+        )
+    else:
+        pairs = ratio_pairs(
+            (ratio_stats[0][cc], ratio_stats[1][cc], ratio_stats[2][cc]),
+            (ratio_stats[0][vc], ratio_stats[1][vc], ratio_stats[2][vc]),
             lift_method=lift_method(method),
             level=level,
             alternative=alt,

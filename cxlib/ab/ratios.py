@@ -10,6 +10,8 @@ import numpy.typing as npt
 from ..core.lift import FloatArray, critical_value
 from ..core.ratio_stats import RatioStats
 from ..core.results import Comparison, Estimate
+from ..core.statistics import ratio_estimates
+from ..core.sufficient import finite_values
 from ..core.validation import (
     as_generator,
     check_alternative,
@@ -25,6 +27,7 @@ from .two_arms import (
     lift_method,
     normal_estimate,
     ratio_pairs,
+    ratio_statistics,
     scalar,
     to_comparison,
     warn_degenerate,
@@ -32,23 +35,36 @@ from .two_arms import (
 
 __all__ = ["compare_ratios"]
 
+Stats = tuple[FloatArray, FloatArray, FloatArray]
 
-def _ratio_arm(arm: object, name: str) -> tuple[RatioStats, FloatArray | None]:
-    """Statistics of one arm, and its per-unit columns when given as values."""
+
+def _ratio_arm(arm: object, name: str) -> tuple[Stats, FloatArray | None]:
+    """``(ratio, variance, n)`` of one arm, and its per-unit columns when given as values."""
     if isinstance(arm, RatioStats):
         if arm.n < 2:
             raise ValueError(f"{name}: a comparison needs n >= 2 units; got {arm!r}")
-        return arm, None
+        if arm.denominator_mean == 0:
+            raise ValueError(f"{name}: the denominator sums to 0, so the ratio is undefined")
+        return ratio_statistics(arm.to_moments()), None
     if not isinstance(arm, (tuple, list)) or len(arm) != 2:
         raise TypeError(
             f"{name} must be a RatioStats or a pair (numerator, denominator) of per-unit "
             f"values; got {type(arm).__name__}"
         )
-    stats = RatioStats.from_values(arm[0], arm[1])
-    if stats.n < 2:
-        raise ValueError(f"{name} needs at least 2 units; got {stats.n}")
-    columns = np.stack([np.asarray(arm[0], dtype=np.float64), np.asarray(arm[1], dtype=np.float64)])
-    return stats, columns
+    y, x = finite_values(arm[0], "numerator"), finite_values(arm[1], "denominator")
+    if y.shape != x.shape:
+        raise ValueError(
+            f"{name}: numerator and denominator must have one value per unit each; got "
+            f"{y.size:,} and {x.size:,} values"
+        )
+    if y.size < 2:
+        raise ValueError(f"{name} needs at least 2 units; got {y.size}")
+    # From the rows (not RatioStats): they keep the residuals of nearly proportional data.
+    moments, ratio, variance = ratio_estimates(y, x)
+    if moments.mean[0, 1] == 0:
+        raise ValueError(f"{name}: the denominator sums to 0, so the ratio is undefined")
+    columns = np.stack([y, x])
+    return (ratio, variance, moments.n), columns
 
 
 def compare_ratios(
@@ -102,12 +118,9 @@ def compare_ratios(
         _ratio_arm(control, "control"),
         _ratio_arm(variant, "variant"),
     )
-    for name, st in (("control", stats_c), ("variant", stats_v)):
-        if st.denominator_mean == 0:
-            raise ValueError(f"{name}: the denominator sums to 0, so the ratio is undefined")
     analytic = ratio_pairs(
-        stats_c.to_moments(),
-        stats_v.to_moments(),
+        stats_c,
+        stats_v,
         lift_method=lift_method(method),
         level=level,
         alternative=alt,

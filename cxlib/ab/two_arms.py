@@ -37,6 +37,7 @@ __all__ = [
     "mean_pairs",
     "normal_estimate",
     "ratio_pairs",
+    "ratio_statistics",
     "scalar",
     "to_comparison",
     "warn_degenerate",
@@ -182,25 +183,30 @@ def mean_pairs(
     )
 
 
+def ratio_statistics(m: CentredMoments) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Ratio (column 0 over column 1), its delta variance and ``n`` per row of summaries."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: FloatArray = m.mean[:, 0] / m.mean[:, 1]
+    return ratio, ratio_variance(m), m.n
+
+
 def ratio_pairs(
-    control: CentredMoments,
-    variant: CentredMoments,
+    control: tuple[FloatArray, FloatArray, FloatArray],
+    variant: tuple[FloatArray, FloatArray, FloatArray],
     *,
     lift_method: LiftInterval,
     level: float,
     alternative: Alternative,
 ) -> Pairs:
-    """z comparisons of ratio metrics (column 0 over column 1), one per row."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r_c = control.mean[:, 0] / control.mean[:, 1]
-        r_v = variant.mean[:, 0] / variant.mean[:, 1]
+    """z comparisons of ratio metrics given as ``(ratio, variance, n)`` per arm."""
+    (r_c, var_c, n_c), (r_v, var_v, n_v) = control, variant
     return normal_pairs(
         r_c,
         r_v,
-        ratio_variance(control),
-        ratio_variance(variant),
-        control.n,
-        variant.n,
+        var_c,
+        var_v,
+        n_c,
+        n_v,
         level=level,
         alternative=alternative,
         lift_method=lift_method,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .statistics import PRECISION, CentredMoments, moments_from_sums, ratio_variance, summarise
+from .statistics import EPS, PRECISION, CentredMoments, moments_from_sums, ratio_variance, summarise
 from .sufficient import (
     _NAN,
     _check_mean,
@@ -21,10 +21,10 @@ from .sufficient import (
     _count,
     _digits,
     _exact,
-    _finite_values,
     _m2,
     _real,
     _warn_precision,
+    finite_values,
 )
 
 __all__ = ["RatioStats"]
@@ -96,12 +96,34 @@ class RatioStats:
         else:
             cov = _NAN
         object.__setattr__(self, "covariance", cov)
+        if n >= 2 and self.denominator_mean != 0:
+            self._check_conditioning()
+
+    def _check_conditioning(self) -> None:
+        """Warn when the variances cannot hold the residual variance of the ratio.
+
+        With a numerator nearly proportional to the denominator (revenue far from zero
+        per order), ``s_y^2 - 2 r s_xy + r^2 s_x^2`` is far below its terms, and the
+        rounding of the stored variances decides it.
+        """
+        r = self.numerator_mean / self.denominator_mean
+        vy, vx, cxy = self.numerator_var, self.denominator_var, self.covariance
+        resid = vy - 2.0 * r * cxy + r * r * vx
+        noise = 8.0 * EPS * (vy + 2.0 * abs(r * cxy) + r * r * vx)
+        if noise > 0 and noise > PRECISION * max(resid, 0.0):
+            _warn_precision(
+                "the ratio's variance from these variances and covariance",
+                _digits(noise, resid),
+                "The numerator is nearly proportional to the denominator; compare "
+                "per-unit values (numerator, denominator), which keep the residuals.",
+                stacklevel=4,
+            )
 
     @classmethod
     def from_values(cls, numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> RatioStats:
         """The statistics of per-unit numerator and denominator values (1-D, finite)."""
-        y = _finite_values(numerator, "numerator")
-        x = _finite_values(denominator, "denominator")
+        y = finite_values(numerator, "numerator")
+        x = finite_values(denominator, "denominator")
         if y.shape != x.shape:
             raise ValueError(
                 "numerator and denominator must have one value per unit each; got "

@@ -46,6 +46,7 @@ __all__ = [
     "PRECISION",
     "CentredMoments",
     "moments_from_sums",
+    "ratio_estimates",
     "ratio_variance",
     "summarise",
 ]
@@ -148,6 +149,38 @@ class CentredMoments:
     __add__ = merge
 
 
+def _product_error(a: FloatArray, b: FloatArray, p: FloatArray) -> FloatArray:
+    """The rounding error ``a * b - p`` of ``p = fl(a * b)``, exactly (Dekker 1971)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = 134217729.0 * a  # 2**27 + 1 splits a double into two halves
+        a_hi = c - (c - a)
+        c = 134217729.0 * b
+        b_hi = c - (c - b)
+        a_lo, b_lo = a - a_hi, b - b_hi
+        err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    out: FloatArray = np.where(np.isfinite(err), err, 0.0)
+    return out
+
+
+def _mean(shift: FloatArray, w: FloatArray, deviations: FloatArray) -> FloatArray:
+    """``(shift * w + deviations) / w``, the total carried in two doubles.
+
+    Per group, so the extra operations cost nothing next to the passes over rows. The
+    mean is then the correctly rounded quotient of the total (exact for whole numbers)
+    whatever the offset, as :func:`numpy.mean` nearly is.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        p = shift * w
+        hi = p + deviations
+        back = hi - p
+        lo = _product_error(shift, w, p) + ((p - (hi - back)) + (deviations - back))
+        q = hi / w
+        qw = q * w
+        remainder = ((hi - qw) - _product_error(q, w, qw)) + lo
+        out: FloatArray = q + remainder / w
+    return out
+
+
 def _two_pass(
     columns: FloatArray, g: npt.NDArray[np.intp], n_groups: int, weights: FloatArray | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -164,10 +197,10 @@ def _two_pass(
     # of small numbers (and exactly 0 for a constant group) whatever the offset.
     shift = np.zeros((k, n_groups))
     shift[:, g] = columns
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rough = np.stack([shift[i] + total(columns[i] - shift[i][g]) / w for i in range(k)])
-    # Pass 2: deviations from the means; their sums correct the rounding of the means.
-    dev = [columns[i] - rough[i][g] for i in range(k)]
+    mean = np.stack([_mean(shift[i], w, total(columns[i] - shift[i][g])) for i in range(k)])
+    # Pass 2: products of deviations from the means; the sums of the deviations
+    # correct for the rounding of the means (the corrected two-pass algorithm).
+    dev = [columns[i] - mean[i][g] for i in range(k)]
     first = np.stack([total(d) for d in dev])
     comoment = np.zeros((n_groups, k, k))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -175,7 +208,7 @@ def _two_pass(
             for j in range(i, k):
                 c = total(dev[i] * dev[j]) - first[i] * first[j] / w
                 comoment[:, i, j] = comoment[:, j, i] = np.where(w > 0, c, 0.0)
-        mean = (rough + first / w).T
+    mean = mean.T
     return w, np.where(w[:, None] > 0, mean, np.nan), comoment
 
 
@@ -267,3 +300,31 @@ def ratio_variance(m: CentredMoments, numerator: int = 0, denominator: int = 1) 
         resid = np.where(resid > noise, resid, 0.0)
         var: FloatArray = np.where((n >= 2) & (mx != 0), resid / ((n - 1.0) * n * mx * mx), np.nan)
     return var
+
+
+def ratio_estimates(
+    y: FloatArray, x: FloatArray, codes: Codes | None = None, n_groups: int = 1
+) -> tuple[CentredMoments, FloatArray, FloatArray]:
+    """Moments of ``(y, x)``, the ratio ``ybar / xbar`` and its delta variance, from rows.
+
+    When ``y`` is nearly proportional to ``x`` (revenue of 1e9 + noise per order, per
+    customer with several orders), the residual ``C_yy - 2 r C_xy + r**2 C_xx`` is far
+    below its terms and the co-moments of ``(y, x)`` cannot hold it. The rows are then
+    summarised once more as ``u = y - s x`` with ``s`` the group's ratio from the first
+    summary: ``r = s + ubar / xbar`` and the residual is
+    ``C_uu - 2 d C_ux + d**2 C_xx`` with the small ``d = r - s``, without cancellation.
+    """
+    g = np.zeros(len(y), dtype=np.intp) if codes is None else np.asarray(codes, dtype=np.intp)
+    moments = summarise(np.stack([y, x]), g, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = moments.mean[:, 0] / moments.mean[:, 1]
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    u = summarise(np.stack([y - shift[g] * x, x]), g, n_groups)
+    n, mx = u.n, u.mean[:, 1]
+    c = u.comoment
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = u.mean[:, 0] / mx
+        resid = np.maximum(c[:, 0, 0] - 2.0 * d * c[:, 0, 1] + d * d * c[:, 1, 1], 0.0)
+        ratio: FloatArray = np.where(mx != 0, shift + d, np.nan)
+        var: FloatArray = np.where((n >= 2) & (mx != 0), resid / ((n - 1.0) * n * mx * mx), np.nan)
+    return moments, ratio, var

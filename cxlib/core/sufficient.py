@@ -73,7 +73,7 @@ def _check_var(n: int, value: object, name: str) -> float:
     return _NAN
 
 
-def _finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
+def finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
     x = np.asarray(as_numeric_1d(values, name), dtype=np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
@@ -95,13 +95,13 @@ def _exact(n: int, a: object, b: object, ab: object) -> float | None:
     return None
 
 
-def _warn_precision(what: str, digits: float, advice: str) -> None:
+def _warn_precision(what: str, digits: float, advice: str, stacklevel: int = 3) -> None:
     kept = "no" if digits < 0.5 else f"about {max(digits, 0.0):.0f}"
     warnings.warn(
         f"{what} keeps {kept} significant digits: the sums are dominated by the offset "
         f"of the values from zero, and the difference of sums cancels. {advice}",
         PrecisionWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
@@ -164,7 +164,7 @@ class MeanStats:
     @classmethod
     def from_values(cls, values: npt.ArrayLike) -> MeanStats:
         """The statistics of a 1-D array of finite per-unit values (two passes)."""
-        return cls._from_moments(summarise(_finite_values(values, "values")))
+        return cls._from_moments(summarise(finite_values(values, "values")))
 
     @classmethod
     def from_sums(cls, n: float, sum: float, sum_squares: float) -> MeanStats:

@@ -34,7 +34,7 @@ from ..core.grouping import distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
 from ..core.results import Estimate, estimate_from_columns
-from ..core.statistics import ratio_variance, summarise
+from ..core.statistics import ratio_estimates, summarise
 from ..core.validation import (
     as_generator,
     check_choice,
@@ -142,10 +142,10 @@ def _infer(
     the public function and this one, so that warnings point at the user's call.
     """
     ci_method, confidence_level, n_resamples, rng = options
-    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = sums.mean[:, 0] / sums.mean[:, 1]
-        se = np.sqrt(ratio_variance(sums))
+    sums, value, variance = ratio_estimates(
+        clusters.y, clusters.x, clusters.group, clusters.n_groups
+    )
+    se = np.sqrt(variance)
     if ci_method in BOOTSTRAP_METHODS:
         method: BootstrapMethod = check_choice("ci_method", ci_method, BOOTSTRAP_METHODS)
         scores = clusters.y / clusters.x
