@@ -543,3 +543,23 @@ def test_average_order_value_is_invariant_to_the_offset(offset: float) -> None:
         k = len(y)
         se = math.sqrt(k / (k - 1) * np.sum((y - r * x) ** 2) / x.sum() ** 2)
         np.testing.assert_allclose(row.se, se, rtol=1e-9)
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("theta", [None, 0.7])
+def test_cuped_is_invariant_to_the_offset(offset: float, theta: float | None) -> None:
+    rng = np.random.default_rng(24)
+    pre = rng.gamma(2.0, 1.0, 5_000)
+    y = 0.8 * pre + rng.normal(0, 0.5, 5_000)
+    far_y, far_pre = offset + y, offset + pre
+    res = cx.ab.cuped(far_y, far_pre, theta=theta)
+    ref = cx.ab.cuped(far_y - offset, far_pre - offset, theta=theta)  # exact shifts
+    np.testing.assert_allclose(res.theta, ref.theta, rtol=1e-9)
+    np.testing.assert_allclose(res.correlation, ref.correlation, rtol=1e-9)
+    np.testing.assert_allclose(res.variance_reduction, ref.variance_reduction, rtol=1e-9)
+    # Against numpy on the near-zero floats.
+    x0, y0 = far_pre - offset, far_y - offset
+    expected = np.cov(y0, x0)[0, 1] / np.var(x0, ddof=1)
+    np.testing.assert_allclose(ref.theta if theta is None else expected, expected, rtol=1e-9)
+    spacing = 4 * np.spacing(max(offset, 1.0))
+    np.testing.assert_allclose(res.adjusted - offset, ref.adjusted, rtol=0, atol=4 * spacing)
