@@ -357,16 +357,14 @@ def continuous_pairs(
         if covariate is not None:
             moments, adjusted = _cuped_cells(columns[0], columns[1], codes, cells)
             columns = adjusted[None, :]
-        else:
+        elif is_mean:
             moments = summarise(columns, codes, k)
+        else:
+            moments, ratio, variance = ratio_estimates(columns[0], columns[1], codes, k)
     n = moments.n
     denominator = np.ones(k) if is_mean else moments.mean[:, 1]
     if not is_mean:
-        if summed:
-            ratio_stats = ratio_statistics(moments)
-        else:
-            _, ratio, variance = ratio_estimates(columns[0], columns[1], codes, k)
-            ratio_stats = (ratio, variance, n)
+        ratio_stats = ratio_statistics(moments) if summed else (ratio, variance, n)
     ok = (n[cc] >= 2) & (n[vc] >= 2) & (denominator[cc] != 0) & (denominator[vc] != 0)
     vc, cc = vc[ok], cc[ok]
     if method in BOOTSTRAP:

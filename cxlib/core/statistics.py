@@ -309,15 +309,17 @@ def ratio_estimates(
 
     When ``y`` is nearly proportional to ``x`` (revenue of 1e9 + noise per order, per
     customer with several orders), the residual ``C_yy - 2 r C_xy + r**2 C_xx`` is far
-    below its terms and the co-moments of ``(y, x)`` cannot hold it. The rows are then
-    summarised once more as ``u = y - s x`` with ``s`` the group's ratio from the first
-    summary: ``r = s + ubar / xbar`` and the residual is
-    ``C_uu - 2 d C_ux + d**2 C_xx`` with the small ``d = r - s``, without cancellation.
+    below its terms and the co-moments of ``(y, x)`` cannot hold it. The rows are
+    summarised as ``u = y - s x`` with ``s`` close to the group's ratio (from plain
+    sums): ``r = s + ubar / xbar`` and the residual is ``C_uu - 2 d C_ux + d**2 C_xx``
+    with the small ``d = r - s``, without cancellation.
     """
     g = np.zeros(len(y), dtype=np.intp) if codes is None else np.asarray(codes, dtype=np.intp)
-    moments = summarise(np.stack([y, x]), g, n_groups)
+    # Any shift is exact algebra (r = s + ubar / xbar); plain sums give one close to r.
     with np.errstate(divide="ignore", invalid="ignore"):
-        shift = moments.mean[:, 0] / moments.mean[:, 1]
+        shift = np.bincount(g, weights=y, minlength=n_groups) / np.bincount(
+            g, weights=x, minlength=n_groups
+        )
     shift = np.where(np.isfinite(shift), shift, 0.0)
     u = summarise(np.stack([y - shift[g] * x, x]), g, n_groups)
     n, mx = u.n, u.mean[:, 1]
@@ -327,4 +329,11 @@ def ratio_estimates(
         resid = np.maximum(c[:, 0, 0] - 2.0 * d * c[:, 0, 1] + d * d * c[:, 1, 1], 0.0)
         ratio: FloatArray = np.where(mx != 0, shift + d, np.nan)
         var: FloatArray = np.where((n >= 2) & (mx != 0), resid / ((n - 1.0) * n * mx * mx), np.nan)
+    # The moments of (y, x) themselves, from those of (u, x) with y = u + s x.
+    comoment = np.empty_like(c)
+    comoment[:, 1, 1] = c[:, 1, 1]
+    comoment[:, 0, 1] = comoment[:, 1, 0] = c[:, 0, 1] + shift * c[:, 1, 1]
+    comoment[:, 0, 0] = c[:, 0, 0] + 2.0 * shift * c[:, 0, 1] + shift * shift * c[:, 1, 1]
+    mean = np.stack([u.mean[:, 0] + shift * mx, mx], axis=1)
+    moments = CentredMoments(n, u.weight, mean, comoment)
     return moments, ratio, var
