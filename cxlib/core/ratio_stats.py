@@ -15,16 +15,16 @@ import numpy.typing as npt
 
 from .statistics import EPS, PRECISION, CentredMoments, moments_from_sums, ratio_variance, summarise
 from .sufficient import (
-    _NAN,
-    _check_mean,
-    _check_var,
-    _count,
-    _digits,
-    _exact,
-    _m2,
-    _real,
-    _warn_precision,
+    NAN,
+    check_count,
+    check_mean,
+    check_var,
+    digits_kept,
+    exact_comoment,
     finite_values,
+    m2_of,
+    real_number,
+    warn_precision,
 )
 
 __all__ = ["RatioStats"]
@@ -70,18 +70,18 @@ class RatioStats:
     n: int
     numerator_mean: float
     denominator_mean: float
-    numerator_var: float = _NAN
-    denominator_var: float = _NAN
-    covariance: float = _NAN
+    numerator_var: float = NAN
+    denominator_var: float = NAN
+    covariance: float = NAN
 
     def __post_init__(self) -> None:
-        n = _count(self.n)
+        n = check_count(self.n)
         object.__setattr__(self, "n", n)
         for name in ("numerator_mean", "denominator_mean"):
-            object.__setattr__(self, name, _check_mean(n, getattr(self, name), name))
+            object.__setattr__(self, name, check_mean(n, getattr(self, name), name))
         for name in ("numerator_var", "denominator_var"):
-            object.__setattr__(self, name, _check_var(n, getattr(self, name), name))
-        cov = _real(self.covariance, "covariance")
+            object.__setattr__(self, name, check_var(n, getattr(self, name), name))
+        cov = real_number(self.covariance, "covariance")
         if n >= 2:
             if not math.isfinite(cov):
                 raise ValueError(f"covariance must be finite when n >= 2; got {cov!r}")
@@ -94,7 +94,7 @@ class RatioStats:
         elif not (math.isnan(cov) or cov == 0):
             raise ValueError(f"covariance of fewer than 2 units must be NaN or 0; got {cov!r}")
         else:
-            cov = _NAN
+            cov = NAN
         object.__setattr__(self, "covariance", cov)
         if n >= 2 and self.denominator_mean != 0:
             self._check_conditioning()
@@ -111,9 +111,9 @@ class RatioStats:
         resid = vy - 2.0 * r * cxy + r * r * vx
         noise = 8.0 * EPS * (vy + 2.0 * abs(r * cxy) + r * r * vx)
         if noise > 0 and noise > PRECISION * max(resid, 0.0):
-            _warn_precision(
+            warn_precision(
                 "the ratio's variance from these variances and covariance",
-                _digits(noise, resid),
+                digits_kept(noise, resid),
                 "The numerator is nearly proportional to the denominator; compare "
                 "per-unit values (numerator, denominator), which keep the residuals.",
                 stacklevel=4,
@@ -156,7 +156,7 @@ class RatioStats:
         >>> stats.ratio, stats.covariance
         (32.5, 26.666666666666668)
         """
-        count = _count(n)
+        count = check_count(n)
         names = ("numerator", "denominator", "numerator_squares", "denominator_squares", "cross")
         raw: tuple[Any, ...] = (
             numerator,
@@ -165,7 +165,7 @@ class RatioStats:
             denominator_squares,
             cross,
         )
-        vals = [_real(v, name) for v, name in zip(raw, names, strict=True)]
+        vals = [real_number(v, name) for v, name in zip(raw, names, strict=True)]
         for name, v in zip(names, vals, strict=True):
             if not math.isfinite(v):
                 raise ValueError(f"{name} must be finite; got {v!r}")
@@ -176,7 +176,7 @@ class RatioStats:
         if count == 0:
             if any(v != 0 for v in vals):
                 raise ValueError(f"with n = 0, every sum must be 0; got {vals}")
-            return cls(n=0, numerator_mean=_NAN, denominator_mean=_NAN)
+            return cls(n=0, numerator_mean=NAN, denominator_mean=NAN)
         moments, bound = moments_from_sums(
             np.array([float(count)]),
             np.array([[sy, sx]]),
@@ -188,7 +188,7 @@ class RatioStats:
             (1, 1): (denominator, denominator, denominator_squares),
             (0, 1): (numerator, denominator, cross),
         }.items():
-            exact = _exact(count, *args)
+            exact = exact_comoment(count, *args)
             if exact is not None:
                 c[i, j] = c[j, i] = exact
                 b[i, j] = b[j, i] = 0.0
@@ -211,9 +211,9 @@ class RatioStats:
             resid = cyy - 2.0 * r * cxy + r * r * cxx
             noise = b[0, 0] + 2.0 * abs(r) * b[0, 1] + r * r * b[1, 1]
             if (resid <= 0 and noise > 0) or (resid > 0 and noise > PRECISION * resid):
-                _warn_precision(
+                warn_precision(
                     "the ratio's variance from the sums",
-                    _digits(noise, resid),
+                    digits_kept(noise, resid),
                     "Pass RatioStats(n=..., numerator_mean=..., denominator_mean=..., "
                     "numerator_var=..., denominator_var=..., covariance=...) or the "
                     "per-unit values instead.",
@@ -223,16 +223,16 @@ class RatioStats:
             n=count,
             numerator_mean=sy / count,
             denominator_mean=sx / count,
-            numerator_var=cyy / d if count >= 2 else _NAN,
-            denominator_var=cxx / d if count >= 2 else _NAN,
-            covariance=cxy / d if count >= 2 else _NAN,
+            numerator_var=cyy / d if count >= 2 else NAN,
+            denominator_var=cxx / d if count >= 2 else NAN,
+            covariance=cxy / d if count >= 2 else NAN,
         )
 
     def to_moments(self) -> CentredMoments:
         d = self.n - 1.0 if self.n >= 2 else 0.0
         cov = self.covariance * d if d else 0.0
         c = np.array(
-            [[[_m2(self.n, self.numerator_var), cov], [cov, _m2(self.n, self.denominator_var)]]]
+            [[[m2_of(self.n, self.numerator_var), cov], [cov, m2_of(self.n, self.denominator_var)]]]
         )
         return CentredMoments(
             np.array([float(self.n)]),
@@ -244,7 +244,7 @@ class RatioStats:
     @classmethod
     def _from_moments(cls, m: CentredMoments) -> RatioStats:
         n = int(m.n[0])
-        c = m.comoment[0] / (n - 1.0) if n >= 2 else np.full((2, 2), _NAN)
+        c = m.comoment[0] / (n - 1.0) if n >= 2 else np.full((2, 2), NAN)
         # Rounding may push the co-moment a hair past Cauchy-Schwarz.
         cov = float(np.clip(c[0, 1], -math.sqrt(c[0, 0] * c[1, 1]), math.sqrt(c[0, 0] * c[1, 1])))
         return cls(
@@ -253,7 +253,7 @@ class RatioStats:
             denominator_mean=float(m.mean[0, 1]),
             numerator_var=float(c[0, 0]),
             denominator_var=float(c[1, 1]),
-            covariance=cov if n >= 2 else _NAN,
+            covariance=cov if n >= 2 else NAN,
         )
 
     def merge(self, *others: RatioStats) -> RatioStats:
@@ -276,7 +276,7 @@ class RatioStats:
     def ratio(self) -> float:
         """``numerator_mean / denominator_mean`` (``sum(y) / sum(x)``)."""
         if self.n == 0 or self.denominator_mean == 0:
-            return _NAN
+            return NAN
         return self.numerator_mean / self.denominator_mean
 
     @property

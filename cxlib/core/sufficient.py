@@ -37,24 +37,24 @@ from .validation import as_numeric_1d, show_values
 
 __all__ = ["MeanStats"]
 
-_NAN = math.nan
+NAN = math.nan
 
 
-def _real(value: object, name: str) -> float:
+def real_number(value: object, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
     return float(value)
 
 
-def _count(value: object) -> int:
-    n = _real(value, "n")
+def check_count(value: object) -> int:
+    n = real_number(value, "n")
     if not math.isfinite(n) or not n.is_integer() or n < 0:
         raise ValueError(f"n must be a whole number >= 0 (a number of units); got {value!r}")
     return int(n)
 
 
-def _check_mean(n: int, value: object, name: str) -> float:
-    x = _real(value, name)
+def check_mean(n: int, value: object, name: str) -> float:
+    x = real_number(value, name)
     if n >= 1 and not math.isfinite(x):
         raise ValueError(f"{name} must be finite when n >= 1; got {x!r}")
     if n == 0 and not math.isnan(x):
@@ -62,15 +62,15 @@ def _check_mean(n: int, value: object, name: str) -> float:
     return x
 
 
-def _check_var(n: int, value: object, name: str) -> float:
-    x = _real(value, name)
+def check_var(n: int, value: object, name: str) -> float:
+    x = real_number(value, name)
     if n >= 2:
         if not (math.isfinite(x) and x >= 0):
             raise ValueError(f"{name} must be finite and >= 0 when n >= 2; got {x!r}")
         return x
     if not (math.isnan(x) or x == 0):
         raise ValueError(f"{name} of fewer than 2 units must be NaN or 0; got n = {n}, {x!r}")
-    return _NAN
+    return NAN
 
 
 def finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
@@ -84,18 +84,18 @@ def finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
     return x
 
 
-def _m2(n: int, var: float) -> float:
+def m2_of(n: int, var: float) -> float:
     return var * (n - 1.0) if n >= 2 else 0.0
 
 
-def _exact(n: int, a: object, b: object, ab: object) -> float | None:
+def exact_comoment(n: int, a: object, b: object, ab: object) -> float | None:
     """``ab - a b / n`` in exact arithmetic when all are integers, else None."""
     if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (a, b, ab)):
         return float(Fraction(int(ab) * n - int(a) * int(b), n))  # type: ignore[call-overload]
     return None
 
 
-def _warn_precision(what: str, digits: float, advice: str, stacklevel: int = 3) -> None:
+def warn_precision(what: str, digits: float, advice: str, stacklevel: int = 3) -> None:
     kept = "no" if digits < 0.5 else f"about {max(digits, 0.0):.0f}"
     warnings.warn(
         f"{what} keeps {kept} significant digits: the sums are dominated by the offset "
@@ -105,7 +105,7 @@ def _warn_precision(what: str, digits: float, advice: str, stacklevel: int = 3) 
     )
 
 
-def _digits(bound: float, value: float) -> float:
+def digits_kept(bound: float, value: float) -> float:
     return -math.log10(bound / value) if value > 0 and bound > 0 else 0.0
 
 
@@ -153,13 +153,13 @@ class MeanStats:
 
     n: int
     mean: float
-    var: float = _NAN
+    var: float = NAN
 
     def __post_init__(self) -> None:
-        n = _count(self.n)
+        n = check_count(self.n)
         object.__setattr__(self, "n", n)
-        object.__setattr__(self, "mean", _check_mean(n, self.mean, "mean"))
-        object.__setattr__(self, "var", _check_var(n, self.var, "var"))
+        object.__setattr__(self, "mean", check_mean(n, self.mean, "mean"))
+        object.__setattr__(self, "var", check_var(n, self.var, "var"))
 
     @classmethod
     def from_values(cls, values: npt.ArrayLike) -> MeanStats:
@@ -188,8 +188,8 @@ class MeanStats:
         >>> cx.ab.MeanStats.from_sums(n=4, sum=80.0, sum_squares=3400.0)
         MeanStats(n=4, mean=20.0, var=600.0)
         """
-        count = _count(n)
-        total, squares = _real(sum, "sum"), _real(sum_squares, "sum_squares")
+        count = check_count(n)
+        total, squares = real_number(sum, "sum"), real_number(sum_squares, "sum_squares")
         for name, x in (("sum", total), ("sum_squares", squares)):
             if not math.isfinite(x):
                 raise ValueError(f"{name} must be finite; got {x!r}")
@@ -200,8 +200,8 @@ class MeanStats:
                 raise ValueError(
                     f"with n = 0, sum and sum_squares must be 0; got {total!r}, {squares!r}"
                 )
-            return cls(n=0, mean=_NAN)
-        exact = _exact(count, sum, sum, sum_squares)
+            return cls(n=0, mean=NAN)
+        exact = exact_comoment(count, sum, sum, sum_squares)
         moments, bound = moments_from_sums(
             np.array([float(count)]), np.array([[total]]), np.array([[[squares]]])
         )
@@ -213,26 +213,26 @@ class MeanStats:
                 f"got n = {count}, sum = {total!r}, sum_squares = {squares!r}"
             )
         if count >= 2 and (m2 < 0 or (m2 > 0 and b > PRECISION * m2)):
-            _warn_precision(
+            warn_precision(
                 "the variance from n, sum and sum_squares",
-                _digits(b, m2),
+                digits_kept(b, m2),
                 "Pass MeanStats(n=..., mean=..., var=...) or the per-unit values instead.",
             )
         m2 = max(m2, 0.0)
-        return cls(n=count, mean=total / count, var=m2 / (count - 1) if count >= 2 else _NAN)
+        return cls(n=count, mean=total / count, var=m2 / (count - 1) if count >= 2 else NAN)
 
     def to_moments(self) -> CentredMoments:
         return CentredMoments(
             np.array([float(self.n)]),
             np.array([float(self.n)]),
             np.array([[self.mean]]),
-            np.array([[[_m2(self.n, self.var)]]]),
+            np.array([[[m2_of(self.n, self.var)]]]),
         )
 
     @classmethod
     def _from_moments(cls, m: CentredMoments) -> MeanStats:
         n = int(m.n[0])
-        var = float(m.comoment[0, 0, 0]) / (n - 1) if n >= 2 else _NAN
+        var = float(m.comoment[0, 0, 0]) / (n - 1) if n >= 2 else NAN
         return cls(n=n, mean=float(m.mean[0, 0]), var=var)
 
     def merge(self, *others: MeanStats) -> MeanStats:
@@ -262,7 +262,7 @@ class MeanStats:
     @property
     def se(self) -> float:
         """Standard error of the mean, ``sqrt(var / n)``."""
-        return math.sqrt(self.var / self.n) if self.n >= 2 else _NAN
+        return math.sqrt(self.var / self.n) if self.n >= 2 else NAN
 
     @property
     def sum(self) -> float:
