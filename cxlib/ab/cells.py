@@ -197,7 +197,7 @@ def _warn_rows(lost: npt.NDArray[np.bool_], what: str, advice: str) -> None:
             "rows: their sums are dominated by the offset of the values from zero, and "
             f"the difference of sums cancels. {advice}",
             PrecisionWarning,
-            stacklevel=5,
+            stacklevel=6,
         )
 
 
@@ -296,7 +296,7 @@ def _cuped_cells(
             f"the covariate does not vary in {int(flat.sum()):,} of {cells.n_segments:,} "
             "segments: CUPED leaves their values unadjusted",
             DegenerateDataWarning,
-            stacklevel=5,
+            stacklevel=4,
         )
     t = theta[cells.segment]
     x_centre = np.nan_to_num(segment.mean[:, 1])[cells.segment]
