@@ -13,7 +13,12 @@ from . import ab, datasets
 from ._version import __version__
 from .accessor import CxAccessor
 from .core.compare import compare_estimates
-from .core.errors import CxlibDeprecationWarning, CxlibWarning, DegenerateDataWarning
+from .core.errors import (
+    CxlibDeprecationWarning,
+    CxlibWarning,
+    DegenerateDataWarning,
+    PrecisionWarning,
+)
 from .core.results import Comparison, ConfidenceInterval, Estimate
 from .orders.cohorts import cohort_retention, cohort_table
 from .orders.purchases import (
@@ -48,6 +53,7 @@ __all__ = [
     "DegenerateDataWarning",
     "Estimate",
     "NPSScale",
+    "PrecisionWarning",
     "RFMSegment",
     "__version__",
     "ab",

@@ -5,12 +5,13 @@
 31234
 """
 
-from ..core.statistics import MeanStats, RatioStats
+from ..core.ratio_stats import RatioStats
+from ..core.sufficient import MeanStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
 from .checks import SRMResult, srm
 from .cuped import CupedResult, cuped
 from .frame import compare
-from .means import MEAN_METHODS, MeanMethod
+from .means import compare_means
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .planning import (
@@ -23,8 +24,10 @@ from .planning import (
     sample_size,
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
+from .ratios import compare_ratios
 from .sensitivity import minimum_detectable_effect, power
-from .two_arms import compare_means, compare_proportions, compare_ratios
+from .two_arms import MEAN_METHODS, MeanMethod
+from .two_proportions import compare_proportions
 
 __all__ = [
     "CORRECTIONS",

@@ -58,7 +58,7 @@ import numpy.typing as npt
 
 from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.results import ConfidenceInterval
-from ..core.statistics import MeanStats
+from ..core.sufficient import MeanStats
 from ..core.validation import (
     as_generator,
     check_confidence_level,
@@ -315,7 +315,7 @@ def bayesian_means(
     control : array-like or tuple
         Per-unit values of the control (a list, numpy array or pandas Series), or its
         summary statistics ``(n, mean, sd)`` as a tuple or :class:`MeanSummary`
-        (``sd`` with ``ddof=1``), or the sums of :class:`MeanStats`. A plain tuple of
+        (``sd`` with ``ddof=1``), or a :class:`MeanStats`. A plain tuple of
         three numbers is always read as ``(n, mean, sd)``; pass values as a list or an
         array.
     variant : array-like, tuple, sequence of them or mapping

@@ -9,7 +9,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from ..core.statistics import MeanStats
+from ..core.sufficient import MeanStats
 from ._arms import is_number as _is_number
 from ._arms import is_pair_like as _is_pair_like
 from ._arms import unit_values
@@ -86,7 +86,7 @@ def _mean_arm(values: object, arm: str, nan_policy: str) -> tuple[int, int, floa
     if isinstance(values, MeanStats):
         if values.n < 2:
             raise ValueError(f"{arm}: n must be at least 2; got {values.n!r}")
-        values = MeanSummary(int(values.n), values.mean, math.sqrt(values.variance))
+        values = MeanSummary(values.n, values.mean, values.sd)
     if _is_summary(values):
         n_raw, mean_raw, sd_raw = cast("tuple[float, float, float]", values)
         n = _whole(n_raw, f"{arm}: n")

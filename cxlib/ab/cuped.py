@@ -40,6 +40,7 @@ import pandas as pd
 from ..core.display import fmt as _fmt
 from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.results import Result
+from ..core.statistics import summarise
 from ..core.validation import as_numeric_1d, check_choice, show_values
 
 __all__ = ["CupedResult", "cuped"]
@@ -111,6 +112,12 @@ class CupedResult(Result):
         )
 
     __repr__ = __str__
+
+
+def _power_of_two(values: FloatArray) -> float:
+    """A power of two near the largest magnitude of ``values`` (1 for all zeros)."""
+    top = float(np.max(np.abs(values)))
+    return math.ldexp(1.0, math.frexp(top)[1]) if top > 0 else 1.0
 
 
 def _check_theta(theta: object) -> float | None:
@@ -309,21 +316,23 @@ def cuped(
         adjusted[keep] = y
         reduction = nan if y_constant else 0.0
     else:
+        # Centred co-moments from the core (two passes, exact for values far from zero),
+        # of the data scaled by powers of two so that squares neither overflow nor
+        # underflow whatever the units; the scaling is exact.
+        x_scale, y_scale = _power_of_two(x), _power_of_two(y)
+        moments = summarise(np.stack([y / y_scale, x / x_scale]))
+        covariate_mean = float(moments.mean[0, 1]) * x_scale
+        svv, suv, suu = (float(moments.comoment[0, i, j]) for i, j in ((0, 0), (0, 1), (1, 1)))
         xc = x - covariate_mean
-        yc = y - float(y.mean())
-        # Sums of squares and products of the centred data scaled to [-1, 1], so that
-        # they neither overflow nor underflow whatever the units.
-        x_scale = float(np.max(np.abs(xc)))
-        y_scale = float(np.max(np.abs(yc))) if not y_constant else 1.0
-        u, v = xc / x_scale, yc / y_scale
-        suu, svv, suv = float(u @ u), float(v @ v), float(u @ v)
+        if not suu > 0:  # the covariate varies by less than the scaled squares resolve
+            suu = float(np.dot(xc / x_scale, xc / x_scale))
         correlation = nan if y_constant else min(max(suv / math.sqrt(suu * svv), -1.0), 1.0)
         slope = (suv / suu) * (y_scale / x_scale) if fixed_theta is None else fixed_theta
         if not math.isfinite(slope):
             raise ValueError(
                 "theta = cov(covariate, values) / var(covariate) overflows: the covariate "
-                f"varies too little (spread {x_scale:.3g}) for the scale of the values; "
-                "rescale the covariate"
+                f"varies too little (spread {float(np.ptp(x)):.3g}) for the scale of the "
+                "values; rescale the covariate"
             )
         adjusted[keep] = y - slope * xc
         if y_constant:
@@ -331,8 +340,10 @@ def cuped(
         elif fixed_theta is None:
             reduction = correlation * correlation
         else:
-            resid = (yc - slope * xc) / y_scale
-            reduction = 1.0 - float(resid @ resid) / svv
+            # The residual M2 of y - theta x from the co-moments, in the scaled units.
+            t = slope * x_scale / y_scale
+            resid = max(svv - 2.0 * t * suv + t * t * suu, 0.0)
+            reduction = 1.0 - resid / svv
     adjusted.setflags(write=False)
     return CupedResult(
         adjusted=adjusted,

@@ -41,31 +41,50 @@ class Proportion:
 class Mean:
     """A mean of a per-unit value (revenue per visitor).
 
-    Give either ``column`` (per-unit values) or all of ``n``, ``sum`` and
-    ``sum_squares`` (columns of sufficient statistics, see
-    :class:`cxlib.ab.MeanStats`).
+    Give one of:
+
+    - ``column``: per-unit values, one row per unit;
+    - ``n``, ``mean`` and ``var``: columns of summaries (the number of units, their
+      mean and their sample variance with ``ddof = 1``, see
+      :class:`cxlib.ab.MeanStats`), as a warehouse or a dashboard exports them;
+    - ``n``, ``sum`` and ``sum_squares``: columns of raw sums, for when nothing else is
+      at hand. Their variance ``sum_squares - sum**2 / n`` loses digits for values far
+      from zero; a :class:`~cxlib.PrecisionWarning` says when fewer than about six
+      significant digits are left.
+
+    Several rows of one arm and segment are merged (their summaries add up).
 
     Examples
     --------
     >>> import cxlib as cx
     >>> cx.ab.Mean("revenue")
-    Mean(column='revenue', n=None, sum=None, sum_squares=None)
+    Mean(column='revenue', n=None, sum=None, sum_squares=None, mean=None, var=None)
+    >>> cx.ab.Mean(n="visitors", mean="revenue_mean", var="revenue_var").var
+    'revenue_var'
     """
 
     column: str | None = None
     n: str | None = None
     sum: str | None = None
     sum_squares: str | None = None
+    mean: str | None = None
+    var: str | None = None
 
     def __post_init__(self) -> None:
         sums = (self.n, self.sum, self.sum_squares)
-        per_unit = self.column is not None and all(s is None for s in sums)
+        summary = (self.n, self.mean, self.var)
+        rest = (self.sum, self.sum_squares, self.mean, self.var)
+        per_unit = self.column is not None and self.n is None and all(s is None for s in rest)
         summed = self.column is None and all(s is not None for s in sums)
-        if not (per_unit or summed):
+        summed = summed and self.mean is None and self.var is None
+        summarised = self.column is None and all(s is not None for s in summary)
+        summarised = summarised and self.sum is None and self.sum_squares is None
+        if not (per_unit or summed or summarised):
             raise ValueError(
-                "Mean takes either column= (per-unit values) or all of n=, sum= and "
-                f"sum_squares= (sufficient statistics); got column={self.column!r}, "
-                f"n={self.n!r}, sum={self.sum!r}, sum_squares={self.sum_squares!r}"
+                "Mean takes either column= (per-unit values), all of n=, mean= and var= "
+                "(summaries) or all of n=, sum= and sum_squares= (raw sums); got "
+                f"column={self.column!r}, n={self.n!r}, mean={self.mean!r}, "
+                f"var={self.var!r}, sum={self.sum!r}, sum_squares={self.sum_squares!r}"
             )
 
 
@@ -74,8 +93,11 @@ class Ratio:
     """A ratio metric ``sum(numerator) / sum(denominator)`` over randomised units.
 
     With only ``numerator`` and ``denominator``, rows are units (visitors) holding
-    their per-unit values. For summed data, also give ``n``, ``numerator_squares``,
-    ``denominator_squares`` and ``cross`` (see :class:`cxlib.ab.RatioStats`).
+    their per-unit values. For summed data, ``numerator`` and ``denominator`` name
+    columns of sums; also give ``n``, ``numerator_squares``, ``denominator_squares``
+    and ``cross`` (sums of squares and of products; read as
+    :meth:`cxlib.ab.RatioStats.from_sums`, with a :class:`~cxlib.PrecisionWarning`
+    when they cannot hold the variance).
 
     Examples
     --------

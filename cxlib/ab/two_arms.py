@@ -1,52 +1,60 @@
-"""Variant against control: conversion rates, means and ratio metrics, with their lift.
+"""What the two-arm comparisons share: method names, Welch and ratio pairs, the result.
 
-Each function returns a :class:`~cxlib.Comparison` of the variant minus the control:
-``difference`` and its interval, ``lift = (variant - control) / |control|`` (a fraction:
-0.26 is +26 %) and its interval, the test statistic and p-value, and the two arms'
-estimates (``estimates = (variant, control)``). ``alternative="greater"`` is the
-hypothesis that the variant is above the control.
+:func:`~cxlib.ab.compare_proportions`, :func:`~cxlib.ab.compare_means` and
+:func:`~cxlib.ab.compare_ratios` (and the frame-level :func:`~cxlib.ab.compare`) each
+return a :class:`~cxlib.Comparison` of the variant minus the control: ``difference``
+and its interval, ``lift = (variant - control) / |control|`` (a fraction: 0.26 is +26 %)
+and its interval, the test statistic and p-value, and the two arms' estimates
+(``estimates = (variant, control)``). ``alternative="greater"`` is the hypothesis that
+the variant is above the control.
+
+Analytic methods work from centred sufficient statistics
+(:mod:`cxlib.core.statistics`): Welch's t for a difference of means (with
+Welch-Satterthwaite degrees of freedom, also used for the lift's critical value), the
+normal approximation with delta-method variances for ratio metrics.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Sequence
 from typing import Any, Literal, cast
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
-from scipy import special
 
 from ..core.errors import DegenerateDataWarning, find_stack_level
-from ..core.intervals import proportion_interval
-from ..core.lift import FloatArray, LiftInterval, Pairs, critical_value, warn_undefined_lift
+from ..core.lift import FloatArray, LiftInterval, Pairs, normal_pairs, warn_undefined_lift
 from ..core.results import Comparison, ConfidenceInterval, Estimate
-from ..core.statistics import MeanStats, RatioStats
-from ..core.validation import (
-    Alternative,
-    as_generator,
-    as_numeric_1d,
-    check_alternative,
-    check_choice,
-    check_confidence_level,
-    check_n_resamples,
-)
-from ._arms import count_pair, unit_values
-from .means import BOOTSTRAP, MEAN_METHODS, MeanMethod, bootstrap_cells, mean_pairs, ratio_pairs
-from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
+from ..core.statistics import CentredMoments, ratio_variance
+from ..core.validation import Alternative
+from .resampling import bootstrap_cells
 
-__all__ = ["compare_means", "compare_proportions", "compare_ratios"]
+__all__ = [
+    "BOOTSTRAP",
+    "MEAN_METHODS",
+    "MeanMethod",
+    "bootstrap_two",
+    "lift_method",
+    "mean_pairs",
+    "normal_estimate",
+    "ratio_pairs",
+    "ratio_statistics",
+    "scalar",
+    "to_comparison",
+    "warn_degenerate",
+    "welch_df",
+]
 
-_ARMS = ("variant", "control")
+MeanMethod = Literal["delta", "fieller", "log", "percentile", "basic", "bca"]
+MEAN_METHODS: tuple[MeanMethod, ...] = ("delta", "fieller", "log", "percentile", "basic", "bca")
+BOOTSTRAP = ("percentile", "basic", "bca")
 
 
-def _one(x: FloatArray) -> float:
+def scalar(x: FloatArray) -> float:
+    """The first (only) entry of an array, as a float."""
     return float(np.asarray(x).ravel()[0])
 
 
-def warn_degenerate(pairs: Pairs, stacklevel: int) -> None:
+def warn_degenerate(pairs: Pairs) -> None:
     """Warn about undefined lift intervals and undefined tests (zero standard errors)."""
     lift_nan = np.isnan(pairs.lift_low) | np.isnan(pairs.lift_high)
     warn_undefined_lift(lift_nan & np.isfinite(pairs.difference))
@@ -76,24 +84,24 @@ def to_comparison(
     """The :class:`Comparison` of the first (only) comparison in ``pairs``."""
     return Comparison(
         metric=metric,
-        difference=_one(pairs.difference),
-        se=_one(pairs.se),
-        difference_ci=ConfidenceInterval(_one(pairs.ci_low), _one(pairs.ci_high)),
-        statistic=_one(pairs.statistic),
-        p_value=_one(pairs.p_value),
+        difference=scalar(pairs.difference),
+        se=scalar(pairs.se),
+        difference_ci=ConfidenceInterval(scalar(pairs.ci_low), scalar(pairs.ci_high)),
+        statistic=scalar(pairs.statistic),
+        p_value=scalar(pairs.p_value),
         confidence_level=level,
         method=method,
         alternative=alternative,
         estimates=arms,
-        lift=_one(pairs.lift),
-        lift_ci=ConfidenceInterval(_one(pairs.lift_low), _one(pairs.lift_high)),
+        lift=scalar(pairs.lift),
+        lift_ci=ConfidenceInterval(scalar(pairs.lift_low), scalar(pairs.lift_high)),
         label=label,
         test=str(pairs.test[0]),
         names=("variant", "control"),
     )
 
 
-def _normal_estimate(
+def normal_estimate(
     metric: str, value: float, se: float, n: int, level: float, method: str, q: float, **extra: Any
 ) -> Estimate:
     return Estimate(
@@ -110,127 +118,7 @@ def _normal_estimate(
     )
 
 
-def compare_proportions(
-    control: Sequence[float] | npt.NDArray[Any],
-    variant: Sequence[float] | npt.NDArray[Any],
-    *,
-    ci_method: ProportionMethod = "fieller",
-    confidence_level: float = 0.95,
-    alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    exact: bool | None = None,
-    n_resamples: int = 9999,
-    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-) -> Comparison:
-    """Compare the conversion rate of a variant with the control's.
-
-    Parameters
-    ----------
-    control, variant : tuple of int
-        ``(successes, trials)`` of each arm, e.g. ``(conversions, visitors)``.
-    ci_method : {"delta", "fieller", "log", "newcombe", "score", "agresti-caffo", \
-"percentile", "basic", "bca"}, default "fieller"
-        Interval of the difference and the lift, and the test that goes with it:
-
-        - ``"fieller"``: Wald interval of the difference and Wald z test (unpooled
-          variance), Fieller's interval of the risk ratio for the lift: the ratios
-          that the same z test does not reject, so the lift interval excludes 0
-          exactly when the test rejects (except where Fisher's exact test replaces
-          it, see ``exact``);
-        - ``"delta"``: as ``"fieller"`` with the delta-method interval of the lift
-          (which can disagree with the p-value);
-        - ``"log"``: interval of the log risk ratio (Katz) for the lift, and its test;
-        - ``"newcombe"`` (or ``"newcomb"``): Newcombe's hybrid score interval of the
-          difference (Wilson intervals of the arms), the MOVER-R interval of the ratio
-          (Donner & Zou 2012) for the lift, the pooled z test;
-        - ``"score"``: Miettinen-Nurminen score intervals of the difference and the
-          ratio, and the score test;
-        - ``"agresti-caffo"``: Wald interval and test after adding one success and
-          one failure to each arm (Agresti & Caffo 2000), and the log interval of
-          the ratio after adding 1/2 to each count;
-        - ``"percentile"``, ``"basic"``, ``"bca"``: bootstrap, each arm's conversions
-          redrawn from a binomial (which is resampling its visitors), p-value by
-          inverting the interval.
-    confidence_level : float, default 0.95
-        Coverage of the intervals.
-    alternative : {"two-sided", "less", "greater"}, default "two-sided"
-        ``"greater"``: the variant converts more than the control. One-sided
-        alternatives give one-sided intervals.
-    exact : bool, optional
-        Fisher's exact test in place of the method's test: always (True), never
-        (False), or when an expected count of the 2x2 table is below 5 (None).
-    n_resamples : int, default 9999
-        Bootstrap resamples (bootstrap methods only).
-    rng : int, numpy.random.Generator, optional
-        Seed or generator of the bootstrap.
-
-    Returns
-    -------
-    Comparison
-        Rates as fractions: ``difference`` in proportion points (0.012 is 1.2 points),
-        ``lift`` relative to the control; ``test`` names the test of the p-value
-        (for Fisher's test ``statistic`` is the sample odds ratio).
-
-    Examples
-    --------
-    A 26 % lift in conversions (4.0 % to 5.04 %) on 10,000 visitors per arm:
-
-    >>> import cxlib as cx
-    >>> result = cx.ab.compare_proportions(control=(400, 10_000), variant=(504, 10_000))
-    >>> round(result.lift, 2), round(result.p_value, 4)
-    (0.26, 0.0004)
-    >>> print(result)  # doctest: +NORMALIZE_WHITESPACE
-    conversion rate difference +0.010 (95% CI +0.005 to +0.016, fieller)
-    · lift +26.0% (+10.9% to +43.5%) · p < 0.001 (wald z)
-    """
-    level = check_confidence_level(confidence_level)
-    alt = check_alternative(alternative)
-    method = check_proportion_method(ci_method)
-    if exact is not None and not isinstance(exact, bool):
-        raise TypeError(f"exact must be True, False or None; got {exact!r}")
-    b = check_n_resamples(n_resamples)
-    gen = as_generator(rng)
-    arms = []
-    for name, arm in (("control", control), ("variant", variant)):
-        s, n = count_pair(arm, name)
-        if n == 0:
-            raise ValueError(
-                f"{name} must have at least one trial; got (successes, trials) = {arm!r}"
-            )
-        arms.append((float(s), float(n)))
-    (sc, nc), (sv, nv) = arms
-    a = [np.array([x]) for x in (sc, nc, sv, nv)]
-    pairs = proportion_pairs(
-        *a, method=method, level=level, alternative=alt, exact=exact, n_resamples=b, rng=gen
-    )
-    warn_degenerate(pairs, 2)
-
-    def arm_estimate(s: float, n: float) -> Estimate:
-        p = s / n
-        low, high = proportion_interval("wilson", p, n, level)
-        return Estimate(
-            metric="conversion_rate",
-            value=p,
-            se=math.sqrt(p * (1 - p) / n),
-            ci=ConfidenceInterval(float(low), float(high)),
-            confidence_level=level,
-            ci_method="wilson",
-            n=int(n),
-            components={"successes": int(s)},
-            label="conversion rate",
-        )
-
-    return to_comparison(
-        pairs,
-        (arm_estimate(sv, nv), arm_estimate(sc, nc)),
-        metric="conversion_rate",
-        label="conversion rate",
-        method=method,
-        level=level,
-        alternative=alt,
-    )
-
-
-def _bootstrap_two(
+def bootstrap_two(
     columns: list[FloatArray],
     kind: Literal["mean", "ratio"],
     method: str,
@@ -258,290 +146,68 @@ def _bootstrap_two(
     )
 
 
-def _lift_method(method: str) -> LiftInterval:
+def lift_method(method: str) -> LiftInterval:
     return cast(LiftInterval, method if method in ("fieller", "log") else "delta")
 
 
-def _mean_stats(arm: MeanStats, name: str) -> tuple[float, float, float]:
-    n, total, squares = (float(v) for v in arm)
-    if not all(math.isfinite(v) for v in (n, total, squares)):
-        raise ValueError(f"{name}: the statistics must be finite; got {arm!r}")
-    if n < 2 or not n.is_integer():
-        raise ValueError(f"{name}: n must be a whole number >= 2; got {n!r}")
-    if squares < 0 or squares * n < total**2 * (1 - 1e-12):
-        raise ValueError(
-            f"{name}: sum_squares must be at least sum**2 / n (a variance cannot be "
-            f"negative); got sum = {total!r}, sum_squares = {squares!r}, n = {n:g}"
-        )
-    return n, total / n, MeanStats(n, total, squares).variance ** 0.5
+def welch_df(var_c: FloatArray, var_v: FloatArray, n_c: FloatArray, n_v: FloatArray) -> FloatArray:
+    """Welch-Satterthwaite degrees of freedom, with ``var`` the variances of the means."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df: FloatArray = (var_c + var_v) ** 2 / (var_c**2 / (n_c - 1) + var_v**2 / (n_v - 1))
+    return df
 
 
-def compare_means(
-    control: npt.ArrayLike | pd.Series[Any] | MeanStats,
-    variant: npt.ArrayLike | pd.Series[Any] | MeanStats,
+def mean_pairs(
+    control: CentredMoments,
+    variant: CentredMoments,
     *,
-    ci_method: MeanMethod = "fieller",
-    confidence_level: float = 0.95,
-    alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    covariates: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
-    nan_policy: Literal["raise", "omit"] = "raise",
-    n_resamples: int = 9999,
-    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-) -> Comparison:
-    """Compare the mean of a per-unit value (revenue per visitor, a score) between arms.
-
-    Parameters
-    ----------
-    control, variant : array-like or MeanStats
-        Per-unit values of each arm (1-D), or their sufficient statistics
-        :class:`cxlib.ab.MeanStats`.
-    ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
-        ``"fieller"``: Welch's t interval and test of the difference (unequal
-        variances, Welch-Satterthwaite degrees of freedom) and Fieller's interval of
-        the ratio of means for the lift, built on the same t statistic, so that it
-        excludes 0 exactly when the test rejects; ``"delta"`` and ``"log"`` change the
-        lift's interval (delta method; the interval of the log ratio, positive means
-        only), which can then disagree with the p-value. The bootstrap methods
-        resample units within each arm (per-unit values needed); zero values are
-        factored out exactly, so that zero-inflated revenue is fast. Their p-value
-        inverts the interval.
-    confidence_level : float, default 0.95
-        Coverage of the intervals.
-    alternative : {"two-sided", "less", "greater"}, default "two-sided"
-        ``"greater"``: the variant's mean is above the control's.
-    covariates : tuple of array-like, optional
-        A pre-experiment covariate of each arm's units, ``(control, variant)``, for
-        CUPED variance reduction (:func:`cxlib.ab.cuped`, slope pooled over both arms).
-    nan_policy : {"raise", "omit"}, default "raise"
-        Missing values: an error, or left out and counted in ``n_missing``.
-    n_resamples : int, default 9999
-        Bootstrap resamples.
-    rng : int, numpy.random.Generator, optional
-        Seed or generator of the bootstrap.
-
-    Returns
-    -------
-    Comparison
-
-    Examples
-    --------
-    >>> import cxlib as cx
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(1)
-    >>> control = rng.exponential(50.0, size=2_000)
-    >>> variant = rng.exponential(56.0, size=2_000)
-    >>> result = cx.ab.compare_means(control, variant)
-    >>> result.test, round(result.lift, 3)
-    ('welch t', 0.118)
-
-    From sufficient statistics (``n``, sum, sum of squares):
-
-    >>> stats = cx.ab.MeanStats.from_values(control), cx.ab.MeanStats.from_values(variant)
-    >>> round(cx.ab.compare_means(*stats).p_value, 6) == round(result.p_value, 6)
-    True
-    """
-    level = check_confidence_level(confidence_level)
-    alt = check_alternative(alternative)
-    method = check_choice("ci_method", ci_method, MEAN_METHODS)
-    policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
-    b = check_n_resamples(n_resamples)
-    gen = as_generator(rng)
-    raw: list[FloatArray] = []
-    summary: list[tuple[float, float, float, int]] = []
-    for name, arm in (("control", control), ("variant", variant)):
-        if isinstance(arm, MeanStats):
-            n, mean, sd = _mean_stats(arm, name)
-            summary.append((n, mean, sd, 0))
-        else:
-            values, n_missing = unit_values(arm, name, policy)
-            raw.append(values)
-            summary.append(
-                (float(values.size), float(values.mean()), float(values.std(ddof=1)), n_missing)
-            )
-    if covariates is not None:
-        if len(raw) != 2:
-            raise TypeError("covariates (CUPED) need per-unit values of both arms, not MeanStats")
-        raw = _cuped_arms(raw, covariates)
-        summary = [
-            (float(x.size), float(x.mean()), float(x.std(ddof=1)), s[3])
-            for x, s in zip(raw, summary, strict=True)
-        ]
-    (nc, mc, sdc, missc), (nv, mv, sdv, missv) = summary
-    if method in BOOTSTRAP:
-        if len(raw) != 2:
-            raise TypeError(
-                f"ci_method={method!r} resamples units: give per-unit values of both arms, "
-                "not MeanStats (or use 'delta', 'fieller' or 'log')"
-            )
-        pairs = _bootstrap_two(
-            [x[None, :] for x in raw],
-            "mean",
-            method,
-            level,
-            alt,
-            b,
-            gen,
-            np.array([sdc / math.sqrt(nc), sdv / math.sqrt(nv)]),
-        )
-    else:
-        pairs = mean_pairs(
-            *(np.array([x]) for x in (nc, mc, sdc, nv, mv, sdv)),
-            lift_method=_lift_method(method),
-            level=level,
-            alternative=alt,
-        )
-    warn_degenerate(pairs, 2)
-
-    def arm_estimate(n: float, mean: float, sd: float, missing: int) -> Estimate:
-        q = float(special.stdtrit(n - 1, 0.5 + level / 2))
-        return _normal_estimate(
-            "mean", mean, sd / math.sqrt(n), int(n), level, "t", q, n_missing=missing, sd=sd
-        )
-
-    return to_comparison(
-        pairs,
-        (arm_estimate(nv, mv, sdv, missv), arm_estimate(nc, mc, sdc, missc)),
-        metric="mean",
-        label="mean",
-        method=method,
+    lift_method: LiftInterval,
+    level: float,
+    alternative: Alternative,
+) -> Pairs:
+    """Welch comparisons of the means of column 0, one per row of the summaries."""
+    var_c, var_v = (m.variance(0) / m.n for m in (control, variant))
+    return normal_pairs(
+        control.mean[:, 0],
+        variant.mean[:, 0],
+        var_c,
+        var_v,
+        control.n,
+        variant.n,
         level=level,
-        alternative=alt,
+        alternative=alternative,
+        lift_method=lift_method,
+        df=welch_df(var_c, var_v, control.n, variant.n),
+        test_name="welch t",
     )
 
 
-def _cuped_arms(
-    raw: list[FloatArray], covariates: tuple[npt.ArrayLike, npt.ArrayLike]
-) -> list[FloatArray]:
-    from .cuped import cuped
-
-    if not isinstance(covariates, (tuple, list)) or len(covariates) != 2:
-        raise TypeError("covariates must be a pair (control, variant) of 1-D array-likes")
-    xs = []
-    for name, x, y in zip(("covariates[0]", "covariates[1]"), covariates, raw, strict=True):
-        arr = np.asarray(as_numeric_1d(x, name), dtype=np.float64)
-        if arr.size != y.size:
-            raise ValueError(
-                f"{name} must have one value per non-missing unit of its arm ({y.size:,}); "
-                f"got {arr.size:,}"
-            )
-        xs.append(arr)
-    adjusted = cuped(np.concatenate(raw), np.concatenate(xs)).adjusted
-    return [adjusted[: raw[0].size], adjusted[raw[0].size :]]
+def ratio_statistics(m: CentredMoments) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Ratio (column 0 over column 1), its delta variance and ``n`` per row of summaries."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: FloatArray = m.mean[:, 0] / m.mean[:, 1]
+    return ratio, ratio_variance(m), m.n
 
 
-def _ratio_arm(arm: object, name: str) -> tuple[FloatArray, FloatArray | None]:
-    """Statistics row of one arm, and its per-unit columns when given as values."""
-    if isinstance(arm, RatioStats):
-        stats = np.array([float(v) for v in arm])
-        if not np.isfinite(stats).all() or stats[0] < 2:
-            raise ValueError(f"{name}: the statistics must be finite with n >= 2; got {arm!r}")
-        return stats, None
-    if not isinstance(arm, (tuple, list)) or len(arm) != 2:
-        raise TypeError(
-            f"{name} must be a RatioStats or a pair (numerator, denominator) of per-unit "
-            f"values; got {type(arm).__name__}"
-        )
-    stats_obj = RatioStats.from_values(arm[0], arm[1])
-    if stats_obj.n < 2:
-        raise ValueError(f"{name} needs at least 2 units; got {int(stats_obj.n)}")
-    columns = np.stack([np.asarray(arm[0], dtype=np.float64), np.asarray(arm[1], dtype=np.float64)])
-    return np.array(stats_obj, dtype=np.float64), columns
-
-
-def compare_ratios(
-    control: RatioStats | tuple[npt.ArrayLike, npt.ArrayLike],
-    variant: RatioStats | tuple[npt.ArrayLike, npt.ArrayLike],
+def ratio_pairs(
+    control: tuple[FloatArray, FloatArray, FloatArray],
+    variant: tuple[FloatArray, FloatArray, FloatArray],
     *,
-    ci_method: MeanMethod = "fieller",
-    confidence_level: float = 0.95,
-    alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    n_resamples: int = 9999,
-    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-) -> Comparison:
-    """Compare a ratio metric (revenue per order, items per basket) between arms.
-
-    The units randomised (visitors) are not the units of the ratio's denominator
-    (orders), so the orders of a visitor are correlated; the delta method on the
-    per-visitor sums accounts for that through the covariance of numerator and
-    denominator (see :class:`cxlib.ab.RatioStats`).
-
-    Parameters
-    ----------
-    control, variant : RatioStats or tuple of array-like
-        Sufficient statistics of each arm, or ``(numerator, denominator)`` per-unit
-        values (e.g. revenue and orders per visitor).
-    ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
-        As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
-    confidence_level, alternative, n_resamples, rng
-        As in :func:`compare_means`.
-
-    Returns
-    -------
-    Comparison
-
-    Examples
-    --------
-    >>> import cxlib as cx
-    >>> control = cx.ab.RatioStats(n=5000, numerator=52_000.0, denominator=1000.0,
-    ...     numerator_squares=4.1e6, denominator_squares=1300.0, cross=68_000.0)
-    >>> variant = cx.ab.RatioStats(n=5000, numerator=58_300.0, denominator=1010.0,
-    ...     numerator_squares=4.9e6, denominator_squares=1320.0, cross=75_000.0)
-    >>> result = cx.ab.compare_ratios(control, variant)
-    >>> round(result.estimates[1].value, 1), round(result.estimates[0].value, 1)
-    (52.0, 57.7)
-    """
-    level = check_confidence_level(confidence_level)
-    alt = check_alternative(alternative)
-    method = check_choice("ci_method", ci_method, MEAN_METHODS)
-    b = check_n_resamples(n_resamples)
-    gen = as_generator(rng)
-    (stats_c, cols_c), (stats_v, cols_v) = (
-        _ratio_arm(control, "control"),
-        _ratio_arm(variant, "variant"),
-    )
-    for name, st in (("control", stats_c), ("variant", stats_v)):
-        if st[2] == 0:
-            raise ValueError(f"{name}: the denominator sums to 0, so the ratio is undefined")
-    analytic = ratio_pairs(
-        stats_c[None, :],
-        stats_v[None, :],
-        lift_method=_lift_method(method),
+    lift_method: LiftInterval,
+    level: float,
+    alternative: Alternative,
+) -> Pairs:
+    """z comparisons of ratio metrics given as ``(ratio, variance, n)`` per arm."""
+    (r_c, var_c, n_c), (r_v, var_v, n_v) = control, variant
+    return normal_pairs(
+        r_c,
+        r_v,
+        var_c,
+        var_v,
+        n_c,
+        n_v,
         level=level,
-        alternative=alt,
-    )
-    if method in BOOTSTRAP:
-        if cols_c is None or cols_v is None:
-            raise TypeError(
-                f"ci_method={method!r} resamples units: give (numerator, denominator) values "
-                "of both arms, not RatioStats"
-            )
-        pairs = _bootstrap_two(
-            [cols_c, cols_v],
-            "ratio",
-            method,
-            level,
-            alt,
-            b,
-            gen,
-            np.concatenate([analytic.se_control, analytic.se_variant]),
-        )
-    else:
-        pairs = analytic
-    warn_degenerate(pairs, 2)
-    q = float(critical_value(level))
-    arms = tuple(
-        _normal_estimate("ratio", _one(v), _one(se), int(_one(n)), level, "delta", q)
-        for v, se, n in (
-            (pairs.variant, analytic.se_variant, pairs.n_variant),
-            (pairs.control, analytic.se_control, pairs.n_control),
-        )
-    )
-    return to_comparison(
-        pairs,
-        cast("tuple[Estimate, Estimate]", arms),
-        metric="ratio",
-        label="ratio",
-        method=method,
-        level=level,
-        alternative=alt,
+        alternative=alternative,
+        lift_method=lift_method,
+        test_name="z",
     )

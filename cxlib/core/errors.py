@@ -5,7 +5,13 @@ from __future__ import annotations
 import inspect
 import os
 
-__all__ = ["CxlibDeprecationWarning", "CxlibWarning", "DegenerateDataWarning", "find_stack_level"]
+__all__ = [
+    "CxlibDeprecationWarning",
+    "CxlibWarning",
+    "DegenerateDataWarning",
+    "PrecisionWarning",
+    "find_stack_level",
+]
 
 # The package directory (cxlib/), whose frames a warning skips.
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -59,3 +65,13 @@ def find_stack_level() -> int:
     # ``level`` frames inside the package (this one included); warn's stacklevel 1 is
     # the function that calls it, the innermost of them besides this one.
     return max(level, 1)
+
+
+class PrecisionWarning(CxlibWarning):
+    """Input that cannot carry a result to the usual precision.
+
+    Emitted, for example, when a variance is taken from raw sums (``n``, ``sum``,
+    ``sum_squares``) of values far from zero: ``sum_squares - sum**2 / n`` then loses
+    most of its significant digits. The result is computed anyway; pass the mean and
+    the variance (or the per-unit values) instead.
+    """

@@ -78,7 +78,10 @@ def moments(table: ScoreTable, weights_kind: WeightsKind, ddof: int) -> Moments:
             n = n_resp
         total = mass.sum(axis=1)
         shares = mass / total[:, None]
-        mean = (mass @ v) / total  # exact for whole-number counts and scores
+        # Exact for whole-number counts and scores, and computed as the bootstrap's
+        # replicates are (the BCa bias correction counts ties with the estimate).
+        mean = (mass @ v) / total
+        # Centred: squared deviations from the group mean, never sum(v**2) - mean**2.
         dev2 = (v[None, :] - mean[:, None]) ** 2
         plug_in = (shares * dev2).sum(axis=1)  # per-unit variance, divisor n
         if table.sum_weights_sq is None or weights_kind == "frequency":

@@ -1,178 +1,339 @@
-"""Sufficient statistics of one arm: sums from which a mean or a ratio metric is inferred.
+"""Centred sufficient statistics of per-unit values, per group, and how they merge.
 
-An experiment platform rarely ships every visitor's value; it ships sums per arm (and
-per segment). These two records hold exactly what the comparisons need:
+Every mean, ratio metric, CUPED adjustment and survey index with a mean is inferred from
+the same few numbers per group: the count ``n`` (and the weight sum ``w``), the means of
+the columns and their *centred* co-moments ``C[i, j] = sum w (x_i - mean_i)(x_j - mean_j)``
+(``C[i, i]`` is M2, the sum of squared deviations). Raw power sums would do in exact
+arithmetic, but ``sum_squares - sum**2 / n`` loses every significant digit when the
+values are far from zero (timestamps, prices in minor units, revenue with a large
+baseline): the two terms agree in all the digits a float holds. Centred moments keep
+the digits.
 
-- :class:`MeanStats` -- ``n``, ``sum`` and ``sum_squares`` of a per-unit value (revenue
-  per visitor, a score): the mean and its standard error.
-- :class:`RatioStats` -- sums of a numerator and a denominator measured on the same
-  units (revenue and orders per visitor, when visitors are randomised) plus their
-  squares and cross product: the ratio ``sum(y) / sum(x)`` and its delta-method
-  variance, which needs the covariance of ``y`` and ``x`` (Deng, Knoblich & Lu 2018).
+:func:`summarise` reads per-unit rows in two passes per group with
+:func:`numpy.bincount`: the means first (summing deviations from one value of the
+group, so that a constant group is exact), then the sums of products of deviations
+from those means, with the usual correction for the rounding of the means (the
+corrected two-pass algorithm; Chan, Golub & LeVeque 1983). Summaries of partitions
+(days, shards, cells) merge with the pairwise update of Chan, Golub & LeVeque (1979),
+generalised to any number of parts (Schubert & Gertz 2018):
 
-Sums add across days or shards, so the statistics of a whole experiment are the sums
-of its parts.
+.. math:: \\bar x = \\frac{\\sum_p w_p \\bar x_p}{\\sum_p w_p}, \\qquad
+   C = \\sum_p C_p + \\sum_p w_p (\\bar x_p - \\bar x)(\\bar x_p - \\bar x)^T,
+
+which for two parts is ``C = C_a + C_b + d d^T w_a w_b / (w_a + w_b)`` with
+``d = mean_b - mean_a``.
+
+References
+----------
+.. [1] T. F. Chan, G. H. Golub and R. J. LeVeque (1979), "Updating formulae and a
+   pairwise algorithm for computing sample variances", Technical Report STAN-CS-79-773,
+   Stanford University.
+.. [2] T. F. Chan, G. H. Golub and R. J. LeVeque (1983), "Algorithms for computing the
+   sample variance: analysis and recommendations", The American Statistician 37(3),
+   pp. 242-247, https://doi.org/10.1080/00031305.1983.10483115
+.. [3] E. Schubert and M. Gertz (2018), "Numerically stable parallel computation of
+   (co-)variance", SSDBM '18, https://doi.org/10.1145/3221269.3223036
 """
 
 from __future__ import annotations
 
-import math
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from .ratio import RatioSums
-from .validation import as_numeric_1d, show_values
+__all__ = [
+    "PRECISION",
+    "CentredMoments",
+    "moments_from_sums",
+    "ratio_estimates",
+    "ratio_variance",
+    "summarise",
+]
 
-__all__ = ["MeanStats", "RatioStats"]
-
-
-def _finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
-    x = np.asarray(as_numeric_1d(values, name), dtype=np.float64)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        raise ValueError(
-            f"{name} must hold finite numbers; got {int(bad.sum()):,} non-finite "
-            f"values {show_values(x[bad])} (drop or impute them first)"
-        )
-    return x
-
-
-class MeanStats(NamedTuple):
-    """Sufficient statistics of a mean: number of units, sum and sum of squares.
-
-    Attributes
-    ----------
-    n : float
-        Number of units (visitors).
-    sum : float
-        Sum of the per-unit values.
-    sum_squares : float
-        Sum of the squared per-unit values.
-
-    Examples
-    --------
-    >>> import cxlib as cx
-    >>> stats = cx.ab.MeanStats.from_values([0.0, 0.0, 30.0, 50.0])
-    >>> stats
-    MeanStats(n=4.0, sum=80.0, sum_squares=3400.0)
-    >>> stats.mean, round(stats.variance, 2)
-    (20.0, 600.0)
-    """
-
-    n: float
-    sum: float
-    sum_squares: float
-
-    @classmethod
-    def from_values(cls, values: npt.ArrayLike) -> MeanStats:
-        """The statistics of a 1-D array of finite per-unit values."""
-        x = _finite_values(values, "values")
-        return cls(float(x.size), float(x.sum()), float(np.dot(x, x)))
-
-    @property
-    def mean(self) -> float:
-        """``sum / n``."""
-        return self.sum / self.n if self.n > 0 else math.nan
-
-    @property
-    def variance(self) -> float:
-        """Sample variance of the values (``ddof = 1``)."""
-        if self.n < 2:
-            return math.nan
-        return max(0.0, (self.sum_squares - self.sum**2 / self.n) / (self.n - 1.0))
-
-    @property
-    def se(self) -> float:
-        """Standard error of the mean, ``sqrt(variance / n)``."""
-        return math.sqrt(self.variance / self.n) if self.n >= 2 else math.nan
+FloatArray = npt.NDArray[np.float64]
+Codes = npt.NDArray[np.integer]
+EPS = float(np.finfo(np.float64).eps)
+# Relative rounding error above which a variance taken from raw sums is reported as
+# imprecise: fewer than about six significant digits are left.
+PRECISION = 1e-6
 
 
-class RatioStats(NamedTuple):
-    """Sufficient statistics of a ratio metric ``sum(y) / sum(x)`` over randomised units.
+@dataclass(frozen=True)
+class CentredMoments:
+    """Count, weight sum, means and centred co-moments of ``k`` columns, per group.
 
     Attributes
     ----------
-    n : float
-        Number of randomised units (visitors).
-    numerator, denominator : float
-        Sums of ``y`` and ``x`` over the units (e.g. revenue and orders).
-    numerator_squares, denominator_squares : float
-        Sums of ``y**2`` and ``x**2``.
-    cross : float
-        Sum of ``x * y``.
-
-    Notes
-    -----
-    With ``r = sum(y) / sum(x)`` the delta method gives
-
-    .. math:: \\operatorname{Var}(\\hat r) = \\frac{\\sum_i (y_i - r x_i)^2}{n (n - 1) \\bar x^2},
-       \\qquad \\sum_i (y_i - r x_i)^2 = S_{yy} - 2 r S_{xy} + r^2 S_{xx},
-
-    the usual ``(s_y^2 - 2 r s_{xy} + r^2 s_x^2) / (n \\bar x^2)`` written with sums.
-
-    Examples
-    --------
-    >>> import cxlib as cx
-    >>> stats = cx.ab.RatioStats.from_values(numerator=[0, 30.0, 80.0, 20.0],
-    ...                                      denominator=[0, 1, 2, 1])
-    >>> stats.ratio
-    32.5
+    n : numpy.ndarray
+        Units (rows) per group, shape ``(groups,)``.
+    weight : numpy.ndarray
+        Sum of the weights per group (equal to ``n`` without weights).
+    mean : numpy.ndarray
+        (Weighted) means, shape ``(groups, k)``; NaN for an empty group.
+    comoment : numpy.ndarray
+        ``sum w (x_i - mean_i)(x_j - mean_j)``, shape ``(groups, k, k)``; 0 for an
+        empty group.
     """
 
-    n: float
-    numerator: float
-    denominator: float
-    numerator_squares: float
-    denominator_squares: float
-    cross: float
+    n: FloatArray
+    weight: FloatArray
+    mean: FloatArray
+    comoment: FloatArray
 
-    @classmethod
-    def from_values(cls, numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> RatioStats:
-        """The statistics of per-unit numerator and denominator values (1-D, finite)."""
-        y = _finite_values(numerator, "numerator")
-        x = _finite_values(denominator, "denominator")
-        if y.shape != x.shape:
+    @property
+    def n_groups(self) -> int:
+        return int(self.n.shape[0])
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.mean.shape[1])
+
+    def m2(self, i: int = 0) -> FloatArray:
+        """Sum of squared deviations of column ``i`` (M2), per group."""
+        out: FloatArray = self.comoment[:, i, i]
+        return out
+
+    def total(self, i: int = 0) -> FloatArray:
+        """(Weighted) sum of column ``i`` per group, ``weight * mean`` (0 when empty)."""
+        out: FloatArray = np.where(self.weight > 0, self.weight * self.mean[:, i], 0.0)
+        return out
+
+    def variance(self, i: int = 0, j: int | None = None) -> FloatArray:
+        """Sample (co)variance with ``ddof = 1`` over units, NaN with fewer than 2 units."""
+        c = self.comoment[:, i, i if j is None else j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out: FloatArray = np.where(self.n >= 2, c / (self.n - 1.0), np.nan)
+        return out
+
+    def take(self, index: npt.ArrayLike) -> CentredMoments:
+        """The summaries of the groups ``index`` (an integer array)."""
+        idx = np.asarray(index, dtype=np.intp)
+        return CentredMoments(self.n[idx], self.weight[idx], self.mean[idx], self.comoment[idx])
+
+    def regroup(self, codes: Codes, n_groups: int) -> CentredMoments:
+        """Merge the summaries of parts (rows of ``self``) into ``n_groups`` groups.
+
+        ``codes[p]`` is the group of part ``p``. The means of the parts are combined in
+        two passes, like rows with weights ``weight_p``; their co-moments add, plus the
+        spread of the part means about the group mean (the update in the module notes).
+        """
+        g = np.asarray(codes, dtype=np.intp)
+        filled = self.weight > 0
+        n = np.bincount(g, weights=self.n, minlength=n_groups).astype(np.float64)
+        w, mean, between = _two_pass(self.mean[filled].T, g[filled], n_groups, self.weight[filled])
+        k = self.n_columns
+        within = np.zeros((n_groups, k, k))
+        for i in range(k):
+            for j in range(i, k):
+                s = np.bincount(g, weights=self.comoment[:, i, j], minlength=n_groups)
+                within[:, i, j] = within[:, j, i] = s
+        return CentredMoments(n, w, mean, between + within)
+
+    def merge(self, other: CentredMoments) -> CentredMoments:
+        """The summaries of the union of the data of ``self`` and ``other``, group by group."""
+        if other.mean.shape != self.mean.shape:
             raise ValueError(
-                "numerator and denominator must have one value per unit each; got "
-                f"{y.size:,} and {x.size:,} values"
+                "only summaries of the same groups and columns merge; got shapes "
+                f"{self.mean.shape} and {other.mean.shape}"
             )
-        return cls(
-            float(y.size),
-            float(y.sum()),
-            float(x.sum()),
-            float(np.dot(y, y)),
-            float(np.dot(x, x)),
-            float(np.dot(x, y)),
+        parts = CentredMoments(
+            np.concatenate([self.n, other.n]),
+            np.concatenate([self.weight, other.weight]),
+            np.concatenate([self.mean, other.mean]),
+            np.concatenate([self.comoment, other.comoment]),
         )
+        groups = np.tile(np.arange(self.n_groups, dtype=np.intp), 2)
+        return parts.regroup(groups, self.n_groups)
 
-    @property
-    def ratio(self) -> float:
-        """``numerator / denominator``."""
-        return self.numerator / self.denominator if self.denominator != 0 else math.nan
-
-    @property
-    def variance(self) -> float:
-        """Delta-method variance of the ratio (see Notes)."""
-        return float(ratio_variance(np.asarray([self], dtype=np.float64))[0])
-
-    @property
-    def se(self) -> float:
-        """Standard error of the ratio."""
-        return math.sqrt(self.variance)
+    __add__ = merge
 
 
-def ratio_variance(stats: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Delta-method variance of ``sum(y) / sum(x)`` for rows of :class:`RatioStats` fields.
+def _product_error(a: FloatArray, b: FloatArray, p: FloatArray) -> FloatArray:
+    """The rounding error ``a * b - p`` of ``p = fl(a * b)``, exactly (Dekker 1971)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = 134217729.0 * a  # 2**27 + 1 splits a double into two halves
+        a_hi = c - (c - a)
+        c = 134217729.0 * b
+        b_hi = c - (c - b)
+        a_lo, b_lo = a - a_hi, b - b_hi
+        err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    out: FloatArray = np.where(np.isfinite(err), err, 0.0)
+    return out
 
-    The clustered ratio variance of :class:`cxlib.core.ratio.RatioSums`, one unit a cluster,
-    with the residual sum of squares ``S_yy - 2 r S_xy + r**2 S_xx`` from the sums.
+
+def _mean(shift: FloatArray, w: FloatArray, deviations: FloatArray) -> FloatArray:
+    """``(shift * w + deviations) / w``, the total carried in two doubles.
+
+    Per group, so the extra operations cost nothing next to the passes over rows. The
+    mean is then the correctly rounded quotient of the total (exact for whole numbers)
+    whatever the offset, as :func:`numpy.mean` nearly is.
     """
-    n, y, x, yy, xx, xy = (stats[:, i] for i in range(6))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        p = shift * w
+        hi = p + deviations
+        back = hi - p
+        lo = _product_error(shift, w, p) + ((p - (hi - back)) + (deviations - back))
+        q = hi / w
+        qw = q * w
+        remainder = ((hi - qw) - _product_error(q, w, qw)) + lo
+        out: FloatArray = q + remainder / w
+    return out
+
+
+def _two_pass(
+    columns: FloatArray, g: npt.NDArray[np.intp], n_groups: int, weights: FloatArray | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Weight sums, means and co-moments of rows ``columns`` (k, rows) per group ``g``."""
+    k = columns.shape[0]
+
+    def total(x: FloatArray | None) -> FloatArray:
+        if weights is not None:
+            x = weights if x is None else x * weights
+        return np.bincount(g, weights=x, minlength=n_groups).astype(np.float64)
+
+    w = total(None)
+    # Pass 1: means from deviations about one value of each group, so that the sum is
+    # of small numbers (and exactly 0 for a constant group) whatever the offset.
+    shift = np.zeros((k, n_groups))
+    shift[:, g] = columns
+    mean = np.stack([_mean(shift[i], w, total(columns[i] - shift[i][g])) for i in range(k)])
+    # Pass 2: products of deviations from the means; the sums of the deviations
+    # correct for the rounding of the means (the corrected two-pass algorithm).
+    dev = [columns[i] - mean[i][g] for i in range(k)]
+    first = np.stack([total(d) for d in dev])
+    comoment = np.zeros((n_groups, k, k))
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(x != 0, y / x, np.nan)
-    resid = np.maximum(yy - 2.0 * r * xy + r * r * xx, 0.0)
-    sums = RatioSums(clusters=n, y=y, x=x, yy=yy, xx=xx, xy=xy, resid=resid)
-    var: npt.NDArray[np.float64] = sums.se**2
+        for i in range(k):
+            for j in range(i, k):
+                c = total(dev[i] * dev[j]) - first[i] * first[j] / w
+                comoment[:, i, j] = comoment[:, j, i] = np.where(w > 0, c, 0.0)
+    mean = mean.T
+    return w, np.where(w[:, None] > 0, mean, np.nan), comoment
+
+
+def summarise(
+    columns: npt.ArrayLike,
+    codes: Codes | None = None,
+    n_groups: int = 1,
+    weights: npt.ArrayLike | None = None,
+) -> CentredMoments:
+    """Centred moments of per-unit rows, per group, in two passes of :func:`numpy.bincount`.
+
+    Parameters
+    ----------
+    columns : array-like
+        Values per unit, shape ``(rows,)`` for one column or ``(k, rows)``; finite.
+    codes : numpy.ndarray, optional
+        Group of every row in ``0 .. n_groups - 1`` (all rows in one group if None).
+    n_groups : int, default 1
+        Number of groups (groups without rows get ``n = 0`` and NaN means).
+    weights : array-like, optional
+        Non-negative weight of every row (frequency or survey weights).
+
+    Returns
+    -------
+    CentredMoments
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cxlib.core.statistics import summarise
+    >>> x = 1e9 + np.array([0.25, 0.5, 1.0, 0.75])
+    >>> m = summarise(x)
+    >>> float(m.mean[0, 0] - 1e9), float(m.variance()[0])
+    (0.625, 0.10416666666666667)
+    """
+    x = np.asarray(columns, dtype=np.float64)
+    x = x[None, :] if x.ndim == 1 else x
+    rows = x.shape[1]
+    g = np.zeros(rows, dtype=np.intp) if codes is None else np.asarray(codes, dtype=np.intp)
+    wts = None if weights is None else np.asarray(weights, dtype=np.float64)
+    n = np.bincount(g, minlength=n_groups).astype(np.float64)
+    w, mean, comoment = _two_pass(x, g, n_groups, wts)
+    return CentredMoments(n, n if wts is None else w, mean, comoment)
+
+
+def moments_from_sums(
+    n: FloatArray, sums: FloatArray, products: FloatArray
+) -> tuple[CentredMoments, FloatArray]:
+    """Centred moments of parts given as raw power sums, and the rounding error bound.
+
+    ``sums`` is ``(parts, k)``, ``products`` ``(parts, k, k)`` (``sum x_i x_j``). The
+    co-moments are ``products - sums_i sums_j / n``; the bound, of the same shape, is
+    what the rounding of the two terms (each to about ``eps`` of its size) may have
+    changed. Callers check the bound against the quantity they use.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n[:, None] > 0, sums / n[:, None], np.nan)
+        outer = sums[:, :, None] * sums[:, None, :] / n[:, None, None]
+        comoment = np.where(n[:, None, None] > 0, products - outer, 0.0)
+    bound = 4.0 * EPS * (np.abs(products) + np.abs(np.where(n[:, None, None] > 0, outer, 0.0)))
+    return CentredMoments(n, n, mean, comoment), bound
+
+
+def ratio_variance(m: CentredMoments, numerator: int = 0, denominator: int = 1) -> FloatArray:
+    """Delta-method variance of ``mean(y) / mean(x)`` per group, from centred co-moments.
+
+    With ``r = ybar / xbar`` over ``n`` units (clusters),
+
+    .. math:: \\operatorname{Var}(\\hat r) = \\frac{C_{yy} - 2 r C_{xy} + r^2 C_{xx}}
+       {n (n - 1) \\bar x^2},
+
+    ``sum (y_k - r x_k)**2`` written with the co-moments (the clustered ratio variance
+    of Deng, Knoblich & Lu 2018). A residual below the rounding error of its terms
+    (``y`` proportional to ``x`` in every unit) is 0. NaN with fewer than 2 units or a
+    zero denominator mean.
+    """
+    n = m.n
+    mx = m.mean[:, denominator]
+    c = m.comoment
+    cyy, cxy, cxx = (
+        c[:, numerator, numerator],
+        c[:, numerator, denominator],
+        c[:, denominator, denominator],
+    )
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = m.mean[:, numerator] / mx
+        resid = cyy - 2.0 * r * cxy + r * r * cxx
+        noise = 8.0 * EPS * (cyy + 2.0 * np.abs(r * cxy) + r * r * cxx)
+        resid = np.where(resid > noise, resid, 0.0)
+        var: FloatArray = np.where((n >= 2) & (mx != 0), resid / ((n - 1.0) * n * mx * mx), np.nan)
     return var
+
+
+def ratio_estimates(
+    y: FloatArray, x: FloatArray, codes: Codes | None = None, n_groups: int = 1
+) -> tuple[CentredMoments, FloatArray, FloatArray]:
+    """Moments of ``(y, x)``, the ratio ``ybar / xbar`` and its delta variance, from rows.
+
+    When ``y`` is nearly proportional to ``x`` (revenue of 1e9 + noise per order, per
+    customer with several orders), the residual ``C_yy - 2 r C_xy + r**2 C_xx`` is far
+    below its terms and the co-moments of ``(y, x)`` cannot hold it. The rows are
+    summarised as ``u = y - s x`` with ``s`` close to the group's ratio (from plain
+    sums): ``r = s + ubar / xbar`` and the residual is ``C_uu - 2 d C_ux + d**2 C_xx``
+    with the small ``d = r - s``, without cancellation.
+    """
+    g = np.zeros(len(y), dtype=np.intp) if codes is None else np.asarray(codes, dtype=np.intp)
+    # Any shift is exact algebra (r = s + ubar / xbar); plain sums give one close to r.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.bincount(g, weights=y, minlength=n_groups) / np.bincount(
+            g, weights=x, minlength=n_groups
+        )
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    u = summarise(np.stack([y - shift[g] * x, x]), g, n_groups)
+    n, mx = u.n, u.mean[:, 1]
+    c = u.comoment
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = u.mean[:, 0] / mx
+        resid = np.maximum(c[:, 0, 0] - 2.0 * d * c[:, 0, 1] + d * d * c[:, 1, 1], 0.0)
+        ratio: FloatArray = np.where(mx != 0, shift + d, np.nan)
+        var: FloatArray = np.where((n >= 2) & (mx != 0), resid / ((n - 1.0) * n * mx * mx), np.nan)
+    # The moments of (y, x) themselves, from those of (u, x) with y = u + s x.
+    comoment = np.empty_like(c)
+    comoment[:, 1, 1] = c[:, 1, 1]
+    comoment[:, 0, 1] = comoment[:, 1, 0] = c[:, 0, 1] + shift * c[:, 1, 1]
+    comoment[:, 0, 0] = c[:, 0, 0] + 2.0 * shift * c[:, 0, 1] + shift * shift * c[:, 1, 1]
+    mean = np.stack([u.mean[:, 0] + shift * mx, mx], axis=1)
+    moments = CentredMoments(n, u.weight, mean, comoment)
+    return moments, ratio, var

@@ -5,7 +5,8 @@ orders, or a single guest order): purchase frequency, average order value and th
 shares of customers (repeat purchase, repurchase, upsell, retention, churn). This
 module builds the clusters from an :class:`~cxlib.orders.table.OrderData`, and turns
 them into an :class:`~cxlib.core.results.Estimate` (or a tidy frame with ``by=``): the
-delta method for the standard error (:mod:`cxlib.core.ratio`), binomial intervals for
+delta method for the standard error from centred co-moments (:mod:`cxlib.core.statistics`),
+binomial intervals for
 shares, or a bootstrap that resamples clusters.
 """
 
@@ -30,8 +31,8 @@ from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
-from ..core.ratio import ratio_sums
 from ..core.results import Estimate, estimate_from_columns
+from ..core.statistics import ratio_estimates
 from ..core.validation import (
     as_generator,
     check_choice,
@@ -173,8 +174,10 @@ def infer(
     ``options`` is what :func:`read_options` returns.
     """
     ci_method, confidence_level, n_resamples, rng = options
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
-    value, se = sums.ratio, sums.se
+    sums, value, variance = ratio_estimates(
+        clusters.y, clusters.x, clusters.group, clusters.n_groups
+    )
+    se = np.sqrt(variance)
     if ci_method in BOOTSTRAP_METHODS:
         method: BootstrapMethod = check_choice("ci_method", ci_method, BOOTSTRAP_METHODS)
         scores = clusters.y / clusters.x
@@ -209,7 +212,7 @@ def infer(
         low = np.maximum(low, 0.0)  # counts and non-negative revenue
     # Groups without clusters are left out of a grouped result; only the data as a
     # whole can be empty.
-    present = np.ones(len(value), dtype=bool) if od.groups is None else sums.clusters > 0
+    present = np.ones(len(value), dtype=bool) if od.groups is None else sums.n > 0
     if od.groups is None and not np.isfinite(value).all():
         _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}")
     if ci_method not in BOOTSTRAP_METHODS:
@@ -240,7 +243,7 @@ def infer(
         return estimate_from_columns(columns, label, confidence_level, ci_method)
     # Groups without orders in the window are no groups, unless rows of theirs were
     # unreadable: they are shown with their n_missing.
-    keep = (sums.clusters > 0) | (od.n_missing > 0)
+    keep = (sums.n > 0) | (od.n_missing > 0)
     columns = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
     return tidy(od.groups.keys[keep], columns)
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.grouping import distinct
-from ..core.ratio import ratio_sums
 from ..core.results import Estimate
+from ..core.statistics import summarise
 from ..core.validation import NanPolicy, check_choice
 from .inference import (
     NAN_POLICY_DOC,
@@ -305,7 +305,7 @@ def average_order_value(
     )
     assert od.revenue is not None
     clusters = order_clusters(od, od.revenue)
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     return infer(
         clusters,
         metric="average_order_value",
@@ -313,8 +313,11 @@ def average_order_value(
         options=options,
         share=False,
         od=od,
-        components={"revenue": sums.y, "n_customers": distinct_customers(od, clusters.n_groups)},
-        n_units=sums.x,
+        components={
+            "revenue": sums.total(0),
+            "n_customers": distinct_customers(od, clusters.n_groups),
+        },
+        n_units=np.rint(sums.total(1)),
     )
 
 
@@ -415,7 +418,7 @@ def purchase_frequency(
     )
     per_customer = customer_orders(od).astype(np.float64)
     clusters = customer_clusters(od, per_customer, "purchase_frequency")
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     extra: dict[str, Any] = {}
     if od.revenue is not None:
         extra["revenue"] = sum_by_group(customer_revenue(od), clusters.group, clusters.n_groups)
@@ -426,8 +429,8 @@ def purchase_frequency(
         options=options,
         share=False,
         od=od,
-        components={"n_orders": np.rint(sums.y).astype(np.int64), **extra},
-        n_units=sums.x,
+        components={"n_orders": np.rint(sums.total(0)).astype(np.int64), **extra},
+        n_units=np.rint(sums.total(1)),
     )
 
 
@@ -547,7 +550,7 @@ def repeat_purchase_rate(
         purchases = np.bincount(distinct(key) // span, minlength=od.n_customers)
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = customer_clusters(od, repeat, "repeat_purchase_rate")
-    sums = ratio_sums(clusters.y, clusters.x, clusters.group, clusters.n_groups)
+    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     extra: dict[str, Any] = {}
     if od.revenue is not None:
         spend = customer_revenue(od)
@@ -562,8 +565,8 @@ def repeat_purchase_rate(
         options=options,
         share=True,
         od=od,
-        components={"n_repeat_customers": np.rint(sums.y / 100.0).astype(np.int64), **extra},
-        n_units=sums.x,
+        components={"n_repeat_customers": np.rint(sums.total(0) / 100.0).astype(np.int64), **extra},
+        n_units=np.rint(sums.total(1)),
     )
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cxlib.ab import means
-from cxlib.ab.means import ragged, sum_replicates
+from cxlib.ab import resampling as means
+from cxlib.ab.resampling import ragged, sum_replicates
 from cxlib.core.lift import critical_value
 
 
