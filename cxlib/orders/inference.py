@@ -5,9 +5,9 @@ orders, or a single guest order): purchase frequency, average order value and th
 shares of customers (repeat purchase, repurchase, upsell, retention, churn). This
 module builds the clusters from an :class:`~cxlib.orders.table.OrderData`, and turns
 them into an :class:`~cxlib.core.results.Estimate` (or a tidy frame with ``by=``): the
-delta method for the standard error from centred co-moments (:mod:`cxlib.core.statistics`),
-binomial intervals for
-shares, or a bootstrap that resamples clusters.
+delta method for the standard error from centred co-moments
+(:mod:`cxlib.core.statistics`), binomial intervals for shares, or a bootstrap that
+resamples clusters.
 """
 
 from __future__ import annotations
