@@ -27,6 +27,7 @@ from ..core.validation import (
     check_choice,
     check_confidence_level,
     check_n_resamples,
+    check_optional_bool,
     get_column,
     show_values,
 )
@@ -127,6 +128,10 @@ class _Cells:
         control_of_seg = np.full(self.n_segments, -1, dtype=np.intp)
         control_of_seg[seg[is_control]] = np.flatnonzero(is_control)
         self.variant_cell = np.flatnonzero(~is_control)
+        if len(self.variant_cell) == 0:
+            raise ValueError(
+                f"{group!r} holds no arm besides control={control!r}: nothing to compare"
+            )
         self.control_cell = control_of_seg[seg[self.variant_cell]]
         self.group = group
         self.by = by
@@ -280,6 +285,7 @@ def compare(
     if len(data) == 0:
         raise ValueError("data has no rows")
     level = check_confidence_level(confidence_level)
+    exact = check_optional_bool("exact", exact)
     alt = check_alternative(alternative)
     policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
     b = check_n_resamples(n_resamples)

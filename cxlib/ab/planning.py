@@ -76,6 +76,7 @@ from ..core.validation import (
     Alternative,
     as_numeric_1d,
     check_alternative,
+    check_bool,
     check_choice,
     show_values,
 )
@@ -293,8 +294,7 @@ def _check_power(value: object, design: _Design) -> float:
 
 def _delta(design: _Design, mde: object, relative: bool) -> float:
     """The absolute change in the tested direction that ``mde`` stands for."""
-    if not isinstance(relative, (bool, np.bool_)):
-        raise TypeError(f"relative must be True or False; got {relative!r}")
+    relative = check_bool("relative", relative)
     size = _positive("mde", mde, " (the size of the smallest change worth detecting)")
     if relative and design.control == 0.0:
         raise ValueError(
@@ -685,8 +685,7 @@ def minimum_detectable_effect(
         correction=correction,
         method=method,
     )
-    if not isinstance(relative, (bool, np.bool_)):
-        raise TypeError(f"relative must be True or False; got {relative!r}")
+    relative = check_bool("relative", relative)
     if relative and design.control == 0.0:
         raise ValueError(
             "a relative mde needs a nonzero baseline; got baseline=0.0 (use relative=False)"
@@ -834,7 +833,7 @@ def duration(
     if not 0.0 < share <= 1.0:
         raise ValueError(f"share_in_experiment must be in (0, 1]; got {share!r}")
     days = max(1, math.ceil(total / (traffic * share) - 1e-9))
-    return 7 * math.ceil(days / 7) if whole_weeks else days
+    return 7 * math.ceil(days / 7) if check_bool("whole_weeks", whole_weeks) else days
 
 
 # ----------------------------------------------------------------------------- SRM

@@ -32,7 +32,7 @@ from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proporti
 from ..core.results import Estimate
 from ..core.validation import as_numeric_1d, check_choice, check_confidence_level, get_column
 from .purchases import _RATIO_METHODS, ShareCIMethod, _Clusters, _customer_groups, _infer, _options
-from .table import OrderData, Window, _dates, prepare_orders
+from .table import OrderData, Window, check_zone, parse_date, parse_dates, prepare_orders
 
 __all__ = [
     "churn_rate",
@@ -69,18 +69,6 @@ def _span_ns(name: str, value: object) -> int:
     if pd.isna(span) or span <= pd.Timedelta(0):
         raise ValueError(f"{name} must be a positive duration; got {value!r}")
     return int(span.value)
-
-
-def _timestamp(name: str, value: object) -> pd.Timestamp:
-    if value is None or isinstance(value, (bool, int, float, np.number)):
-        raise TypeError(f"{name} must be a date such as '2024-01-01'; got {value!r}")
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date such as '2024-01-01'; got {value!r}") from None
-    if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp):
-        raise ValueError(f"{name} must be a date such as '2024-01-01'; got {value!r}")
-    return stamp
 
 
 def _ns(stamp: pd.Timestamp) -> int:
@@ -167,7 +155,7 @@ def _infer_share(
 
 def _kept_rows(orders: pd.DataFrame, date: str, od: OrderData) -> npt.NDArray[np.intp]:
     """Positions in ``orders`` of the rows that :func:`prepare_orders` kept, in order."""
-    when = _dates(get_column(orders, date, "date"), date)
+    when = parse_dates(get_column(orders, date, "date"), date)
     keep = (when <= od.as_of).to_numpy(copy=True)
     if od.start is not None:
         keep &= (when > od.start).to_numpy()
@@ -480,12 +468,15 @@ def _period(
     by: object,
     metric: str,
 ) -> _Period:
-    start = _timestamp("period_start", period_start)
-    end = _timestamp("period_end", period_end)
+    start = parse_date(period_start, "period_start")
+    end = parse_date(period_end, "period_end")
+    check_zone(start, "period_start", end.tz, "period_end")
     if end <= start:
         raise ValueError(f"period_end ({end}) must be after period_start ({start})")
     gap = _span_ns("inactivity", inactivity)
-    od = prepare_orders(orders, customer=customer, date=date, as_of=end, window=None, by=by)
+    od = prepare_orders(
+        orders, customer=customer, date=date, as_of=end, window=None, by=by, as_of_name="period_end"
+    )
     ident = _identified(od)
     t0, t1 = _ns(start), _ns(end)
 

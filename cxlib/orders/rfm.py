@@ -32,8 +32,8 @@ import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
 from ..core.grouping import distinct
-from ..core.validation import get_column
-from .table import OrderData, _dates, prepare_orders
+from ..core.validation import check_bool, get_column
+from .table import OrderData, parse_date, parse_dates, prepare_orders
 
 __all__ = [
     "RFM_SEGMENTS",
@@ -111,19 +111,6 @@ def _period_freq(time_unit: object) -> BaseOffset:
     return freq
 
 
-def _timestamp(value: object, name: str) -> pd.Timestamp:
-    """A date argument as a Timestamp (a Period gives its start, as in lifetimes)."""
-    if isinstance(value, pd.Period):
-        value = value.start_time
-    try:
-        stamp: pd.Timestamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name} must be a date; got {value!r} ({exc})") from None
-    if pd.isna(stamp):
-        raise ValueError(f"{name} must be a date; got {value!r}")
-    return stamp
-
-
 def _naive(stamp: pd.Timestamp, tz: Any, name: str) -> pd.Timestamp:
     """Express ``stamp`` as wall time in the time zone of the dates (``tz``)."""
     if stamp.tzinfo is None:
@@ -150,7 +137,7 @@ def _orders_with_dates(orders: object, date: str) -> tuple[pd.DataFrame, Any]:
     if isinstance(column.dtype, pd.DatetimeTZDtype) or not pd.api.types.is_datetime64_any_dtype(
         column.dtype
     ):
-        parsed = _dates(column, date)  # the same parsing and checks as every order metric
+        parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
         tz = getattr(parsed.dt, "tz", None)
         if tz is not None:
             parsed = parsed.dt.tz_localize(None)
@@ -256,7 +243,7 @@ def _occasions(
         end_stamp = od.as_of  # the last order date, guest orders included (as lifetimes)
     else:
         end_stamp = _naive(
-            _timestamp(observation_period_end, "observation_period_end"),
+            parse_date(observation_period_end, "observation_period_end"),
             tz,
             "observation_period_end",
         )
@@ -690,7 +677,7 @@ def rfm_summary(
         unit=time_unit,
         allow_refunds=allow_refunds,
     )
-    include_first = bool(include_first_transaction)
+    include_first = check_bool("include_first_transaction", include_first_transaction)
     stats = _per_customer(
         occ.customer, occ.period, occ.revenue, len(occ.customer_ids), occ.use, include_first
     )
@@ -831,7 +818,7 @@ def rfm_calibration_holdout(
         allow_refunds=allow_refunds,
     )
     cal_stamp = _naive(
-        _timestamp(calibration_period_end, "calibration_period_end"),
+        parse_date(calibration_period_end, "calibration_period_end"),
         occ.tz,
         "calibration_period_end",
     )

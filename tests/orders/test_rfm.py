@@ -385,7 +385,7 @@ def test_calibration_errors() -> None:
         )
     with pytest.raises(ValueError, match="there are no calibration customers"):
         rfm_calibration_holdout(orders, calibration_period_end="2024-01-01", **kwargs)
-    with pytest.raises(ValueError, match="calibration_period_end must be a date"):
+    with pytest.raises(TypeError, match="calibration_period_end must be a date"):
         rfm_calibration_holdout(orders, calibration_period_end=None, **kwargs)
 
 
