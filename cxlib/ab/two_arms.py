@@ -28,6 +28,7 @@ from ..core.validation import (
     Alternative,
     as_generator,
     as_numeric_1d,
+    check_aligned,
     check_alternative,
     check_choice,
     check_confidence_level,
@@ -357,6 +358,9 @@ def compare_means(
     if covariates is not None:
         if len(raw) != 2:
             raise TypeError("covariates (CUPED) need per-unit values of both arms, not MeanStats")
+        if isinstance(covariates, (tuple, list)) and len(covariates) == 2:
+            check_aligned(covariates[0], "covariates[0]", control, "control")
+            check_aligned(covariates[1], "covariates[1]", variant, "variant")
         raw = _cuped_arms(raw, covariates)
         summary = [
             (float(x.size), float(x.mean()), float(x.std(ddof=1)), s[3])
@@ -437,10 +441,12 @@ def _ratio_arm(arm: object, name: str) -> tuple[FloatArray, FloatArray | None]:
             f"{name} must be a RatioStats or a pair (numerator, denominator) of per-unit "
             f"values; got {type(arm).__name__}"
         )
-    stats_obj = RatioStats.from_values(arm[0], arm[1])
+    numerator = np.asarray(as_numeric_1d(arm[0], f"{name}: numerator"), dtype=np.float64)
+    denominator = np.asarray(as_numeric_1d(arm[1], f"{name}: denominator"), dtype=np.float64)
+    stats_obj = RatioStats.from_values(numerator, denominator)
     if stats_obj.n < 2:
         raise ValueError(f"{name} needs at least 2 units; got {int(stats_obj.n)}")
-    columns = np.stack([np.asarray(arm[0], dtype=np.float64), np.asarray(arm[1], dtype=np.float64)])
+    columns = np.stack([numerator, denominator])
     return np.array(stats_obj, dtype=np.float64), columns
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .ratio import RatioSums
-from .validation import as_numeric_1d, show_values
+from .validation import as_numeric_1d, check_magnitude, show_values
 
 __all__ = ["MeanStats", "RatioStats"]
 
@@ -36,6 +36,7 @@ def _finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
             f"{name} must hold finite numbers; got {int(bad.sum()):,} non-finite "
             f"values {show_values(x[bad])} (drop or impute them first)"
         )
+    check_magnitude(x, name)
     return x
 
 

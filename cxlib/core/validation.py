@@ -294,6 +294,10 @@ def check_magnitude(values: npt.NDArray[np.floating[Any]], name: str) -> None:
         )
 
 
+#: Smallest positive weight: its square (in variances and Kish's n) must not underflow.
+_TINY_WEIGHT = 1e-150
+
+
 def as_weights(weights: object, data: object, n: int) -> npt.NDArray[np.float64] | None:
     """Resolve ``weights`` (None, a column name or a 1-D array-like) to checked float64.
 
@@ -316,6 +320,12 @@ def as_weights(weights: object, data: object, n: int) -> npt.NDArray[np.float64]
     if bad.any():
         raise ValueError("weights must be finite and non-negative; got " + show_values(w[bad]))
     check_magnitude(w, "weights")
+    tiny = (w > 0) & (w < _TINY_WEIGHT)
+    if tiny.any():
+        raise ValueError(
+            f"weights holds positive values too small to square in float64 (below "
+            f"{_TINY_WEIGHT:g}): {show_values(w[tiny])}; multiply them by a constant first"
+        )
     return w
 
 
