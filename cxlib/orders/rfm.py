@@ -134,17 +134,15 @@ def _orders_with_dates(orders: object, date: str) -> tuple[pd.DataFrame, Any]:
     if len(orders) == 0:
         raise ValueError("orders is empty: no orders to analyse")
     column = get_column(orders, date, "date")
-    if isinstance(column.dtype, pd.DatetimeTZDtype) or not pd.api.types.is_datetime64_any_dtype(
-        column.dtype
-    ):
-        parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
-        tz = getattr(parsed.dt, "tz", None)
-        if tz is not None:
-            parsed = parsed.dt.tz_localize(None)
-        frame = orders.copy(deep=False)
-        frame[date] = parsed
-        return frame, tz
-    return orders, None
+    parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
+    tz = getattr(parsed.dt, "tz", None)
+    if parsed is column and tz is None:  # naive datetime64[ns] already
+        return orders, None
+    if tz is not None:
+        parsed = parsed.dt.tz_localize(None)
+    frame = orders.copy(deep=False)
+    frame[date] = parsed
+    return frame, tz
 
 
 def _ordinals(times: npt.NDArray[np.datetime64], freq: BaseOffset) -> IntArray:
