@@ -113,7 +113,10 @@ def date_forms(dates: pd.Series[Any]) -> dict[str, tuple[pd.Series[Any], str | N
         "arrow_utc": (dates.astype(pd.ArrowDtype(pa.timestamp("ms", tz="UTC"))), "UTC"),
         "text": (text.astype(object), None),
         "arrow_text": (text.astype("string[pyarrow]"), None),
-        "datetime_objects": (pd.Series(list(dates.dt.to_pydatetime()), dtype=object), None),
+        "datetime_objects": (
+            pd.Series([ts.to_pydatetime() for ts in dates], dtype=object),
+            None,
+        ),
     }
 
 
@@ -148,7 +151,9 @@ BAD_DATES: dict[str, tuple[Callable[[pd.Series[Any]], Any], type[Exception], str
         "must hold dates",
     ),
     "year_1500_seconds": (
-        lambda d: (d.astype("datetime64[s]") - pd.Timedelta(days=365 * 530)).array,
+        lambda d: (
+            pd.Series(d.to_numpy().astype("datetime64[s]") - np.timedelta64(365 * 530, "D")).array
+        ),
         ValueError,
         "must lie between 1677-09-23 and 2262-04-10",
     ),

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.errors import OutOfBoundsDatetime
 
 from ..core.grouping import Groups, make_groups
 from ..core.validation import (
@@ -93,6 +94,32 @@ def _check_range(days: npt.NDArray[np.datetime64], what: str) -> None:
         )
 
 
+def _to_datetime(series: pd.Series[Any], warn: str) -> pd.Series[Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter(warn)  # type: ignore[arg-type]
+        parsed: pd.Series[Any] = pd.to_datetime(series, errors="raise")
+    return parsed
+
+
+def _parse_text(series: pd.Series[Any], what: str) -> pd.Series[Any]:
+    """Dates from strings or date objects; a format pandas must guess element by element
+    is an error, and so is a date outside the range of nanosecond timestamps."""
+    out_of_range = f"{what} must lie {_RANGE} (the range of nanosecond timestamps)"
+    try:
+        return _to_datetime(series, "error")
+    except OutOfBoundsDatetime as exc:
+        raise ValueError(f"{out_of_range}: {exc}") from None
+    except (ValueError, TypeError, OverflowError, Warning) as exc:
+        if isinstance(exc, Warning):  # the warning may hide the real reason: look again
+            try:
+                _to_datetime(series, "ignore")
+            except OutOfBoundsDatetime as again:
+                raise ValueError(f"{out_of_range}: {again}") from None
+            except (ValueError, TypeError, OverflowError):
+                pass
+        raise ValueError(f"{what} holds values that are not dates: {exc}") from None
+
+
 def parse_dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
     """The one parser of order dates: a datetime64[ns] column (naive or time-zone aware).
 
@@ -128,12 +155,7 @@ def parse_dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
                     f"{show_values(numbers_found.to_numpy())} (pandas would read them as "
                     "nanoseconds since 1970); convert them to dates first"
                 )
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a guessed, inconsistent format is an error
-                parsed = pd.to_datetime(series, errors="raise")
-        except (ValueError, TypeError, OverflowError, Warning) as exc:
-            raise ValueError(f"{what} holds values that are not dates: {exc}") from None
+        parsed = _parse_text(series, what)
         if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
             raise ValueError(
                 f"{what} holds dates of several time zones; convert them to one zone first"
