@@ -138,7 +138,7 @@ BAD_DATES: dict[str, tuple[Callable[[pd.Series[Any]], Any], type[Exception], str
     "int_in_object": (
         lambda d: pd.Series([*d.iloc[:-1], 5], dtype=object).array,
         TypeError,
-        "found 1 numbers [5]",
+        "found 1 number(s) [5]",
     ),
     "float_in_object": (
         lambda d: pd.Series([*d.iloc[:-1], 1.5e18], dtype=object).array,

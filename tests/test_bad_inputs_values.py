@@ -259,7 +259,7 @@ def test_bad_values_are_refused_naming_the_argument(name: str, kind: str) -> Non
 
 
 def test_one_true_in_a_list_is_not_the_answer_1() -> None:
-    with pytest.raises(TypeError, match=r"booleans \(True would be read as 1\): \[True\]"):
+    with pytest.raises(TypeError, match=r"1 boolean \(True would be read as 1\): \[True\]"):
         cx.nps([True, 10, 9])
 
 

@@ -176,7 +176,11 @@ def _offending(series: pd.Series[Any], name: str) -> TypeError:
     where = np.flatnonzero(bad)
     offending = series.to_numpy()[where]
     is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in offending[:_MAX_SHOWN]])
-    what = "booleans (True would be read as 1)" if is_bool.all() else "values that are not numbers"
+    one = len(where) == 1
+    if is_bool.all():
+        what = ("boolean" if one else "booleans") + " (True would be read as 1)"
+    else:
+        what = "value that is not a number" if one else "values that are not numbers"
     try:
         shown = show_values(offending)
     except (TypeError, ValueError):  # pragma: no cover - unhashable exotic values

@@ -151,7 +151,7 @@ def parse_dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
             numbers_found = _number_in(series)
             if len(numbers_found):
                 raise TypeError(
-                    f"{what} must hold dates; found {len(numbers_found):,} numbers "
+                    f"{what} must hold dates; found {len(numbers_found):,} number(s) "
                     f"{show_values(numbers_found.to_numpy())} (pandas would read them as "
                     "nanoseconds since 1970); convert them to dates first"
                 )
