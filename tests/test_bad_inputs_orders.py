@@ -377,3 +377,24 @@ def test_row_order_and_index_do_not_change_a_result(name: str) -> None:
         expected = expected.sort_index()
     np.testing.assert_allclose(numbers(got), numbers(expected), rtol=1e-12, equal_nan=True)
     assert_unchanged(before, shuffled)
+
+
+@pytest.mark.parametrize("days", [1e300, 1e6, np.float64(2e5)])
+def test_durations_beyond_the_range_of_timedeltas_are_refused(days: float) -> None:
+    orders = orders_table()
+    with pytest.raises(ValueError, match=r"^window must be at most about 106,000 days"):
+        cx.repeat_purchase_rate(orders, **KEYS, window=days)
+    with pytest.raises(ValueError, match=r"^within must be at most"):
+        cx.repurchase_rate(orders, **KEYS, within=days)
+    with pytest.raises(ValueError, match=r"^inactivity must be at most"):
+        cx.churn_rate(
+            orders, **KEYS, period_start="2024-06-01", period_end="2025-01-01", inactivity=days
+        )
+
+
+def test_a_window_longer_than_the_history_is_all_history() -> None:
+    orders = orders_table()
+    everything = cx.repeat_purchase_rate(orders, **KEYS, window=None)
+    assert_same = cx.repeat_purchase_rate(orders, **KEYS, window=100_000)
+    assert assert_same.value == everything.value
+    assert assert_same.n == everything.n

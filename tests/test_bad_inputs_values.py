@@ -446,3 +446,29 @@ def test_degenerate_warning_class_is_cxlibs() -> None:
     # Degenerate data gives NaN with cxlib's warning, never a crash.
     with pytest.warns(DegenerateDataWarning):
         cx.ab.compare_means([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: cx.ab.srm(np.array([2**62, 2**62])), "observed_counts must be .* up to 2\\*\\*53"),
+        (lambda: cx.ab.srm([1e300, 1e300]), "observed_counts must be .* up to 2\\*\\*53"),
+        (lambda: cx.ab.duration(10**30, 1.0), "visitors must be at most 2\\*\\*53"),
+        (lambda: cx.ab.duration(10**400, 1.0), "visitors must be at most 2\\*\\*53"),
+        (lambda: cx.ab.sample_size(0.1, 1e-300), "mde is too small"),
+        (lambda: cx.ab.sample_size(0.1, 1e-9), "mde is too small"),
+        (lambda: cx.ab.power(0.1, 0.1, [10**30]), "n holds integers too large"),
+    ],
+)
+def test_planning_with_huge_counts_is_refused_clearly(call: Callable[[], Any], match: str) -> None:
+    # these overflowed (a negative chi-squared, a bare OverflowError or ZeroDivisionError)
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_srm_counts_near_the_limit_match_scipy() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    counts = np.array([2**52, 2**52 + 10**8])
+    expected = stats.chisquare(counts.astype(float))
+    result = cx.ab.srm(counts)
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-9)

@@ -147,11 +147,18 @@ def _positive(name: str, value: object, what: str = "") -> float:
     return x
 
 
+#: Largest count: float64, in which the designs are computed, holds whole numbers
+#: exactly up to 2**53.
+_MAX_COUNT = 2**53
+
+
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a positive integer; got {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    if value > _MAX_COUNT:
+        raise ValueError(f"{name} must be at most 2**53; got {len(str(int(value)))} digits")
     return int(value)
 
 
@@ -322,7 +329,16 @@ def _solve_n1(design: _Design, delta: float, target: float) -> float:
     lo = design.smallest_n1()
     if shortfall(lo) >= 0.0:
         return lo
-    hi = max(lo * 2.0, 1.01 * design.closed_form_n1(delta, target) + 10.0)
+    try:
+        guess = design.closed_form_n1(delta, target)
+    except ZeroDivisionError:
+        guess = math.inf
+    if not guess < _MAX_COUNT:
+        raise ValueError(
+            "mde is too small: detecting it needs more than 2**53 units per arm "
+            f"(difference {delta:.3g})"
+        )
+    hi = max(lo * 2.0, 1.01 * guess + 10.0)
     while shortfall(hi) < 0.0:
         lo, hi = hi, hi * 2.0
     root: float = optimize.brentq(shortfall, lo, hi, xtol=1e-9, rtol=1e-13)
@@ -921,11 +937,11 @@ def _counts(observed_counts: object) -> tuple[npt.NDArray[np.int64], tuple[str, 
     arr = as_numeric_1d(values, "observed_counts")
     if arr.shape[0] < 2:
         raise ValueError(f"observed_counts needs at least 2 arms; got {arr.shape[0]}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > _MAX_COUNT)
     if bad.any():
         raise ValueError(
-            "observed_counts must be non-negative whole numbers (visitors per arm); got "
-            + show_values(arr[bad])
+            "observed_counts must be non-negative whole numbers up to 2**53 (visitors per "
+            "arm); got " + show_values(arr[bad])
         )
     counts = arr.astype(np.int64)
     if counts.sum() == 0:

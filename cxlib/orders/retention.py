@@ -18,7 +18,6 @@ timestamps) a number of days is a number of calendar days.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,7 +31,15 @@ from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proporti
 from ..core.results import Estimate
 from ..core.validation import as_numeric_1d, check_choice, check_confidence_level, get_column
 from .purchases import _RATIO_METHODS, ShareCIMethod, _Clusters, _customer_groups, _infer, _options
-from .table import OrderData, Window, check_zone, parse_date, parse_dates, prepare_orders
+from .table import (
+    OrderData,
+    Window,
+    check_zone,
+    parse_date,
+    parse_dates,
+    parse_duration,
+    prepare_orders,
+)
 
 __all__ = [
     "churn_rate",
@@ -58,17 +65,7 @@ _NS_PER_DAY = 86_400 * 10**9
 
 def _span_ns(name: str, value: object) -> int:
     """A positive duration (number of days or a timedelta) in nanoseconds."""
-    if isinstance(value, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
-        span = pd.Timedelta(value)
-    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be a finite number of days; got {value!r}")
-        span = pd.Timedelta(days=float(value))
-    else:
-        raise TypeError(f"{name} must be a number of days or a pandas Timedelta; got {value!r}")
-    if pd.isna(span) or span <= pd.Timedelta(0):
-        raise ValueError(f"{name} must be a positive duration; got {value!r}")
-    return int(span.value)
+    return int(parse_duration(value, name).value)
 
 
 def _ns(stamp: pd.Timestamp) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pandas.errors import OutOfBoundsDatetime
+from pandas.errors import OutOfBoundsDatetime, OutOfBoundsTimedelta
 
 from ..core.grouping import Groups, make_groups
 from ..core.validation import (
@@ -27,7 +27,15 @@ from ..core.validation import (
     show_values,
 )
 
-__all__ = ["OrderData", "Window", "check_zone", "parse_date", "parse_dates", "prepare_orders"]
+__all__ = [
+    "OrderData",
+    "Window",
+    "check_zone",
+    "parse_date",
+    "parse_dates",
+    "parse_duration",
+    "prepare_orders",
+]
 
 #: A window: a number of days, a pandas Timedelta, or None for all history.
 Window = int | float | pd.Timedelta | None
@@ -214,22 +222,46 @@ def check_zone(stamp: pd.Timestamp, name: str, tz: Any, other: str) -> None:
         )
 
 
+def parse_duration(value: object, name: str, *, none_allowed: bool = False) -> pd.Timedelta:
+    """A positive duration: a number of days, a pandas/numpy/datetime timedelta.
+
+    The one parser of ``window``, ``within`` and ``inactivity``: finite, positive and
+    within the range of nanosecond timedeltas (about 292 years), or an error naming
+    ``name``.
+    """
+    kinds = "a number of days, a pandas Timedelta" + (" or None" if none_allowed else "")
+    try:
+        if isinstance(value, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
+            span = pd.Timedelta(value)
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)
+        ):
+            if not np.isfinite(value):
+                raise ValueError(f"{name} must be a finite number of days; got {value!r}")
+            span = pd.Timedelta(days=float(value))
+        else:
+            raise TypeError(f"{name} must be {kinds}; got {value!r}")
+        if not pd.isna(span):
+            span = span.as_unit("ns")  # pandas 3 keeps longer spans in coarser units
+    except (OverflowError, OutOfBoundsTimedelta):
+        raise ValueError(
+            f"{name} must be at most about 106,000 days (the range of nanosecond "
+            f"timedeltas); got {value!r}"
+        ) from None
+    if pd.isna(span) or span <= pd.Timedelta(0):
+        raise ValueError(f"{name} must be a positive duration; got {value!r}")
+    positive: pd.Timedelta = span
+    return positive
+
+
 def _window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
     if window is None:
         return None
-    if isinstance(window, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
-        span = pd.Timedelta(window)
-    elif isinstance(window, (int, float, np.integer, np.floating)) and not isinstance(window, bool):
-        if not np.isfinite(window):
-            raise ValueError(f"window must be a finite number of days; got {window!r}")
-        span = pd.Timedelta(days=float(window))
-    else:
-        raise TypeError(
-            f"window must be a number of days, a pandas Timedelta or None; got {window!r}"
-        )
-    if span <= pd.Timedelta(0):
-        raise ValueError(f"window must be positive; got {window!r}")
-    start: pd.Timestamp = as_of - span
+    span = parse_duration(window, "window", none_allowed=True)
+    try:
+        start: pd.Timestamp = as_of - span
+    except (OverflowError, OutOfBoundsDatetime):
+        return None  # the window reaches before every representable date: all history
     return start
 
 
