@@ -398,3 +398,36 @@ def test_a_window_longer_than_the_history_is_all_history() -> None:
     assert_same = cx.repeat_purchase_rate(orders, **KEYS, window=100_000)
     assert assert_same.value == everything.value
     assert assert_same.n == everything.n
+
+
+def column_forms(orders: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The same table with its customer, revenue, tier and flag columns in other dtypes."""
+    pa = pytest.importorskip("pyarrow")
+    ids = orders["customer_id"]
+    return {
+        "customer_categorical": orders.assign(customer_id=ids.astype("category")),
+        "customer_arrow_text": orders.assign(
+            customer_id=ids.astype("string").str.zfill(6).astype("string[pyarrow]")
+        ),
+        "customer_float": orders.assign(customer_id=ids.astype("Float64").astype(float)),
+        "revenue_Float64": orders.assign(revenue=orders["revenue"].astype("Float64")),
+        "revenue_arrow": orders.assign(
+            revenue=orders["revenue"].astype(pd.ArrowDtype(pa.float64()))
+        ),
+        "tier_Int64": orders.assign(tier=orders["tier"].astype("Int64")),
+        "flags_arrow": orders.assign(
+            guest=orders["guest"].astype(pd.ArrowDtype(pa.bool_())),
+            member=orders["member"].astype("boolean"),
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(ORDER_CALLS))
+def test_nullable_arrow_and_categorical_columns_give_the_same_result(name: str) -> None:
+    orders = orders_table(5)
+    expected = numbers(ORDER_CALLS[name](orders, NAIVE))
+    for label, table in column_forms(orders).items():
+        before = table.copy(deep=True)
+        got = numbers(ORDER_CALLS[name](table, NAIVE))
+        np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True, err_msg=label)
+        assert_unchanged(before, table)
