@@ -55,6 +55,7 @@ from ..core.validation import (
     Alternative,
     as_numeric_1d,
     check_alternative,
+    check_bool,
     check_choice,
     show_values,
 )
@@ -99,11 +100,18 @@ def _positive(name: str, value: object, what: str = "") -> float:
     return x
 
 
+#: Largest count: float64, in which the designs are computed, holds whole numbers
+#: exactly up to 2**53.
+MAX_COUNT = 2**53
+
+
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a positive integer; got {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} must be at most 2**53; got {len(str(int(value)))} digits")
     return int(value)
 
 
@@ -246,8 +254,7 @@ def _check_power(value: object, design: _Design) -> float:
 
 def _delta(design: _Design, mde: object, relative: bool) -> float:
     """The absolute change in the tested direction that ``mde`` stands for."""
-    if not isinstance(relative, (bool, np.bool_)):
-        raise TypeError(f"relative must be True or False; got {relative!r}")
+    relative = check_bool("relative", relative)
     size = _positive("mde", mde, " (the size of the smallest change worth detecting)")
     if relative and design.control == 0.0:
         raise ValueError(
@@ -275,7 +282,16 @@ def _solve_n1(design: _Design, delta: float, target: float) -> float:
     lo = design.smallest_n1()
     if shortfall(lo) >= 0.0:
         return lo
-    hi = max(lo * 2.0, 1.01 * design.closed_form_n1(delta, target) + 10.0)
+    try:
+        guess = design.closed_form_n1(delta, target)
+    except ZeroDivisionError:
+        guess = math.inf
+    if not guess < MAX_COUNT:
+        raise ValueError(
+            "mde is too small: detecting it needs more than 2**53 units per arm "
+            f"(difference {delta:.3g})"
+        )
+    hi = max(lo * 2.0, 1.01 * guess + 10.0)
     while shortfall(hi) < 0.0:
         lo, hi = hi, hi * 2.0
     root: float = optimize.brentq(shortfall, lo, hi, xtol=1e-9, rtol=1e-13)

@@ -273,12 +273,12 @@ def bayesian_proportions(
     {'control': 0.015, 'red': 0.821, 'blue': 0.165}
     """
     a0, b0 = _check_prior(prior)
-    level = check_confidence_level(credible_level)
+    level = check_confidence_level(credible_level, "credible_level")
     draws = _check_n_draws(n_draws)
     generator = as_generator(rng)
-    counts = [("control", _count_pair(control, "control"))]
+    counts = [("control", _count_pair(control, "control", positive=True))]
     for name, arm in _split_arms(variant, _is_count_pair):
-        counts.append((name, _count_pair(arm, f"variant {name!r}")))
+        counts.append((name, _count_pair(arm, f"variant {name!r}", positive=True)))
     arms = [name for name, _ in counts]
     s = np.array([c[0] for _, c in counts], dtype=np.float64)
     n = np.array([c[1] for _, c in counts], dtype=np.float64)
@@ -374,7 +374,7 @@ def bayesian_means(
     >>> round(res.posterior_mean["variant"], 2), round(res.chance_to_beat_control["variant"], 3)
     (21.1, 0.822)
     """
-    level = check_confidence_level(credible_level)
+    level = check_confidence_level(credible_level, "credible_level")
     draws = _check_n_draws(n_draws)
     policy = check_nan_policy(nan_policy)
     generator = as_generator(rng)

@@ -111,6 +111,10 @@ class Cells:
         control_of_seg = np.full(self.n_segments, -1, dtype=np.intp)
         control_of_seg[seg[is_control]] = np.flatnonzero(is_control)
         self.variant_cell = np.flatnonzero(~is_control)
+        if len(self.variant_cell) == 0:
+            raise ValueError(
+                f"{group!r} holds no arm besides control={control!r}: nothing to compare"
+            )
         self.control_cell = control_of_seg[seg[self.variant_cell]]
         self.group = group
         self.by = by

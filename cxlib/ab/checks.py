@@ -14,7 +14,7 @@ from scipy import stats
 from ..core.errors import CxlibWarning, find_stack_level
 from ..core.results import Result, html_rows
 from ..core.validation import as_numeric_1d, show_values
-from ._design import _in_unit_interval, _pct
+from ._design import MAX_COUNT, _in_unit_interval, _pct
 
 __all__ = ["SRMResult", "srm"]
 
@@ -101,11 +101,11 @@ def _counts(observed_counts: object) -> tuple[npt.NDArray[np.int64], tuple[str, 
     arr = as_numeric_1d(values, "observed_counts")
     if arr.shape[0] < 2:
         raise ValueError(f"observed_counts needs at least 2 arms; got {arr.shape[0]}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > MAX_COUNT)
     if bad.any():
         raise ValueError(
-            "observed_counts must be non-negative whole numbers (visitors per arm); got "
-            + show_values(arr[bad])
+            "observed_counts must be non-negative whole numbers up to 2**53 (visitors per "
+            "arm); got " + show_values(arr[bad])
         )
     counts = arr.astype(np.int64)
     if counts.sum() == 0:

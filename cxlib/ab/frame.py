@@ -25,6 +25,7 @@ from ..core.validation import (
     check_choice,
     check_confidence_level,
     check_n_resamples,
+    check_optional_bool,
     get_column,
     show_values,
 )
@@ -186,6 +187,7 @@ def compare(
     if len(data) == 0:
         raise ValueError("data has no rows")
     level = check_confidence_level(confidence_level)
+    exact = check_optional_bool("exact", exact)
     alt = check_alternative(alternative)
     policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
     b = check_n_resamples(n_resamples)

@@ -15,6 +15,7 @@ from ..core.sufficient import MeanStats
 from ..core.validation import (
     as_generator,
     as_numeric_1d,
+    check_aligned,
     check_alternative,
     check_choice,
     check_confidence_level,
@@ -123,6 +124,9 @@ def compare_means(
     if covariates is not None:
         if len(raw) != 2:
             raise TypeError("covariates (CUPED) need per-unit values of both arms, not MeanStats")
+        if isinstance(covariates, (tuple, list)) and len(covariates) == 2:
+            check_aligned(covariates[0], "covariates[0]", control, "control")
+            check_aligned(covariates[1], "covariates[1]", variant, "variant")
         raw = _cuped_arms(raw, covariates)
         arms = [(MeanStats.from_values(x), s[1]) for x, s in zip(raw, arms, strict=True)]
     (stats_c, missc), (stats_v, missv) = arms

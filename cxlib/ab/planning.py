@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from ..core.results import Result, html_rows
-from ..core.validation import Alternative
+from ..core.validation import Alternative, check_bool
 from ._design import (
     CORRECTIONS,
     SAMPLE_SIZE_METHODS,
@@ -322,4 +322,4 @@ def duration(
     if not 0.0 < share <= 1.0:
         raise ValueError(f"share_in_experiment must be in (0, 1]; got {share!r}")
     days = max(1, math.ceil(total / (traffic * share) - 1e-9))
-    return 7 * math.ceil(days / 7) if whole_weeks else days
+    return 7 * math.ceil(days / 7) if check_bool("whole_weeks", whole_weeks) else days

@@ -51,7 +51,8 @@ def _ratio_arm(arm: object, name: str) -> tuple[Stats, FloatArray | None]:
             f"{name} must be a RatioStats or a pair (numerator, denominator) of per-unit "
             f"values; got {type(arm).__name__}"
         )
-    y, x = finite_values(arm[0], "numerator"), finite_values(arm[1], "denominator")
+    y = finite_values(arm[0], f"{name}: numerator")
+    x = finite_values(arm[1], f"{name}: denominator")
     if y.shape != x.shape:
         raise ValueError(
             f"{name}: numerator and denominator must have one value per unit each; got "

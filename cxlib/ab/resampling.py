@@ -71,8 +71,10 @@ def sum_replicates(
     n = np.bincount(codes, minlength=n_cells)
     nonzero = (columns != 0).any(axis=0)
     nz_codes = codes[nonzero]
-    order = np.argsort(nz_codes, kind="stable")
-    values = columns[:, nonzero][:, order]
+    kept = columns[:, nonzero]
+    # Units sorted by cell, then by value: the replicates do not depend on the row order.
+    order = np.lexsort((*kept[::-1], nz_codes))
+    values = kept[:, order]
     k = np.bincount(nz_codes, minlength=n_cells)
     start = np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.intp)
     share = np.where(n > 0, k / np.maximum(n, 1), 0.0)

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.errors import CxlibWarning, find_stack_level
-from ..core.validation import Alternative, show_values
+from ..core.validation import Alternative, check_bool, show_values
 from ._design import (
     Correction,
     FloatArray,
@@ -111,8 +111,7 @@ def minimum_detectable_effect(
         correction=correction,
         method=method,
     )
-    if not isinstance(relative, (bool, np.bool_)):
-        raise TypeError(f"relative must be True or False; got {relative!r}")
+    relative = check_bool("relative", relative)
     if relative and design.control == 0.0:
         raise ValueError(
             "a relative mde needs a nonzero baseline; got baseline=0.0 (use relative=False)"

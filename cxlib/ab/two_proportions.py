@@ -16,6 +16,7 @@ from ..core.validation import (
     check_alternative,
     check_confidence_level,
     check_n_resamples,
+    check_optional_bool,
 )
 from ._arms import count_pair
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
@@ -99,8 +100,7 @@ def compare_proportions(
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
     method = check_proportion_method(ci_method)
-    if exact is not None and not isinstance(exact, bool):
-        raise TypeError(f"exact must be True, False or None; got {exact!r}")
+    exact = check_optional_bool("exact", exact)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
     arms = []

@@ -129,10 +129,14 @@ def counts_acceleration(values: FloatArray, counts: npt.NDArray[np.integer]) -> 
 
 
 def _segments(
-    codes: npt.NDArray[np.integer], n_groups: int
+    codes: npt.NDArray[np.integer], n_groups: int, *keys: FloatArray
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Row order sorted by group, group sizes and start offsets."""
-    order = np.argsort(codes, kind="stable")
+    """Row order sorted by group then by ``keys``, group sizes and start offsets.
+
+    Sorting the rows of a group by their values makes the resamples independent of the
+    order of the rows: the same seed gives the same interval for any permutation.
+    """
+    order = np.lexsort((*keys[::-1], codes))
     sizes = np.bincount(codes, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     return order, sizes, starts
@@ -169,7 +173,7 @@ def rows_replicates(
     """
     if codes is None:
         codes = np.zeros(len(scores), dtype=np.intp)
-    order, sizes, starts = _segments(codes, n_groups)
+    order, sizes, starts = _segments(codes, n_groups, scores, weights)
     s, w = scores[order], weights[order]
     group_of = np.repeat(np.arange(n_groups), sizes)
     first, span = starts[group_of], sizes[group_of].astype(np.float64)
@@ -234,12 +238,16 @@ def bias_correction(replicates: FloatArray, estimate: FloatArray) -> FloatArray:
     """BCa bias correction ``z0`` per group: the normal quantile of the share of
     replicates below the estimate, ties counted half (scipy's convention).
 
-    ``replicates`` has shape (resamples, groups).
+    ``replicates`` has shape (resamples, groups). Replicates equal to the estimate up
+    to rounding (a few ulps of the statistic's scale) are ties: sums taken in another
+    row order must not move a replicate from "equal" to "below".
     """
     b = replicates.shape[0]
-    below = (replicates < estimate[None, :]).sum(axis=0) + (replicates <= estimate[None, :]).sum(
-        axis=0
-    )
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(estimate), np.nanmax(np.abs(replicates), axis=0, initial=0.0))
+    tol = 64.0 * np.finfo(np.float64).eps * np.nan_to_num(scale)
+    low, high = (estimate - tol)[None, :], (estimate + tol)[None, :]
+    below = (replicates < low).sum(axis=0) + (replicates <= high).sum(axis=0)
     with np.errstate(divide="ignore"):
         z0: FloatArray = special.ndtri(below / (2.0 * b))
     return z0

@@ -33,7 +33,7 @@ from .statistics import (
     moments_from_sums,
     summarise,
 )
-from .validation import as_numeric_1d, show_values
+from .validation import as_numeric_1d, check_magnitude, show_values
 
 __all__ = ["MeanStats"]
 
@@ -81,6 +81,7 @@ def finite_values(values: object, name: str) -> npt.NDArray[np.float64]:
             f"{name} must hold finite numbers; got {int(bad.sum()):,} non-finite "
             f"values {show_values(x[bad])} (drop or impute them first)"
         )
+    check_magnitude(x, name)
     return x
 
 

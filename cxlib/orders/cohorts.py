@@ -204,7 +204,8 @@ def cohort_retention(
 
     # Fully observed periods of each cell: k = 0 .. last complete period - the period of
     # the cohort's last possible first day.
-    as_of_day = to_ns(od.as_of) // NS_PER_DAY
+    wall = od.as_of.tz_localize(None) if od.as_of.tzinfo is not None else od.as_of
+    as_of_day = to_ns(wall) // NS_PER_DAY  # the calendar day where the dates are
     cohort_last_day = _period_first_day(cell_cohort + 1, cohort_freq) - 1
     last_first_period = _period_index(cohort_last_day, period_freq)
     n_periods = np.maximum(_last_complete_period(as_of_day, period_freq) - last_first_period + 1, 0)

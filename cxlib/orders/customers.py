@@ -7,14 +7,13 @@ nanoseconds since 1970-01-01 and compared at the resolution of the ``date`` colu
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .table import OrderData
+from .table import OrderData, parse_duration
 
 __all__ = [
     "NEVER",
@@ -23,7 +22,6 @@ __all__ = [
     "identified",
     "per_customer_min",
     "span_ns",
-    "timestamp",
     "to_ns",
 ]
 
@@ -38,29 +36,7 @@ NS_PER_DAY = 86_400 * 10**9
 
 def span_ns(name: str, value: object) -> int:
     """A positive duration (number of days or a timedelta) in nanoseconds."""
-    if isinstance(value, (pd.Timedelta, datetime.timedelta, np.timedelta64)):
-        span = pd.Timedelta(value)
-    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be a finite number of days; got {value!r}")
-        span = pd.Timedelta(days=float(value))
-    else:
-        raise TypeError(f"{name} must be a number of days or a pandas Timedelta; got {value!r}")
-    if pd.isna(span) or span <= pd.Timedelta(0):
-        raise ValueError(f"{name} must be a positive duration; got {value!r}")
-    return int(span.value)
-
-
-def timestamp(name: str, value: object) -> pd.Timestamp:
-    if value is None or isinstance(value, (bool, int, float, np.number)):
-        raise TypeError(f"{name} must be a date such as '2024-01-01'; got {value!r}")
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date such as '2024-01-01'; got {value!r}") from None
-    if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp):
-        raise ValueError(f"{name} must be a date such as '2024-01-01'; got {value!r}")
-    return stamp
+    return int(parse_duration(value, name).value)
 
 
 def to_ns(stamp: pd.Timestamp) -> int:

@@ -25,7 +25,6 @@ from .customers import (
     identified,
     per_customer_min,
     span_ns,
-    timestamp,
     to_ns,
 )
 from .inference import (
@@ -40,7 +39,7 @@ from .inference import (
     read_options,
     sum_by_group,
 )
-from .table import OrderData, prepare_orders
+from .table import OrderData, check_zone, parse_date, prepare_orders
 
 __all__ = ["churn_rate", "retention_rate"]
 
@@ -79,8 +78,9 @@ def _period(
     metric: str,
     reading: _Reading,
 ) -> _Period:
-    start = timestamp("period_start", period_start)
-    end = timestamp("period_end", period_end)
+    start = parse_date(period_start, "period_start")
+    end = parse_date(period_end, "period_end")
+    check_zone(start, "period_start", end.tz, "period_end")
     if end <= start:
         raise ValueError(f"period_end ({end}) must be after period_start ({start})")
     gap = span_ns("inactivity", inactivity)
@@ -90,6 +90,7 @@ def _period(
         date=date,
         revenue=reading.revenue,
         as_of=end,
+        as_of_name="period_end",
         window=None,
         by=by,
         allow_refunds=reading.allow_refunds,

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.validation import NanPolicy
+from ..core.validation import NanPolicy, check_bool
 from .rfm_occasions import (
     Occasions,
     as_of_argument,
@@ -37,9 +37,9 @@ from .rfm_occasions import (
     occasions,
     ordinal,
     period_freq,
-    timestamp,
 )
 from .rfm_reduce import PerCustomer, mean_or_zero, per_customer
+from .table import parse_date
 
 __all__ = ["rfm_calibration_holdout", "rfm_summary"]
 
@@ -180,7 +180,7 @@ def rfm_summary(
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
-    include_first = bool(include_first_transaction)
+    include_first = check_bool("include_first_transaction", include_first_transaction)
     stats = per_customer(
         occ.customer, occ.period, occ.revenue, len(occ.customer_ids), occ.use, include_first
     )
@@ -342,7 +342,7 @@ def rfm_calibration_holdout(
         nan_policy=nan_policy,
     )
     cal_stamp = naive(
-        timestamp(calibration_period_end, "calibration_period_end"),
+        parse_date(calibration_period_end, "calibration_period_end"),
         occ.tz,
         "calibration_period_end",
     )

@@ -17,7 +17,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from ..core.errors import CxlibDeprecationWarning, find_stack_level
 from ..core.validation import NanPolicy, get_column
-from .table import OrderData, parse_dates, prepare_orders
+from .table import OrderData, parse_date, parse_dates, prepare_orders
 
 __all__ = [
     "Occasions",
@@ -26,7 +26,6 @@ __all__ = [
     "occasions",
     "ordinal",
     "period_freq",
-    "timestamp",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -53,19 +52,6 @@ def period_freq(time_unit: object) -> BaseOffset:
     return freq
 
 
-def timestamp(value: object, name: str) -> pd.Timestamp:
-    """A date argument as a Timestamp (a Period gives its start, as in lifetimes)."""
-    if isinstance(value, pd.Period):
-        value = value.start_time
-    try:
-        stamp: pd.Timestamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name} must be a date; got {value!r} ({exc})") from None
-    if pd.isna(stamp):
-        raise ValueError(f"{name} must be a date; got {value!r}")
-    return stamp
-
-
 def naive(stamp: pd.Timestamp, tz: Any, name: str) -> pd.Timestamp:
     """Express ``stamp`` as wall time in the time zone of the dates (``tz``)."""
     if stamp.tzinfo is None:
@@ -89,17 +75,15 @@ def _orders_with_dates(orders: object, date: str) -> tuple[pd.DataFrame, Any]:
     if len(orders) == 0:
         raise ValueError("orders is empty: no orders to analyse")
     column = get_column(orders, date, "date")
-    if isinstance(column.dtype, pd.DatetimeTZDtype) or not pd.api.types.is_datetime64_any_dtype(
-        column.dtype
-    ):
-        parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
-        tz = getattr(parsed.dt, "tz", None)
-        if tz is not None:
-            parsed = parsed.dt.tz_localize(None)
-        frame = orders.copy(deep=False)
-        frame[date] = parsed
-        return frame, tz
-    return orders, None
+    parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
+    tz = getattr(parsed.dt, "tz", None)
+    if parsed is column and tz is None:  # naive datetime64[ns] already
+        return orders, None
+    if tz is not None:
+        parsed = parsed.dt.tz_localize(None)
+    frame = orders.copy(deep=False)
+    frame[date] = parsed
+    return frame, tz
 
 
 def _ordinals(times: npt.NDArray[np.datetime64], freq: BaseOffset) -> IntArray:
@@ -199,7 +183,7 @@ def occasions(
         nan_policy=nan_policy,
     )
     # Default: the last order date, guest orders included (as lifetimes).
-    end_stamp = od.as_of if as_of is None else naive(timestamp(as_of, "as_of"), tz, "as_of")
+    end_stamp = od.as_of if as_of is None else naive(parse_date(as_of, "as_of"), tz, "as_of")
     end = ordinal(end_stamp, freq)
     period = _period_ordinals(od.time, od.day, freq)
     ident = od.customer >= 0

@@ -360,8 +360,8 @@ def test_identical_arms(prior: tuple[float, float]) -> None:
 
 
 @given(
-    n_c=st.integers(0, 3000),
-    n_v=st.integers(0, 3000),
+    n_c=st.integers(1, 3000),
+    n_v=st.integers(1, 3000),
     frac_c=st.floats(0, 1),
     frac_v=st.floats(0, 1),
     prior_a=st.sampled_from([1.0, 0.5, 2.0]),
@@ -478,10 +478,12 @@ def test_degenerate_means_warn() -> None:
     assert near_zero.lift["variant"] == pytest.approx(9.0)
 
 
-def test_zero_trials_gives_the_prior() -> None:
-    res = bayesian_proportions((0, 0), (0, 0), prior=(2.0, 3.0), n_draws=10, rng=0)
-    assert res.posterior["variant"] == (2.0, 3.0)
-    assert res.chance_to_beat_control["variant"] == pytest.approx(0.5)
+def test_an_arm_without_units_is_refused() -> None:
+    # Its posterior would be the prior alone, reported as a chance to be best.
+    with pytest.raises(ValueError, match="control: trials must be at least 1; got 0"):
+        bayesian_proportions((0, 0), (10, 100), n_draws=10, rng=0)
+    with pytest.raises(ValueError, match="variant 'variant': trials must be at least 1"):
+        bayesian_proportions((10, 100), (0, 0), n_draws=10, rng=0)
 
 
 @pytest.mark.parametrize(

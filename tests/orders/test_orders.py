@@ -486,11 +486,11 @@ def test_nullable_boolean_guest_flag_without_missing_values_is_accepted(
 @pytest.mark.parametrize(
     ("window", "error", "message"),
     [
-        (0, ValueError, "window must be positive"),
-        (-1, ValueError, "window must be positive"),
-        (-0.5, ValueError, "window must be positive"),
-        (pd.Timedelta(0), ValueError, "window must be positive"),
-        (pd.Timedelta(days=-3), ValueError, "window must be positive"),
+        (0, ValueError, "window must be a positive duration"),
+        (-1, ValueError, "window must be a positive duration"),
+        (-0.5, ValueError, "window must be a positive duration"),
+        (pd.Timedelta(0), ValueError, "window must be a positive duration"),
+        (pd.Timedelta(days=-3), ValueError, "window must be a positive duration"),
         (math.nan, ValueError, "window must be a finite number of days"),
         (math.inf, ValueError, "window must be a finite number of days"),
         ("365", TypeError, "window must be a number of days, a pandas Timedelta or None"),

@@ -334,7 +334,15 @@ def test_calibration_holdout_example() -> None:
     [
         ("X", ValueError, "time_unit"),
         ("2D", ValueError, "without a multiple"),
-        ("d", ValueError, "time_unit"),  # deprecated alias
+        pytest.param(
+            "d",
+            ValueError,
+            "time_unit",
+            marks=pytest.mark.skipif(
+                int(pd.__version__.split(".")[0]) < 3,
+                reason="pandas < 3 takes 'd' for a day without deprecating it",
+            ),
+        ),  # deprecated alias
         ("ME", ValueError, "time_unit"),  # an offset alias, not a period alias
         (7, TypeError, "time_unit"),
     ],
@@ -376,7 +384,7 @@ def test_calibration_errors() -> None:
         )
     with pytest.raises(ValueError, match="there are no calibration customers"):
         rfm_calibration_holdout(orders, calibration_period_end="2024-01-01", **kwargs)
-    with pytest.raises(ValueError, match="calibration_period_end must be a date"):
+    with pytest.raises(TypeError, match="calibration_period_end must be a date"):
         rfm_calibration_holdout(orders, calibration_period_end=None, **kwargs)
 
 
