@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.grouping import Groups, make_groups
+from ..core.grouping import Groups, factorize, make_groups
 from ..core.validation import as_numeric_1d, get_column, show_values
 
 __all__ = ["OrderData", "Window", "prepare_orders"]
@@ -107,18 +107,8 @@ def _code_customers(
     known = ~guest
     if not known.any():
         return codes, pd.Index(ids.iloc[:0])
-    if pd.api.types.is_integer_dtype(ids.dtype):
-        values = ids.to_numpy(dtype=np.int64, na_value=0)[known]
-        low = int(values.min())
-        span = int(values.max()) - low + 1
-        if span <= 4 * len(values) + 4096:  # dense ids: count instead of hashing
-            present = np.bincount(values - low, minlength=span) > 0
-            rank = np.cumsum(present) - 1
-            codes[known] = rank[values - low]
-            return codes, pd.Index(np.flatnonzero(present) + low).astype(ids.dtype)
-    found, uniques = pd.factorize(ids[known], sort=True)
-    codes[known] = found
-    return codes, pd.Index(uniques)
+    codes[known], uniques = factorize(ids[known])
+    return codes, uniques
 
 
 def prepare_orders(
