@@ -31,6 +31,8 @@ _DIRECT_MIN = 4096
 _DIRECT_RATIO = 16
 _RANK_FACTOR = 4
 _RANK_MIN = 1 << 16
+# Distinct strings are sorted by 8 bytes after their common prefix, searched this far.
+_MAX_SHARED = 64
 
 IntpArray = npt.NDArray[np.intp]
 
@@ -131,13 +133,85 @@ def _from_offsets(offsets: IntpArray, low: int, dtype: np.dtype[Any]) -> npt.NDA
 
 def _sorted_codes(codes: IntpArray, uniques: Any) -> tuple[Any, IntpArray]:
     """Sort distinct ``uniques`` and renumber ``codes`` (-1 stays -1) to match."""
-    order = np.argsort(uniques) if isinstance(uniques, np.ndarray) else uniques.argsort()
-    order = np.asarray(order, dtype=np.intp)
+    order = _argsort_distinct(uniques)
     # One slot more for code -1 (missing), which indexes the last element.
     table = np.empty(len(order) + 1, dtype=np.intp)
     table[order] = np.arange(len(order), dtype=np.intp)
     table[-1] = -1
     return uniques.take(order), np.take(table, codes)
+
+
+def _argsort_distinct(uniques: Any) -> IntpArray:
+    """The order that sorts distinct values (numpy or pandas extension array)."""
+    if isinstance(uniques, np.ndarray):
+        return np.argsort(uniques)
+    if isinstance(uniques, pd.arrays.ArrowExtensionArray):
+        order = _argsort_arrow_strings(uniques)
+        if order is not None:
+            return order
+    return np.asarray(uniques.argsort(), dtype=np.intp)
+
+
+def _argsort_arrow_strings(uniques: Any) -> IntpArray | None:
+    """Sort distinct Arrow strings by 8 of their bytes, then sort the ties in full.
+
+    The 8 bytes after the prefix that all strings share, padded with zero bytes and
+    read as one big-endian integer, sort in the order of the strings up to ties (UTF-8
+    bytes sort in code point order, and the padding of a shorter string sorts before
+    the bytes of a longer one), so one integer sort orders nearly all of them; only
+    strings equal in those bytes go to Arrow's string sort. None for types other than
+    (large) strings and binaries, and if nulls occur.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import pyarrow.compute as pc  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    array = pa.array(uniques)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_binary(kind):
+        offset_type: type[np.signedinteger[Any]] = np.int32
+    elif pa.types.is_large_string(kind) or pa.types.is_large_binary(kind):
+        offset_type = np.int64
+    else:
+        return None
+    _, offset_buffer, data_buffer = array.buffers()
+    if array.null_count or len(array) < 2 or data_buffer is None:
+        return None
+    offsets = np.frombuffer(
+        offset_buffer,
+        dtype=offset_type,
+        count=len(array) + 1,
+        offset=array.offset * np.dtype(offset_type).itemsize,
+    ).astype(np.intp)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    shared = 0  # length of the prefix common to all strings (a loop over byte positions)
+    while shared < min(int(lengths.min()), _MAX_SHARED):
+        column = data[starts + shared]
+        if (column != column[0]).any():
+            break
+        shared += 1
+    key = np.zeros(len(array), dtype=np.uint64)
+    last = len(data) - 1
+    for j in range(8):
+        byte = data[np.minimum(starts + (shared + j), last)].astype(np.uint64)
+        byte[lengths <= shared + j] = 0
+        key |= byte << np.uint64(56 - 8 * j)
+    order = np.argsort(key)
+    ranked = key[order]
+    same = ranked[1:] == ranked[:-1]
+    if same.any():
+        tied = np.zeros(len(order), dtype=bool)
+        tied[1:] = same
+        tied[:-1] |= same
+        # The tied strings, sorted in full, fill the places of the ties: their keys
+        # already order them by block.
+        places = np.flatnonzero(tied)
+        subset = order[places]
+        within = np.asarray(pc.array_sort_indices(array.take(pa.array(subset))), dtype=np.intp)
+        order[places] = subset[within]
+    return order
 
 
 def factorize(values: pd.Series[Any] | pd.Index[Any]) -> tuple[IntpArray, pd.Index[Any]]:

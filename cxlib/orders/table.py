@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.grouping import Groups, factorize, make_groups
+from ..core.grouping import Groups, dense_rank, factorize, make_groups
 from ..core.validation import as_numeric_1d, get_column, show_values
 
 __all__ = ["OrderData", "Window", "prepare_orders"]
@@ -103,11 +103,16 @@ def _code_customers(
     ids: pd.Series[Any], guest: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.int64], pd.Index[Any]]:
     """Codes ``0 .. k-1`` of the customer ids in sorted order, -1 for guest orders."""
-    codes = np.full(len(ids), -1, dtype=np.int64)
-    known = ~guest
-    if not known.any():
-        return codes, pd.Index(ids.iloc[:0])
-    codes[known], uniques = factorize(ids[known])
+    if guest.all():
+        return np.full(len(ids), -1, dtype=np.int64), pd.Index(ids.iloc[:0])
+    codes, uniques = factorize(ids)  # missing ids: code -1
+    codes = codes.astype(np.int64, copy=False)
+    flagged = guest & (codes >= 0)
+    if flagged.any():  # guest orders flagged as such may carry ids: drop those ids
+        known = ~guest
+        used, codes[known] = dense_rank(codes[known])
+        codes[guest] = -1
+        uniques = uniques.take(used)
     return codes, uniques
 
 
@@ -207,7 +212,8 @@ def prepare_orders(
     if groups is not None and not keep.all():
         groups = Groups(codes=groups.codes[keep], keys=groups.keys)
     # Only customers with an order in the window are customers of the window.
-    customer_codes, customer_ids = _code_customers(ids[keep], is_guest[keep])
+    kept = (ids, is_guest) if keep.all() else (ids[keep], is_guest[keep])
+    customer_codes, customer_ids = _code_customers(*kept)
     times = when.to_numpy(dtype="datetime64[ns]")[keep]
     # Calendar days are local days: drop the time zone (not convert to UTC) first.
     local = when.dt.tz_localize(None) if when.dt.tz is not None else when
