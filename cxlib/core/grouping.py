@@ -280,9 +280,9 @@ def _factorize_masked(
     if missing.all():
         return np.full(len(values), -1, dtype=np.intp), pd.Index(values[:0])
     wide = np.dtype(np.uint64) if numpy_dtype == np.uint64 else np.dtype(np.int64)
-    # Missing values take the smallest value present, so the span does not grow; their
+    # Missing values take the first value present, so the span does not grow; their
     # codes are set to -1 afterwards.
-    fill = values[~missing].min() if missing.any() else 0
+    fill = values.array[int(np.argmin(missing))] if missing.any() else 0
     ints = values.to_numpy(dtype=wide, na_value=fill)
     found_ints, codes = dense_rank(ints)
     if missing.any():
