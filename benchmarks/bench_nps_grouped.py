@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from _common import best_of, seconds
+from _common import best_of, clock_name, seconds, set_clock
 
 import cxlib as cx
 
@@ -265,7 +265,8 @@ def verdict(ok: bool) -> str:
 def report(results: list[Result], args: argparse.Namespace) -> None:
     print(
         f"\nGrouped NPS: n = {args.n:,} answers (0-10), {args.groups:,} groups, "
-        f"best of {args.repeats} (groupby-apply: 1 run), numpy {np.__version__}, "
+        f"best of {args.repeats} (groupby-apply: 1 run; {clock_name()} clock), "
+        f"numpy {np.__version__}, "
         f"pandas {pd.__version__}, cxlib {cx.__version__}\n"
     )
     width = max(len(r.variant.name) for r in results)
@@ -322,6 +323,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--groups", type=int, default=10_000, help="number of groups")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (best is kept)")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the data")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time by the wall clock or by the CPU time of the process (shared machines)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.groups < 1 or args.repeats < 1:
         parser.error("--n, --groups and --repeats must be positive")
@@ -330,6 +337,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    set_clock(args.clock)
     results = [run_variant(variant, args) for variant in VARIANTS]
     report(results, args)
     return 1 if any(r.problems for r in results) else 0

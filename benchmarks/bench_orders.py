@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy
-from _common import load_average, seconds
+from _common import best_of, clock_name, load_average, seconds, set_clock
 
 import cxlib as cx
 
@@ -267,19 +267,6 @@ class Result:
     problems: list[str] = field(default_factory=list)
 
 
-def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Best wall time of ``repeats`` calls (after garbage collection), and the last result."""
-    best = np.inf
-    out: Any = None
-    for _ in range(repeats):
-        out = None
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def peak_memory(fn: Callable[[], Any]) -> float:
     """Peak memory traced by ``tracemalloc`` during one call, above the level at its start.
 
@@ -448,8 +435,9 @@ def report(
         f"\nOrder metrics: {len(df):,} orders ({n_guest:,} guest) of "
         f"{int(df[CUSTOMER].nunique()):,} customers over {days:,} days from "
         f"cx.datasets.make_orders (generated in {t_data:.1f} s); default intervals, best of "
-        f"{args.repeats}; numpy {np.__version__}, pandas {pd.__version__}, scipy "
-        f"{scipy.__version__}, cxlib {cx.__version__}; {os.cpu_count()} CPUs; at the start "
+        f"{args.repeats} ({clock_name()} clock); numpy {np.__version__}, pandas "
+        f"{pd.__version__}, scipy {scipy.__version__}, cxlib {cx.__version__}; "
+        f"{os.cpu_count()} CPUs; at the start "
         f"{loads[0]}, at the end {loads[1]}\n"
     )
     print(
@@ -506,6 +494,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--rfm-only", action="store_true", help="only rfm_summary against lifetimes"
     )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time by the wall clock or by the CPU time of the process (shared machines)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.n_orders, args.n_customers, args.repeats = 100_000, 20_000, 1
@@ -516,6 +510,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    set_clock(args.clock)
     load_start = load_average()
     print("  generating the orders ...", file=sys.stderr, flush=True)
     df, days, t_data = make_data(args)
