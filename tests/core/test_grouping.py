@@ -42,6 +42,7 @@ _KINDS = (
     "Int64",
     "boolean",
     "datetime",
+    "datetime_tz",
     "int_pyarrow",
 )
 
@@ -65,8 +66,10 @@ def _column(kind: str, picks: list[int], pool: list[str], missing: list[bool]) -
     assert miss is not None
     if kind == "float":
         return pd.Series(np.where(miss, np.nan, ints / 4.0))
-    if kind == "datetime":
+    if kind in ("datetime", "datetime_tz"):
         dates = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(ints, unit="D"))
+        if kind == "datetime_tz":
+            dates = dates.dt.tz_localize("Europe/Berlin")
         return dates.mask(miss)
     if kind in ("Int64", "int_pyarrow"):
         values = pd.array(np.where(miss, 0, ints * 5 - 9), dtype="Int64")
