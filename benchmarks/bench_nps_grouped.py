@@ -4,17 +4,22 @@ For each data variant the script times
 
 * cxlib, with its default score interval and with ``ci_method="wald"``;
 * the pandas groupby-apply a user would otherwise write (Wald interval, one run);
+* a hand-written pandas group-by of the same counts (answers, detractors, passives,
+  promoters per group: one ``groupby(...).sum()`` of four boolean columns);
 * the floor: a single ``np.bincount(codes * 11 + answers)`` over precomputed integer
   group codes, which is the least work any exact grouped tabulation can do;
+* the factorize floor: ``pd.factorize`` of the group column (unsorted) and the same
+  bincount, the least work when the codes are not given;
 
-checks that the results agree, and prints the timings with two ratios against their
-targets: the speed-up of cxlib over groupby-apply (>= 50x) and cxlib's time over the
-floor (<= 3x).
+checks that the results agree, and prints the timings with four ratios against their
+targets: the speed-up of cxlib over groupby-apply (>= 50x), cxlib's time over the
+floor (<= 3x), over the pandas group-by (<= 1.5x) and over the factorize floor (<= 2x).
 
 Run from the repository root::
 
     python benchmarks/bench_nps_grouped.py                      # 10M answers, 10k groups
     python benchmarks/bench_nps_grouped.py --n 100000 --groups 100 --repeats 1   # smoke
+    python benchmarks/bench_nps_grouped.py --n 2000000 --groups 2000    # string keys
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from _common import best_of, seconds
+from _common import best_of, clock_name, seconds, set_clock
 
 import cxlib as cx
 
 SPEEDUP_TARGET = 50.0  # cxlib at least this many times faster than groupby-apply
 FLOOR_TARGET = 3.0  # cxlib at most this many times the bincount floor
+PANDAS_TARGET = 1.5  # cxlib at most this many times the pandas group-by of the counts
+FACTORIZE_TARGET = 2.0  # cxlib at most this many times the factorize + bincount floor
 TOLERANCE = 1e-9  # agreement of cxlib and groupby-apply, in NPS points
 N_POINTS = 11  # the 0-10 scale
 Z_95 = 1.959963984540054  # standard normal 0.975 quantile
@@ -49,7 +56,7 @@ class Variant:
     """One data layout to benchmark."""
 
     name: str
-    group_kind: str  # "category" or "int64"
+    group_kind: str  # "category", "int64" or "str" (Arrow-backed strings)
     float_answers: bool  # float64 answers with ~1% NaN instead of int64
 
 
@@ -57,6 +64,7 @@ VARIANTS = (
     Variant("categorical group, int64 answers", "category", float_answers=False),
     Variant("int64 group, int64 answers", "int64", float_answers=False),
     Variant("categorical group, float64 answers, 1% NaN", "category", float_answers=True),
+    Variant("str group (Arrow), int64 answers", "str", float_answers=False),
 )
 
 
@@ -80,6 +88,8 @@ class Result:
     cx_wald: float
     apply: float
     floor: float
+    pandas: float
+    factorize_floor: float
     problems: list[str]
 
 
@@ -98,9 +108,12 @@ def make_data(n: int, n_groups: int, variant: Variant, seed: int) -> Data:
     for k in range(N_POINTS - 1):
         answers += u > cdf[codes, k]
 
+    # Labels sort in the order of the codes, so that the floor's table lines up.
+    labels = pd.Index([f"g{i:05d}" for i in range(n_groups)])
     if variant.group_kind == "category":
-        labels = pd.Index([f"g{i:05d}" for i in range(n_groups)])
         group: Any = pd.Categorical.from_codes(codes, categories=labels)
+    elif variant.group_kind == "str":  # Arrow-backed: the pandas 3 default with pyarrow
+        group = pd.array(labels.to_numpy(dtype=object)[codes], dtype="str")
     else:
         ids = np.sort(rng.choice(100 * n_groups, size=n_groups, replace=False)).astype(np.int64)
         group = ids[codes]
@@ -150,12 +163,39 @@ def bincount_floor(codes: IntArray, answers: IntArray, n_groups: int) -> IntArra
     return np.bincount(codes * N_POINTS + answers, minlength=n_groups * N_POINTS)
 
 
+def pandas_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """A hand-written pandas group-by of the counts the NPS and its interval need."""
+    s = df["score"]
+    flags = pd.DataFrame(
+        {
+            "n": s.notna(),
+            "n_detractors": s <= 6,
+            "n_passives": (s >= 7) & (s <= 8),
+            "n_promoters": s >= 9,
+        }
+    )
+    return flags.groupby(df["group"], observed=True, sort=True).sum()
+
+
+def factorize_floor(df: pd.DataFrame) -> IntArray:
+    """The floor without given codes: unsorted factorize, then one bincount."""
+    s = df["score"]
+    codes, uniques = pd.factorize(df["group"])
+    if s.dtype.kind == "f":
+        keep = s.notna().to_numpy()
+        codes, answers = codes[keep], s.to_numpy()[keep].astype(np.int64)
+    else:
+        answers = s.to_numpy()
+    return np.bincount(codes * N_POINTS + answers, minlength=len(uniques) * N_POINTS)
+
+
 def check(
     score: pd.DataFrame,
     wald: pd.DataFrame,
     baseline: pd.DataFrame,
     floor: IntArray,
     observed: npt.NDArray[np.bool_],
+    counts_pandas: pd.DataFrame,
 ) -> list[str]:
     """Compare cxlib with the groupby-apply baseline and the floor's counts."""
     problems: list[str] = []
@@ -186,6 +226,9 @@ def check(
     for column, cells in categories.items():
         if not np.array_equal(score[column].to_numpy(), counts[:, cells].sum(axis=1)):
             problems.append(f"{column}: cxlib differs from the bincount table")
+    for column in ("n", *categories):
+        if not np.array_equal(score[column].to_numpy(), counts_pandas[column].to_numpy()):
+            problems.append(f"{column}: cxlib differs from the pandas group-by")
     inside = (score["ci_low"] <= score["value"]) & (score["value"] <= score["ci_high"])
     if not inside[score["value"].notna()].all():
         problems.append("score interval does not contain the estimate in some groups")
@@ -204,10 +247,15 @@ def run_variant(variant: Variant, args: argparse.Namespace) -> Result:
     t_floor, floor = best_of(
         lambda: bincount_floor(data.codes, data.answers, data.n_groups), args.repeats
     )
+    print(f"  {variant.name}: timing pandas group-by ...", file=sys.stderr, flush=True)
+    pandas_counts(df)
+    t_pandas, counts_pandas = best_of(lambda: pandas_counts(df), args.repeats)
+    factorize_floor(df)
+    t_factorize, _ = best_of(lambda: factorize_floor(df), args.repeats)
     print(f"  {variant.name}: timing groupby-apply (once) ...", file=sys.stderr, flush=True)
     t_apply, baseline = best_of(lambda: groupby_apply(df), 1)
-    problems = check(score, wald, baseline, floor, data.observed)
-    return Result(variant, t_score, t_wald, t_apply, t_floor, problems)
+    problems = check(score, wald, baseline, floor, data.observed, counts_pandas)
+    return Result(variant, t_score, t_wald, t_apply, t_floor, t_pandas, t_factorize, problems)
 
 
 def verdict(ok: bool) -> str:
@@ -217,40 +265,56 @@ def verdict(ok: bool) -> str:
 def report(results: list[Result], args: argparse.Namespace) -> None:
     print(
         f"\nGrouped NPS: n = {args.n:,} answers (0-10), {args.groups:,} groups, "
-        f"best of {args.repeats} (groupby-apply: 1 run), numpy {np.__version__}, "
+        f"best of {args.repeats} (groupby-apply: 1 run; {clock_name()} clock), "
+        f"numpy {np.__version__}, "
         f"pandas {pd.__version__}, cxlib {cx.__version__}\n"
     )
     width = max(len(r.variant.name) for r in results)
     print(
         f"{'variant':<{width}}  {'cxlib score':>11}  {'cxlib wald':>10}  "
-        f"{'groupby-apply':>13}  {'bincount floor':>14}"
+        f"{'groupby-apply':>13}  {'pandas groupby':>14}  {'bincount floor':>14}  "
+        f"{'factorize floor':>15}"
     )
     for r in results:
         print(
             f"{r.variant.name:<{width}}  {seconds(r.cx_score):>11}  {seconds(r.cx_wald):>10}  "
-            f"{seconds(r.apply):>13}  {seconds(r.floor):>14}"
+            f"{seconds(r.apply):>13}  {seconds(r.pandas):>14}  {seconds(r.floor):>14}  "
+            f"{seconds(r.factorize_floor):>15}"
         )
     print(
         f"\nRatios for the default call (score CI); ci_method='wald' in brackets.\n"
         f"{'variant':<{width}}  {f'speed-up vs apply (>= {SPEEDUP_TARGET:g}x)':<36}  "
-        f"cxlib / floor (<= {FLOOR_TARGET:g}x)"
+        f"{f'cxlib / floor (<= {FLOOR_TARGET:g}x)':<30}  "
+        f"{f'cxlib / pandas groupby (<= {PANDAS_TARGET:g}x)':<38}  "
+        f"cxlib / factorize floor (<= {FACTORIZE_TARGET:g}x)"
     )
+
+    def at_most(time_cx: float, time_ref: float, target: float) -> str:
+        r = time_cx / time_ref
+        return f"{r:5.2f}x {verdict(r <= target)}"
+
     for r in results:
         up_s, up_w = r.apply / r.cx_score, r.apply / r.cx_wald
-        fl_s, fl_w = r.cx_score / r.floor, r.cx_wald / r.floor
         speed = (
             f"{up_s:7.1f}x {verdict(up_s >= SPEEDUP_TARGET)} "
             f"[{up_w:7.1f}x {verdict(up_w >= SPEEDUP_TARGET)}]"
         )
-        floor = (
-            f"{fl_s:5.2f}x {verdict(fl_s <= FLOOR_TARGET)} "
-            f"[{fl_w:5.2f}x {verdict(fl_w <= FLOOR_TARGET)}]"
-        )
-        print(f"{r.variant.name:<{width}}  {speed:<36}  {floor}")
+        cells = [
+            f"{at_most(r.cx_score, ref, target)} [{at_most(r.cx_wald, ref, target)}]"
+            for ref, target in (
+                (r.floor, FLOOR_TARGET),
+                (r.pandas, PANDAS_TARGET),
+                (r.factorize_floor, FACTORIZE_TARGET),
+            )
+        ]
+        print(f"{r.variant.name:<{width}}  {speed:<36}  {cells[0]:<30}  {cells[1]:<38}  {cells[2]}")
     print()
     for r in results:
         status = "agree" if not r.problems else "DISAGREE: " + "; ".join(r.problems)
-        print(f"check {r.variant.name}: cxlib vs groupby-apply and bincount counts {status}")
+        print(
+            f"check {r.variant.name}: cxlib vs groupby-apply, pandas group-by and bincount "
+            f"counts {status}"
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -259,6 +323,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--groups", type=int, default=10_000, help="number of groups")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats (best is kept)")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the data")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time by the wall clock or by the CPU time of the process (shared machines)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.groups < 1 or args.repeats < 1:
         parser.error("--n, --groups and --repeats must be positive")
@@ -267,6 +337,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    set_clock(args.clock)
     results = [run_variant(variant, args) for variant in VARIANTS]
     report(results, args)
     return 1 if any(r.problems for r in results) else 0

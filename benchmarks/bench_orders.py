@@ -15,9 +15,11 @@ and compared where a reference exists:
 (a) ``rfm_summary`` against a faithful re-implementation of lifetimes 0.11's
     ``summary_data_from_transaction_data`` (sort, ``to_period``, groupby of
     (period, customer), then per customer min / max / count of the periods and the mean
-    revenue of the repeat periods). Targets: cxlib at least 10x faster, and a lower
-    peak memory (measured with ``tracemalloc``, which traces numpy's and pandas'
-    allocations). The frames must agree to 1e-9.
+    revenue of the repeat periods), once per type of customer id: int64 (nullable, as
+    generated), str (Arrow-backed, the pandas 3 default with pyarrow) and categorical.
+    Targets: cxlib at least 10x faster for every id type, and a lower peak memory
+    (measured with ``tracemalloc``, which traces numpy's and pandas' allocations). The
+    frames must agree to 1e-9.
 (b) the four seed metrics (guest checkout rate, purchase frequency, average order value,
     repeat purchase rate) against the straightforward vectorised pandas: the orders of
     the 365-day window, a groupby per customer, then the ratio. Point estimates must
@@ -27,6 +29,7 @@ Run from the repository root::
 
     python benchmarks/bench_orders.py            # 10M orders, 2M customers, some minutes
     python benchmarks/bench_orders.py --quick    # smoke test, a few seconds
+    python benchmarks/bench_orders.py --rfm-only --n-orders 1000000 --n-customers 200000
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy
-from _common import load_average, seconds
+from _common import best_of, clock_name, load_average, seconds, set_clock
 
 import cxlib as cx
 
@@ -55,6 +58,7 @@ WINDOW = pd.Timedelta(days=365)  # the default window of the seed metrics
 MB = 2.0**20
 
 CUSTOMER, DATE, REVENUE = "customer_id", "date", "revenue"
+ID_TYPES = ("int64", "str", "category")  # customer id types of the rfm_summary comparison
 
 
 # --------------------------------------------------------------------------- lifetimes
@@ -263,19 +267,6 @@ class Result:
     problems: list[str] = field(default_factory=list)
 
 
-def best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Best wall time of ``repeats`` calls (after garbage collection), and the last result."""
-    best = np.inf
-    out: Any = None
-    for _ in range(repeats):
-        out = None
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def peak_memory(fn: Callable[[], Any]) -> float:
     """Peak memory traced by ``tracemalloc`` during one call, above the level at its start.
 
@@ -335,8 +326,10 @@ def compare_rfm(got: pd.DataFrame, want: pd.DataFrame) -> tuple[float, list[str]
     return worst, problems
 
 
-def run_case(case: Case, df: pd.DataFrame, by: str | None, repeats: int) -> Result:
-    grouping = "none" if by is None else by
+def run_case(
+    case: Case, df: pd.DataFrame, by: str | None, repeats: int, label: str | None = None
+) -> Result:
+    grouping = label or ("none" if by is None else by)
     print(f"  {case.name} by {grouping} ...", file=sys.stderr, flush=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cx.DegenerateDataWarning)
@@ -378,6 +371,34 @@ def history_days(n_orders: int, n_customers: int, seed: int) -> int:
     return max(round(days), 1)
 
 
+def with_id_type(df: pd.DataFrame, kind: str, seed: int) -> pd.DataFrame:
+    """The orders with customer ids of another type, one label per customer.
+
+    int64 keeps the generated nullable integers. str and category label customer ``k``
+    "C" + 9 digits drawn at random (so that the labels do not sort like the integers,
+    as with ids from another system); guest orders keep a missing id. The categories
+    are sorted, as ``astype("category")`` makes them.
+    """
+    if kind == "int64":
+        return df
+    ids = df[CUSTOMER].to_numpy(dtype=np.int64, na_value=-1)
+    n_labels = int(ids.max()) + 1
+    drawn = np.random.default_rng(seed).choice(10**9, size=n_labels, replace=False)
+    labels = np.array([f"C{v:09d}" for v in drawn], dtype=object)
+    if kind == "str":
+        values = np.where(ids >= 0, labels[np.maximum(ids, 0)], None)
+        column: Any = pd.array(values, dtype="str")
+    elif kind == "category":
+        categories = np.sort(labels)
+        rank = np.empty(n_labels, dtype=np.int64)
+        rank[np.argsort(labels)] = np.arange(n_labels)
+        codes = np.where(ids >= 0, rank[np.maximum(ids, 0)], -1)
+        column = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+    else:
+        raise ValueError(f"unknown id type {kind!r}")
+    return df.assign(**{CUSTOMER: column})
+
+
 def make_data(args: argparse.Namespace) -> tuple[pd.DataFrame, int, float]:
     days = history_days(args.n_orders, args.n_customers, args.seed)
     start = time.perf_counter()
@@ -414,16 +435,17 @@ def report(
         f"\nOrder metrics: {len(df):,} orders ({n_guest:,} guest) of "
         f"{int(df[CUSTOMER].nunique()):,} customers over {days:,} days from "
         f"cx.datasets.make_orders (generated in {t_data:.1f} s); default intervals, best of "
-        f"{args.repeats}; numpy {np.__version__}, pandas {pd.__version__}, scipy "
-        f"{scipy.__version__}, cxlib {cx.__version__}; {os.cpu_count()} CPUs; at the start "
+        f"{args.repeats} ({clock_name()} clock); numpy {np.__version__}, pandas "
+        f"{pd.__version__}, scipy {scipy.__version__}, cxlib {cx.__version__}; "
+        f"{os.cpu_count()} CPUs; at the start "
         f"{loads[0]}, at the end {loads[1]}\n"
     )
     print(
-        f"{'metric':<21} {'by':<7} {'cxlib':>9} {'peak MB':>8}   {'reference':<9} "
+        f"{'metric':<21} {'by / ids':<12} {'cxlib':>9} {'peak MB':>8}   {'reference':<9} "
         f"{'time':>9} {'peak MB':>8} {'ref / cxlib':>11} {'max |diff|':>10}"
     )
     for r in results:
-        line = f"{r.metric:<21} {r.grouping:<7} {seconds(r.cx)} {megabytes(r.cx_peak)}   "
+        line = f"{r.metric:<21} {r.grouping:<12} {seconds(r.cx)} {megabytes(r.cx_peak)}   "
         if r.ref_name:
             line += (
                 f"{r.ref_name:<9} {seconds(r.ref)} {megabytes(r.ref_peak)} "
@@ -431,24 +453,25 @@ def report(
             )
         print(line)
     print(
-        "\npeak MB: extra memory traced by tracemalloc (numpy and pandas allocations "
+        "\nby / ids: the by column, or the type of the customer ids (rfm_summary). "
+        "peak MB: extra memory traced by tracemalloc (numpy and pandas allocations "
         "included) during one call, result included. max |diff|: point estimates "
         "(seed metrics), or frequency, recency, T and monetary_value (rfm_summary)."
     )
-    rfm = next((r for r in results if r.metric == "rfm_summary"), None)
-    if rfm is not None and rfm.ref_name:
+    for rfm in (r for r in results if r.metric == "rfm_summary" and r.ref_name):
         speed = rfm.ref / rfm.cx
         print(
-            f"\n(a) rfm_summary vs lifetimes: speed-up {ratio(speed)} (target >= "
-            f"{RFM_SPEED_TARGET:g}x) {mark(speed >= RFM_SPEED_TARGET)}; peak memory "
+            f"(a) rfm_summary vs lifetimes, {rfm.grouping}: speed-up {ratio(speed)} (target "
+            f">= {RFM_SPEED_TARGET:g}x) {mark(speed >= RFM_SPEED_TARGET)}; peak memory "
             f"{rfm.cx_peak / MB:.0f} MB vs {rfm.ref_peak / MB:.0f} MB (ratio "
             f"{rfm.cx_peak / rfm.ref_peak:.2f}, target cxlib lower) "
             f"{mark(rfm.cx_peak < rfm.ref_peak)}"
         )
-    print("(b) seed metrics, pandas time / cxlib time (above 1: cxlib faster; no target):")
-    for r in results:
-        if r.ref_name == "pandas":
-            print(f"    {r.metric:<21} by {r.grouping:<7} {ratio(r.ref / r.cx):>6}")
+    seed = [r for r in results if r.ref_name == "pandas"]
+    if seed:
+        print("(b) seed metrics, pandas time / cxlib time (above 1: cxlib faster; no target):")
+    for r in seed:
+        print(f"    {r.metric:<21} by {r.grouping:<7} {ratio(r.ref / r.cx):>6}")
     bad = [r for r in results if r.problems]
     if bad:
         for r in bad:
@@ -468,6 +491,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="small sizes for a smoke test of a few seconds"
     )
+    parser.add_argument(
+        "--rfm-only", action="store_true", help="only rfm_summary against lifetimes"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time by the wall clock or by the CPU time of the process (shared machines)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.n_orders, args.n_customers, args.repeats = 100_000, 20_000, 1
@@ -478,16 +510,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    set_clock(args.clock)
     load_start = load_average()
     print("  generating the orders ...", file=sys.stderr, flush=True)
     df, days, t_data = make_data(args)
     period_end = df[DATE].max()
     cases = make_cases(period_end - WINDOW, period_end)  # retention over the last year
-    results = [
-        run_case(case, df, by, args.repeats)
-        for case in cases
-        for by in ((None, "member") if case.groupable else (None,))
-    ]
+    results = []
+    for case in cases:
+        if case.name == "rfm_summary":
+            for kind in ID_TYPES:
+                data = with_id_type(df, kind, args.seed)
+                results.append(run_case(case, data, None, args.repeats, f"ids {kind}"))
+        elif not args.rfm_only:
+            for by in (None, "member") if case.groupable else (None,):
+                results.append(run_case(case, df, by, args.repeats))
     report(results, args, df, days, t_data, (load_start, load_average()))
     return 1 if any(r.problems for r in results) else 0
 

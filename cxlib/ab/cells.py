@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.errors import DegenerateDataWarning, PrecisionWarning, find_stack_level
-from ..core.grouping import factorize_column, make_groups
+from ..core.grouping import dense_rank, factorize_column, make_groups
 from ..core.lift import FloatArray, Pairs, normal_pairs
 from ..core.statistics import (
     PRECISION,
@@ -82,17 +82,11 @@ class Cells:
             segments = make_groups(data, by)
             seg_codes = np.asarray(segments.codes, dtype=np.int64)
             self._segment_keys = segments.keys
-            n_seg = segments.n_groups
         else:
             seg_codes = np.zeros(len(data), dtype=np.int64)
             self._segment_keys = pd.DataFrame(index=pd.RangeIndex(1))
-            n_seg = 1
         combined = seg_codes * n_arms + np.asarray(arm_codes, dtype=np.int64)
-        present = np.bincount(combined, minlength=n_seg * n_arms) > 0
-        keep = np.flatnonzero(present)
-        remap = np.full(n_seg * n_arms, -1, dtype=np.intp)
-        remap[keep] = np.arange(len(keep))
-        self.codes = remap[combined]
+        keep, self.codes = dense_rank(combined)
         self.n_cells = len(keep)
         self._seg_key = keep // n_arms  # candidate segment of each cell
         self._arm = keep % n_arms
@@ -102,12 +96,9 @@ class Cells:
             found = ", ".join(repr(v) for v in pd.unique(arm_keys.take(self._arm))[:20])
             raise ValueError(f"control={control!r} is not an arm of {group!r}; arms: {found}")
         # Segments that have rows, numbered 0 .. n_segments - 1.
-        used = np.zeros(n_seg, dtype=bool)
-        used[self._seg_key] = True
-        rank = np.cumsum(used) - 1
-        seg = rank[self._seg_key].astype(np.intp)
+        used, seg = dense_rank(self._seg_key)
         self.segment = seg
-        self.n_segments = int(used.sum())
+        self.n_segments = len(used)
         control_of_seg = np.full(self.n_segments, -1, dtype=np.intp)
         control_of_seg[seg[is_control]] = np.flatnonzero(is_control)
         self.variant_cell = np.flatnonzero(~is_control)

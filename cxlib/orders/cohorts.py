@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.grouping import distinct, tidy
+from ..core.grouping import dense_rank, distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
 from ..core.validation import NanPolicy, check_choice, check_confidence_level
 from .customers import NS_PER_DAY, identified, per_customer_min, to_ns
@@ -30,25 +30,6 @@ COHORT_FREQUENCIES: tuple[CohortFrequency, ...] = ("D", "W", "M", "Q")
 
 
 # ------------------------------------------------------------------------- cohorts
-
-
-def _dense_rank(values: IntArray) -> tuple[IntArray, IntArray]:
-    """Sorted distinct values of small non-negative-span integers, and each value's rank.
-
-    A presence table over the span replaces the sort of :func:`numpy.unique` when the
-    span is small, which it is for periods and (group, cohort) cells.
-    """
-    if not len(values):
-        return values[:0], values[:0]
-    low = int(values.min())
-    span = int(values.max()) - low + 1
-    if span > max(4 * len(values), 1 << 16):
-        uniques, inverse = np.unique(values, return_inverse=True)
-        return uniques, inverse.ravel()
-    shifted = values - low
-    present = np.bincount(shifted, minlength=span) > 0
-    rank = np.cumsum(present) - 1
-    return np.flatnonzero(present) + low, rank[shifted]
 
 
 def _period_index(day: IntArray, freq: CohortFrequency) -> IntArray:
@@ -196,9 +177,9 @@ def cohort_retention(
 
     # Cells: (group, cohort) pairs, numbered in key order.
     cohort_of = _period_index(first_day, cohort_freq)
-    cohorts, cohort_code = _dense_rank(cohort_of)
+    cohorts, cohort_code = dense_rank(cohort_of)
     g = np.zeros(od.n_customers, dtype=np.int64) if group is None else group.astype(np.int64)
-    cells, cell_of = _dense_rank(g * len(cohorts) + cohort_code)
+    cells, cell_of = dense_rank(g * len(cohorts) + cohort_code)
     cell_group, cell_cohort = cells // max(len(cohorts), 1), cohorts[cells % max(len(cohorts), 1)]
     cohort_size = np.bincount(cell_of, minlength=len(cells)).astype(np.int64)
 

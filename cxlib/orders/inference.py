@@ -28,7 +28,7 @@ from ..core.bootstrap import (
     rows_replicates,
 )
 from ..core.errors import DegenerateDataWarning, find_stack_level
-from ..core.grouping import distinct, tidy
+from ..core.grouping import dense_rank, distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
 from ..core.results import Estimate, estimate_from_columns
@@ -142,14 +142,7 @@ def order_clusters(od: OrderData, y_of_order: FloatArray) -> Clusters:
     group = None
     if od.groups is not None:
         key = od.groups.codes.astype(np.int64) * base + cluster
-        span = n_groups * base
-        if span <= 4 * len(key) + 4096:  # few (group, cluster) pairs: count, don't sort
-            present = np.bincount(key, minlength=span) > 0
-            uniq = np.flatnonzero(present)
-            cluster = (np.cumsum(present) - 1)[key]
-        else:
-            uniq, inverse = np.unique(key, return_inverse=True)
-            cluster = inverse.ravel().astype(np.int64)
+        uniq, cluster = dense_rank(key)
         group = (uniq // base).astype(np.intp)
         base = len(uniq)
     y = np.bincount(cluster, weights=y_of_order, minlength=base).astype(np.float64)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..core.grouping import factorize
 from ..core.results import Estimate
 from ..core.validation import NanPolicy, as_numeric_1d, check_choice, get_column
 from .customers import DATA_DOC, OPTIONS_DOC, identified, per_customer_min, span_ns, to_ns
@@ -233,8 +234,8 @@ def _tiebreak(orders: pd.DataFrame, order_id: str | None) -> npt.NDArray[np.int6
     ids = get_column(orders, order_id, "order_id")
     if ids.isna().any():
         raise ValueError(f"order_id column {order_id!r} has {int(ids.isna().sum())} missing id(s)")
-    codes, _ = pd.factorize(ids, sort=True)
-    return np.asarray(codes, dtype=np.int64)
+    codes, _ = factorize(ids)
+    return codes.astype(np.int64, copy=False)
 
 
 @overload

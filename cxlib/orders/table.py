@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.errors import OutOfBoundsDatetime, OutOfBoundsTimedelta
 
-from ..core.grouping import Groups, make_groups
+from ..core.grouping import Groups, dense_rank, factorize, make_groups
 from ..core.validation import (
     NanPolicy,
     as_numeric_1d,
@@ -277,22 +277,17 @@ def _code_customers(
     ids: pd.Series[Any], guest: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.int64], pd.Index[Any]]:
     """Codes ``0 .. k-1`` of the customer ids in sorted order, -1 for guest orders."""
-    codes = np.full(len(ids), -1, dtype=np.int64)
-    known = ~guest
-    if not known.any():
-        return codes, pd.Index(ids.iloc[:0])
-    if pd.api.types.is_integer_dtype(ids.dtype):
-        values = ids.to_numpy(dtype=np.int64, na_value=0)[known]
-        low = int(values.min())
-        span = int(values.max()) - low + 1
-        if span <= 4 * len(values) + 4096:  # dense ids: count instead of hashing
-            present = np.bincount(values - low, minlength=span) > 0
-            rank = np.cumsum(present) - 1
-            codes[known] = rank[values - low]
-            return codes, pd.Index(np.flatnonzero(present) + low).astype(ids.dtype)
-    found, uniques = pd.factorize(ids[known], sort=True)
-    codes[known] = found
-    return codes, pd.Index(uniques)
+    if guest.all():
+        return np.full(len(ids), -1, dtype=np.int64), pd.Index(ids.iloc[:0])
+    codes, uniques = factorize(ids)  # missing ids: code -1
+    codes = codes.astype(np.int64, copy=False)
+    flagged = guest & (codes >= 0)
+    if flagged.any():  # guest orders flagged as such may carry ids: drop those ids
+        known = ~guest
+        used, codes[known] = dense_rank(codes[known])
+        codes[guest] = -1
+        uniques = uniques.take(used)
+    return codes, uniques
 
 
 def prepare_orders(
@@ -423,7 +418,8 @@ def prepare_orders(
     if groups is not None and not keep.all():
         groups = Groups(codes=groups.codes[keep], keys=groups.keys)
     # Only customers with an order in the window are customers of the window.
-    customer_codes, customer_ids = _code_customers(ids[keep], is_guest[keep])
+    kept = (ids, is_guest) if keep.all() else (ids[keep], is_guest[keep])
+    customer_codes, customer_ids = _code_customers(*kept)
     times = when.to_numpy(dtype="datetime64[ns]")[keep]
     # Calendar days are local days: drop the time zone (not convert to UTC) first.
     local = when.dt.tz_localize(None) if when.dt.tz is not None else when
