@@ -21,12 +21,8 @@ from .core.errors import (
 )
 from .core.results import Comparison, ConfidenceInterval, Estimate
 from .orders.cohorts import cohort_retention, cohort_table
-from .orders.purchases import (
-    average_order_value,
-    guest_checkout_rate,
-    purchase_frequency,
-    repeat_purchase_rate,
-)
+from .orders.purchases import average_order_value, guest_checkout_rate
+from .orders.repeat_purchases import purchase_frequency, repeat_purchase_rate
 from .orders.repurchase import repurchase_rate, upsell_rate
 from .orders.retention import churn_rate, retention_rate
 from .orders.rfm import rfm_calibration_holdout, rfm_summary

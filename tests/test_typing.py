@@ -8,11 +8,10 @@ run-time types.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_type
 
 import numpy as np
 import pandas as pd
-from typing_extensions import assert_type
 
 import cxlib as cx
 

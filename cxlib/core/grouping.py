@@ -324,7 +324,8 @@ def factorize_column(
     if len(codes_any) and codes_any.min() < 0:  # missing keys: one more group, last
         n_found = len(found)
         codes_any[codes_any < 0] = n_found
-        found = found.take(np.append(np.arange(n_found), -1), allow_fill=True)
+        # The missing key as the dtype's NA (take(-1) reads the last key on pandas 2).
+        found = found.insert(n_found, None)
     return codes_any, found
 
 

@@ -55,7 +55,7 @@ def _start(start: object, days: int) -> np.datetime64:
         stamp = pd.Timestamp(start)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         raise ValueError(f"start must be a date such as '2024-01-01'; got {start!r}") from exc
-    if stamp is pd.NaT or not isinstance(stamp, pd.Timestamp):
+    if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp):
         raise ValueError(f"start must be a date such as '2024-01-01'; got {start!r}")
     if stamp.tzinfo is not None:
         raise ValueError(f"start must be a timezone-naive date; got {start!r}")

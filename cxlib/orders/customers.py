@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .table import OrderData, parse_duration
+from .dates import parse_duration
+from .table import OrderData
 
 __all__ = [
     "NEVER",

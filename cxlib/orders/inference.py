@@ -345,3 +345,41 @@ def infer_share(
         n_units=count_customers(eligible, group, n_groups).astype(np.float64),
         empty_reason=empty_reason,
     )
+
+
+COMMON_DOC = """
+    orders : pandas.DataFrame
+        One row per order.
+    customer : str
+        Customer id column; a missing id marks a guest order.
+    date : str
+        Order date column (datetime64 or date strings).
+    as_of : date-like, optional
+        End of the window, inclusive; default: the last order date.
+    window : int, float, pandas.Timedelta or None, default 365
+        The window holds the orders with ``as_of - window < date <= as_of`` (days);
+        None: all history up to ``as_of``.
+    by : str or list of str, optional
+        Column(s) to group by; the result is then a tidy DataFrame, one row per group.
+    confidence_level : float, default 0.95
+        Two-sided coverage of the interval.
+    n_resamples : int, default 9999
+        Bootstrap resamples (bootstrap methods only); clusters (customers, and single
+        guest orders) are resampled.
+    rng : int, numpy.random.Generator or None
+        Seed or generator of the bootstrap."""
+
+OPTIONAL_DOC = REVENUE_DOC + NAN_POLICY_DOC
+
+
+def fill_docs(*functions: Any) -> None:
+    """Put the shared parameter descriptions into the docstrings of order metrics."""
+    for f in functions:
+        f.__doc__ = (
+            (f.__doc__ or "")
+            .replace("{common}", COMMON_DOC)
+            .replace("{optional}", OPTIONAL_DOC)
+            .replace("{nan_policy}", NAN_POLICY_DOC)
+            .replace("{{", "{")
+            .replace("}}", "}")
+        )

@@ -27,6 +27,7 @@ from .customers import (
     span_ns,
     to_ns,
 )
+from .dates import check_zone, parse_date
 from .inference import (
     NAN_POLICY_DOC,
     REVENUE_DOC,
@@ -39,7 +40,7 @@ from .inference import (
     read_options,
     sum_by_group,
 )
-from .table import OrderData, check_zone, parse_date, prepare_orders
+from .table import OrderData, prepare_orders
 
 __all__ = ["churn_rate", "retention_rate"]
 

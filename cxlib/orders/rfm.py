@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.validation import NanPolicy, check_bool
+from .dates import parse_date
 from .rfm_occasions import (
     Occasions,
     as_of_argument,
@@ -39,7 +40,6 @@ from .rfm_occasions import (
     period_freq,
 )
 from .rfm_reduce import PerCustomer, mean_or_zero, per_customer
-from .table import parse_date
 
 __all__ = ["rfm_calibration_holdout", "rfm_summary"]
 

@@ -17,7 +17,8 @@ from pandas.tseries.offsets import BaseOffset
 
 from ..core.errors import CxlibDeprecationWarning, find_stack_level
 from ..core.validation import NanPolicy, get_column
-from .table import OrderData, parse_date, parse_dates, prepare_orders
+from .dates import parse_date, parse_dates
+from .table import OrderData, prepare_orders
 
 __all__ = [
     "Occasions",
@@ -90,7 +91,7 @@ def _ordinals(times: npt.NDArray[np.datetime64], freq: BaseOffset) -> IntArray:
     """Period number of each time (consecutive periods have consecutive numbers)."""
     if len(times) == 0:
         return np.zeros(0, dtype=np.int64)
-    index = pd.DatetimeIndex(times).to_period(freq)
+    index = pd.DatetimeIndex(times).to_period(freq)  # type: ignore[arg-type]  # stubs: str only
     ordinals: IntArray = np.asarray(index.asi8, dtype=np.int64)
     return ordinals
 

@@ -10,12 +10,8 @@ import pandas as pd
 from ..core.compare import LiftMethod, compare_estimates
 from ..core.results import Comparison, Estimate, estimate_from_columns
 from ..core.validation import NanPolicy
-from .purchases import (
-    average_order_value,
-    guest_checkout_rate,
-    purchase_frequency,
-    repeat_purchase_rate,
-)
+from .purchases import average_order_value, guest_checkout_rate
+from .repeat_purchases import purchase_frequency, repeat_purchase_rate
 from .table import Window
 
 __all__ = ["compare_segments"]
