@@ -116,7 +116,6 @@ class RatioStats:
                 digits_kept(noise, resid),
                 "The numerator is nearly proportional to the denominator; compare "
                 "per-unit values (numerator, denominator), which keep the residuals.",
-                stacklevel=5,
             )
 
     @classmethod

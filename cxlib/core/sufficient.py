@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from .errors import PrecisionWarning
+from .errors import PrecisionWarning, find_stack_level
 from .statistics import (
     PRECISION,
     CentredMoments,
@@ -96,13 +96,13 @@ def exact_comoment(n: int, a: object, b: object, ab: object) -> float | None:
     return None
 
 
-def warn_precision(what: str, digits: float, advice: str, stacklevel: int = 3) -> None:
+def warn_precision(what: str, digits: float, advice: str) -> None:
     kept = "no" if digits < 0.5 else f"about {max(digits, 0.0):.0f}"
     warnings.warn(
         f"{what} keeps {kept} significant digits: the sums are dominated by the offset "
         f"of the values from zero, and the difference of sums cancels. {advice}",
         PrecisionWarning,
-        stacklevel=stacklevel,
+        stacklevel=find_stack_level(),
     )
 
 

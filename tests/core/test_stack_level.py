@@ -35,6 +35,25 @@ def _est(value: float, se: float) -> cx.Estimate:
     return cx.Estimate("m", value, se, (value - 2 * se, value + 2 * se), 0.95, "t", 10)
 
 
+def _mean_sums(offset: float) -> dict[str, float]:
+    x = offset + np.random.default_rng(2).uniform(0.0, 1.0, 1_000)
+    return {"n": 1_000.0, "sum": float(x.sum()), "sum_squares": float(x @ x)}
+
+
+def _ratio_sums(offset: float) -> dict[str, float]:
+    rng = np.random.default_rng(3)
+    x = offset + rng.uniform(0.0, 1.0, 500)
+    y = 3.0 * x + rng.uniform(0.0, 1.0, 500)
+    return {
+        "n": 500.0,
+        "numerator": float(y.sum()),
+        "denominator": float(x.sum()),
+        "numerator_squares": float(y @ y),
+        "denominator_squares": float(x @ x),
+        "cross": float(x @ y),
+    }
+
+
 CASES: dict[str, tuple[Callable[[], Any], str]] = {
     "csat analytic": (lambda: cx.csat([5, 5, 5], ci_method="wald"), "zero width"),
     "csat bootstrap": (
@@ -64,6 +83,14 @@ CASES: dict[str, tuple[Callable[[], Any], str]] = {
         "MDE is NaN",
     ),
     "bayesian_means": (lambda: cx.ab.bayesian_means([1.0, 1.0], [1.0, 1.0], rng=0), ""),
+    "MeanStats.from_sums": (
+        lambda: cx.ab.MeanStats.from_sums(**_mean_sums(1e9)),
+        "significant digits",
+    ),
+    "RatioStats.from_sums": (
+        lambda: cx.ab.RatioStats.from_sums(**_ratio_sums(1e9)),
+        "significant digits",
+    ),
     "average_order_value": (
         lambda: cx.average_order_value(
             _orders(), customer="customer", date="date", revenue="revenue", by="segment"
