@@ -23,15 +23,14 @@ import pandas as pd
 from ..core.bootstrap import (
     BOOTSTRAP_METHODS,
     BootstrapMethod,
-    bootstrap_interval,
     rows_acceleration,
     rows_replicates,
 )
-from ..core.errors import DegenerateDataWarning, find_stack_level
-from ..core.grouping import dense_rank, distinct, tidy
+from ..core.grouping import dense_rank, distinct
+from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
-from ..core.results import Estimate, estimate_from_columns
+from ..core.results import Estimate
 from ..core.statistics import ratio_estimates
 from ..core.validation import (
     as_generator,
@@ -182,12 +181,7 @@ def infer(
             if method == "bca"
             else None
         )
-        low, high, degenerate = bootstrap_interval(reps, value, method, confidence_level, accel)
-        if degenerate.any():
-            _warn(
-                f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
-                "group(s): the interval has zero width",
-            )
+        low, high = replicate_interval(reps, value, method, confidence_level, accel)
     elif ci_method == "delta":
         half = normal_quantile(0.5 + confidence_level / 2.0) * se
         low, high = value - half, value + half
@@ -207,18 +201,18 @@ def infer(
     # whole can be empty.
     present = np.ones(len(value), dtype=bool) if od.groups is None else sums.n > 0
     if od.groups is None and not np.isfinite(value).all():
-        _warn(f"the {label.lower()} is undefined (NaN): {empty_reason}")
-    if ci_method not in BOOTSTRAP_METHODS:
-        collapsed = np.isfinite(value) & (low == high) & present
-        if collapsed.any():
-            _warn(
-                f"the {ci_method} interval has zero width for {int(collapsed.sum())} "
-                "group(s) whose customers all agree",
-            )
-    no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
-    if no_interval.any():
-        where = f"{int(no_interval.sum())} group(s)" if od.groups is not None else "the data"
-        _warn(f"the {ci_method} interval is undefined (NaN) for {where}: too few customers")
+        warn_degenerate(f"the {label.lower()} is undefined (NaN): {empty_reason}")
+    check_interval(
+        value,
+        low,
+        high,
+        ci_method=ci_method,
+        analytic=ci_method not in BOOTSTRAP_METHODS,
+        where_undefined="{k} group(s)" if od.groups is not None else "the data",
+        why_undefined="too few customers",
+        why_collapsed="whose customers all agree",
+        shown=present,
+    )
     if od.nan_policy == "propagate":
         unread = od.n_missing > 0
         value, se, low, high = (np.where(unread, np.nan, v) for v in (value, se, low, high))
@@ -232,19 +226,16 @@ def infer(
         "n_missing": od.n_missing,
         **components,
     }
-    if od.groups is None:
-        return estimate_from_columns(columns, label, confidence_level, ci_method)
-    # Groups without orders in the window are no groups, unless rows of theirs were
-    # unreadable: they are shown with their n_missing.
-    keep = (sums.n > 0) | (od.n_missing > 0)
-    columns = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in columns.items()}
-    return tidy(od.groups.keys[keep], columns)
-
-
-def _warn(message: str) -> None:
-    import warnings
-
-    warnings.warn(message, DegenerateDataWarning, stacklevel=find_stack_level())
+    return assemble(
+        columns,
+        keys=None if od.groups is None else od.groups.keys,
+        label=label,
+        confidence_level=confidence_level,
+        ci_method=ci_method,
+        # Groups without orders in the window are no groups, unless rows of theirs were
+        # unreadable: they are shown with their n_missing.
+        keep=(sums.n > 0) | (od.n_missing > 0),
+    )
 
 
 def read_options(

@@ -7,7 +7,6 @@ report) and hands its checked inputs to :func:`run_index`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,16 +17,14 @@ import pandas as pd
 
 from ..core.bootstrap import (
     BOOTSTRAP_METHODS,
-    bootstrap_interval,
     counts_acceleration,
     counts_replicates,
     rows_acceleration,
     rows_replicates,
 )
-from ..core.errors import DegenerateDataWarning, find_stack_level
-from ..core.grouping import tidy
+from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.inputs import Inputs
-from ..core.results import Estimate, estimate_from_columns
+from ..core.results import Estimate
 from ..core.scores import WEIGHTS_KINDS, Moments, ScoreTable, WeightsKind, moments
 from ..core.tabulate import Item, PointTable, View, tabulate
 from ..core.validation import (
@@ -178,26 +175,25 @@ def run_index(
         empty = int((~np.isfinite(m.mean)).sum())
         if empty:
             where = f"{empty} of {len(value)} groups" if grouped else "the data"
-            _warn(f"{spec.label} is undefined (NaN) for {where}: no answers with positive weight")
-    no_interval = np.isfinite(value) & ~(np.isfinite(low) & np.isfinite(high))
-    if no_interval.any():
-        _warn(
-            f"the {options.ci_method} interval is undefined (NaN) for "
-            f"{int(no_interval.sum())} group(s) with too few answers"
-        )
-    if not bootstrap:
-        collapsed = (low == high) & ~undefined
-        if collapsed.any():
-            _warn(
-                f"the {options.ci_method} interval has zero width for "
-                f"{int(collapsed.sum())} group(s) whose answers all agree"
-                + (
-                    "; an interval built for the edges of the scale (score, Wilson, "
-                    "Jeffreys, Clopper-Pearson) is more informative"
-                    if options.ci_method == "wald"
-                    else ""
-                )
+            warn_degenerate(
+                f"{spec.label} is undefined (NaN) for {where}: no answers with positive weight"
             )
+    check_interval(
+        value,
+        low,
+        high,
+        ci_method=options.ci_method,
+        analytic=not bootstrap,
+        where_undefined="{k} group(s)",
+        why_undefined="too few answers",
+        why_collapsed="whose answers all agree"
+        + (
+            "; an interval built for the edges of the scale (score, Wilson, "
+            "Jeffreys, Clopper-Pearson) is more informative"
+            if options.ci_method == "wald"
+            else ""
+        ),
+    )
     columns: dict[str, Any] = {
         "metric": spec.metric,
         "value": value,
@@ -211,11 +207,13 @@ def run_index(
     if m.sum_weights is not None:
         columns["sum_weights"] = m.sum_weights
         columns["n_effective"] = m.n_effective
-    if keys is None:
-        return estimate_from_columns(
-            columns, spec.label, options.confidence_level, options.ci_method
-        )
-    return tidy(keys, columns)
+    return assemble(
+        columns,
+        keys=keys,
+        label=spec.label,
+        confidence_level=options.confidence_level,
+        ci_method=options.ci_method,
+    )
 
 
 def points_view(low: int, high: int) -> dict[str, View]:
@@ -242,10 +240,6 @@ def _missing(points: PointTable, weights_kind: WeightsKind) -> npt.NDArray[np.in
     if weights_kind == "frequency" and points.missing_weights is not None:
         return np.rint(points.missing_weights).astype(np.int64)
     return points.n_missing
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, DegenerateDataWarning, stacklevel=find_stack_level())
 
 
 def _bootstrap(
@@ -276,13 +270,11 @@ def _bootstrap(
         if groups is not None:
             reps = reps[:, keep]
             accel = None if accel is None else accel[keep]
-    low, high, degenerate = bootstrap_interval(
-        reps, m.mean, method, options.confidence_level, accel
+    return replicate_interval(
+        reps,
+        m.mean,
+        method,
+        options.confidence_level,
+        accel,
+        why_single="(all answers give the same score, or too few resamples)",
     )
-    if degenerate.any():
-        _warn(
-            f"the bootstrap distribution is a single point for {int(degenerate.sum())} "
-            "group(s) (all answers give the same score, or too few resamples): the "
-            "interval has zero width"
-        )
-    return low, high
