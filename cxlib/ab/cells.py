@@ -28,6 +28,7 @@ from ..core.statistics import (
     summarise,
 )
 from ..core.validation import as_numeric_1d, get_column, show_values
+from ._arms import missing_mask
 from .metrics import Index, Mean, Ratio
 from .resampling import bootstrap_cells
 from .two_arms import BOOTSTRAP, lift_method, mean_pairs, ratio_pairs, ratio_statistics
@@ -51,15 +52,9 @@ def numbers(data: pd.DataFrame, column: str, argname: str) -> FloatArray:
 
 
 def check_finite(x: FloatArray, what: str, nan_policy: str, allow_nan: bool) -> None:
-    bad = np.isinf(x) if allow_nan else ~np.isfinite(x)
-    if bad.any():
-        raise ValueError(f"{what} must hold finite numbers; got {show_values(x[bad])}")
-    if nan_policy == "raise" and np.isnan(x).any():
-        raise ValueError(
-            f"{what} holds {int(np.isnan(x).sum()):,} missing values (NaN) and "
-            "nan_policy='raise' (use nan_policy='omit' to leave them out; they are "
-            "counted in n_missing)"
-        )
+    if not allow_nan and np.isnan(x).any():
+        raise ValueError(f"{what} must hold finite numbers; got {show_values(x[np.isnan(x)])}")
+    missing_mask(x, what, nan_policy)
 
 
 class Cells:
@@ -140,13 +135,16 @@ def index_pairs(
     method: str,
     level: float,
     alt: Any,
+    nan_policy: str,
 ) -> tuple[Pairs, str]:
     keys = [*cells.by, cells.group]
     options = dict(spec.options)
-    for reserved in ("by", "confidence_level"):
+    for reserved in ("by", "confidence_level", "nan_policy"):
         if reserved in options:
             raise ValueError(f"Index options must not set {reserved!r}: compare sets it")
-    result = spec.function(data, spec.columns, by=keys, confidence_level=level, **options)
+    result = spec.function(
+        data, spec.columns, by=keys, confidence_level=level, nan_policy=nan_policy, **options
+    )
     if not isinstance(result, pd.DataFrame):  # pragma: no cover - index contract
         raise TypeError("the index function must return a DataFrame when given by=")
     merged = cells.keys.merge(result, on=keys, how="left")
