@@ -31,10 +31,11 @@ from ..core.validation import (
     get_column,
     show_values,
 )
-from .cells import Cells, cell_sums, check_finite, continuous_pairs, index_pairs, numbers
+from .cells import Cells, cell_sums, continuous_pairs, index_pairs
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
+from .summed import check_finite, numbers
 from .two_arms import BOOTSTRAP, mask_pairs, warn_degenerate
 
 __all__ = ["compare"]
