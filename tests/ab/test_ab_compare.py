@@ -1449,8 +1449,12 @@ def test_compare_rejects_bad_input(data, kwargs, error, match):
 def test_metric_specs_reject_partial_sums():
     with pytest.raises(ValueError, match="either column"):
         cx.ab.Mean("revenue", n="n")
-    with pytest.raises(ValueError, match="needs all of"):
+    with pytest.raises(ValueError, match=r"Ratio takes either .* got denominator='orders', n='n'"):
         cx.ab.Ratio("revenue", "orders", n="n")
+    with pytest.raises(ValueError, match="Ratio takes either"):
+        cx.ab.Ratio(n="n", numerator_mean="ym", denominator_mean="xm")
+    with pytest.raises(ValueError, match="got nothing"):
+        cx.ab.Ratio()
 
 
 # ----------------------------------------------------------------------------------------
