@@ -108,6 +108,18 @@ def compare_means(
     >>> cx.ab.compare_means(cx.ab.MeanStats(n=2_000, mean=50.0, var=2_500.0),
     ...                     cx.ab.MeanStats(n=2_000, mean=56.0, var=3_100.0)).test
     'welch t'
+
+    Missing values are left out and counted, by default:
+
+    >>> gaps = variant.copy()
+    >>> gaps[:5] = np.nan
+    >>> omitted = cx.ab.compare_means(control, gaps)
+    >>> omitted.estimates[0].n, omitted.estimates[0].n_missing
+    (1995, 5)
+    >>> omitted.p_value == cx.ab.compare_means(control, variant[5:]).p_value
+    True
+    >>> cx.ab.compare_means(control, gaps, nan_policy="propagate").p_value
+    nan
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)

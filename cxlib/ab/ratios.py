@@ -115,6 +115,15 @@ def compare_ratios(
     >>> result = cx.ab.compare_ratios(control, variant)
     >>> round(result.estimates[1].value, 1), round(result.estimates[0].value, 1)
     (52.0, 57.7)
+
+    Per-unit values, a unit missing its numerator or denominator left out and counted:
+
+    >>> revenue, orders = [30.0, 0.0, 55.0, float("nan"), 12.0], [1.0, 0.0, 2.0, 1.0, 1.0]
+    >>> per_unit = cx.ab.compare_ratios((revenue, orders), ([20.0, 41.0, 0.0], [1.0, 2.0, 0.0]))
+    >>> per_unit.estimates[1].n, per_unit.estimates[1].n_missing
+    (4, 1)
+    >>> round(per_unit.estimates[1].value, 2)
+    24.25
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
