@@ -104,7 +104,9 @@ class CupedResult(Result):
 
     def __str__(self) -> str:
         source = "given" if self.theta_given else "estimated"
-        missing = f" ({self.n_missing:,} missing omitted)" if self.n_missing else ""
+        # Propagated missing values leave theta NaN; omitted ones leave it defined.
+        fate = "propagated" if self.n_missing and math.isnan(self.theta) else "omitted"
+        missing = f" ({self.n_missing:,} missing {fate})" if self.n_missing else ""
         return (
             f"CUPED · theta = {self.theta:.4g} ({source}) · covariate mean "
             f"{self.covariate_mean:.4g} · correlation {_fmt(self.correlation, 3)} · "

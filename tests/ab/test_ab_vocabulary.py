@@ -202,6 +202,8 @@ def test_cuped_policies() -> None:
     assert np.isnan([prop.theta, prop.covariate_mean, prop.correlation]).all()
     assert math.isnan(prop.variance_reduction)
     assert (prop.n, prop.n_missing) == (97, 3)
+    assert "n = 97 (3 missing propagated)" in str(prop)
+    assert "n = 97 (3 missing omitted)" in str(omit)
 
 
 def test_bayesian_means_policies() -> None:
