@@ -12,7 +12,16 @@ import numpy.typing as npt
 
 from ..core.validation import as_numeric_1d, check_magnitude, show_values
 
-__all__ = ["count_pair", "is_number", "is_pair_like", "unit_values", "whole"]
+__all__ = [
+    "count_pair",
+    "is_number",
+    "is_pair_like",
+    "missing_mask",
+    "unit_columns",
+    "unit_rows",
+    "unit_values",
+    "whole",
+]
 
 
 def is_number(x: object) -> bool:
@@ -68,27 +77,69 @@ def count_pair(value: object, arm: str, *, positive: bool = False) -> tuple[int,
     return successes, trials
 
 
-def unit_values(values: object, name: str, nan_policy: str) -> tuple[npt.NDArray[np.float64], int]:
-    """The non-missing per-unit values of one arm and the number of missing ones.
+def missing_mask(x: npt.NDArray[np.float64], name: str, nan_policy: str) -> npt.NDArray[np.bool_]:
+    """The missing (NaN) entries of per-unit values ``x``: the one reading of ``nan_policy``.
 
-    Infinite values are an error; missing values (NaN) too under ``nan_policy="raise"``.
-    Unless the missing values are to be propagated, at least two values must remain.
+    Infinite values are always an error; missing values too under ``nan_policy="raise"``.
     """
-    x = np.asarray(as_numeric_1d(values, name), dtype=np.float64)
-    if np.isinf(x).any():
-        raise ValueError(f"{name} must hold finite values; got {show_values(x[np.isinf(x)])}")
-    check_magnitude(x, name)
-    missing = np.isnan(x)
-    n_missing = int(missing.sum())
-    if n_missing and nan_policy == "raise":
+    infinite = np.isinf(x)
+    if infinite.any():
         raise ValueError(
-            f"{name} holds {n_missing:,} missing values (NaN) and nan_policy='raise' "
+            f"{name} must hold finite values; got {int(infinite.sum()):,} infinite values "
+            f"{show_values(x[infinite])}"
+        )
+    missing: npt.NDArray[np.bool_] = np.isnan(x)
+    if nan_policy == "raise" and missing.any():
+        raise ValueError(
+            f"{name} holds {int(missing.sum()):,} missing values (NaN) and nan_policy='raise' "
             "(use nan_policy='omit' to leave them out; they are counted in n_missing)"
         )
-    kept = x[~missing]
-    if kept.size < 2 and not (n_missing and nan_policy == "propagate"):
+    return missing
+
+
+def unit_columns(
+    columns: Sequence[object], names: Sequence[str], nan_policy: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Per-unit columns of one arm, stacked ``(k, n)``, and the mask of missing units.
+
+    A unit is missing when any of its columns is; columns must have one value per unit.
+    """
+    arrays: list[npt.NDArray[np.float64]] = []
+    for values, name in zip(columns, names, strict=True):
+        x = np.asarray(as_numeric_1d(values, name), dtype=np.float64)
+        if arrays and x.size != arrays[0].size:
+            raise ValueError(
+                f"{names[0]} and {name} must have one value per unit each; got "
+                f"{arrays[0].size:,} and {x.size:,} values"
+            )
+        check_magnitude(x, name)
+        arrays.append(x)
+    stacked = np.stack(arrays)
+    missing = np.zeros(stacked.shape[1], dtype=bool)
+    for x, name in zip(arrays, names, strict=True):
+        missing |= missing_mask(x, name, nan_policy)
+    return stacked, missing
+
+
+def unit_rows(
+    columns: Sequence[object], names: Sequence[str], arm: str, nan_policy: str
+) -> tuple[npt.NDArray[np.float64], int]:
+    """The non-missing units of one arm, ``(k, n_kept)``, and the number of missing ones.
+
+    Unless missing values are to be propagated, at least two units must remain.
+    """
+    stacked, missing = unit_columns(columns, names, nan_policy)
+    n_missing = int(missing.sum())
+    kept = stacked[:, ~missing]
+    if kept.shape[1] < 2 and not (n_missing and nan_policy == "propagate"):
         raise ValueError(
-            f"{name} needs at least 2 non-missing values; got {kept.size} "
-            f"(of {x.size}, {n_missing} missing)"
+            f"{arm} needs at least 2 non-missing units; got {kept.shape[1]} "
+            f"(of {stacked.shape[1]}, {n_missing} missing)"
         )
     return kept, n_missing
+
+
+def unit_values(values: object, name: str, nan_policy: str) -> tuple[npt.NDArray[np.float64], int]:
+    """The non-missing per-unit values of one arm and the number of missing ones."""
+    kept, n_missing = unit_rows([values], [name], name, nan_policy)
+    return kept[0], n_missing

@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +60,7 @@ from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.results import ConfidenceInterval
 from ..core.sufficient import MeanStats
 from ..core.validation import (
+    NanPolicy,
     as_generator,
     check_confidence_level,
     check_nan_policy,
@@ -106,6 +107,7 @@ def _analyse(
     level: float,
     n_draws: int,
     rng: np.random.Generator,
+    propagated: bool = False,
 ) -> dict[str, Any]:
     """Every decision quantity for posteriors ``post`` of ``arms`` (the control first)."""
     k = post.k
@@ -118,13 +120,13 @@ def _analyse(
     nan_k = np.full(k, math.nan)
     methods: dict[str, str] = {}
     if not usable:
-        warnings.warn(
-            "a posterior is undefined (missing values propagated) or has zero width (an "
-            "arm whose values are all equal): chances, probabilities, expected losses and "
-            "lifts are NaN",
-            DegenerateDataWarning,
-            stacklevel=find_stack_level(),
-        )
+        if not propagated:  # propagated missing values give NaN silently, as everywhere
+            warnings.warn(
+                "a posterior has zero width (an arm whose values are all equal): chances, "
+                "probabilities, expected losses and lifts are NaN",
+                DegenerateDataWarning,
+                stacklevel=find_stack_level(),
+            )
         chance = nan_k[1:].copy()
         best, loss = nan_k.copy(), nan_k.copy()
     else:
@@ -302,7 +304,7 @@ def bayesian_means(
     credible_level: float = 0.95,
     n_draws: int = 100_000,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-    nan_policy: Literal["omit", "raise", "propagate"] = "raise",
+    nan_policy: NanPolicy = "omit",
 ) -> BayesianComparison:
     """Bayesian comparison of means with the normal approximation of each posterior.
 
@@ -327,10 +329,10 @@ def bayesian_means(
         Posterior draws per arm for the lift's credible interval.
     rng : int, numpy.random.Generator, numpy.random.SeedSequence or None
         Source of the posterior draws (SPEC 7); the same seed gives the same result.
-    nan_policy : {"omit", "raise", "propagate"}, default "raise"
-        Missing values in per-unit values: skipped and counted in ``n_missing``, an
-        error (the default, as in :func:`compare_means`: a missing revenue is rarely
-        a missing unit), or NaN results (with a :class:`~cxlib.DegenerateDataWarning`).
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Missing values (NaN, None, pandas.NA) in per-unit values: skipped and counted
+        in ``n_missing``, an error, or NaN results (the arm's posterior and every
+        decision quantity; the counts are kept), as in :func:`compare_means`.
 
     Returns
     -------
@@ -341,8 +343,8 @@ def bayesian_means(
     Warns
     -----
     DegenerateDataWarning
-        When an arm's standard deviation is zero or missing values propagate (decision
-        quantities are NaN), or when the control's posterior puts more than
+        When an arm's standard deviation is zero (decision quantities are NaN), or
+        when the control's posterior puts more than
         ``(1 - credible_level) / 2`` of its mass at or below zero (lift intervals NaN).
 
     Notes
@@ -386,7 +388,8 @@ def bayesian_means(
     mean = np.array([st[2] for _, st in stats], dtype=np.float64)
     sd = np.array([st[3] for _, st in stats], dtype=np.float64)
     post = _NormalPosteriors(mean, sd / np.sqrt(n))
-    fields = _analyse(post, arms, level=level, n_draws=draws, rng=generator)
+    propagated = policy == "propagate" and any(st[1] for _, st in stats)
+    fields = _analyse(post, arms, level=level, n_draws=draws, rng=generator, propagated=propagated)
     return BayesianComparison(
         metric="mean",
         model="normal approximation",

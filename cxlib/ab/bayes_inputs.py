@@ -100,5 +100,5 @@ def _mean_arm(values: object, arm: str, nan_policy: str) -> tuple[int, int, floa
         return n, 0, mean, sd
     kept, n_missing = unit_values(values, arm, nan_policy)
     if n_missing and nan_policy == "propagate":
-        return int(kept.size) + n_missing, n_missing, math.nan, math.nan
+        return int(kept.size), n_missing, math.nan, math.nan
     return int(kept.size), n_missing, float(kept.mean()), float(kept.std(ddof=1))

@@ -2,9 +2,9 @@
 
 Per-unit rows are reduced to centred moments per cell (two passes of
 :func:`numpy.bincount`, :func:`cxlib.core.statistics.summarise`); rows of sufficient
-statistics (``n``/``sum``/``sum_squares`` or ``n``/``mean``/``var``) are made centred
-row by row and merged per cell with the pairwise update. All comparisons are then
-computed together.
+statistics (summaries or raw sums, :mod:`cxlib.ab.summed`) are made centred row by row
+and merged per cell with the pairwise update. All comparisons are then computed
+together.
 """
 
 from __future__ import annotations
@@ -17,49 +17,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.errors import DegenerateDataWarning, PrecisionWarning, find_stack_level
+from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import dense_rank, factorize_column, make_groups
 from ..core.lift import FloatArray, Pairs, normal_pairs
-from ..core.statistics import (
-    PRECISION,
-    CentredMoments,
-    moments_from_sums,
-    ratio_estimates,
-    summarise,
-)
-from ..core.validation import as_numeric_1d, get_column, show_values
+from ..core.statistics import CentredMoments, ratio_estimates, summarise
+from ..core.validation import get_column
 from .metrics import Index, Mean, Ratio
 from .resampling import bootstrap_cells
+from .summed import check_finite, numbers, summed_rows
 from .two_arms import BOOTSTRAP, lift_method, mean_pairs, ratio_pairs, ratio_statistics
 
-__all__ = [
-    "Cells",
-    "cell_sums",
-    "check_finite",
-    "continuous_pairs",
-    "index_pairs",
-    "numbers",
-    "summed_cells",
-]
-
-
-def numbers(data: pd.DataFrame, column: str, argname: str) -> FloatArray:
-    series = get_column(data, column, argname)
-    if series.dtype == bool or str(series.dtype) == "boolean":
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.asarray(as_numeric_1d(series, f"{argname}={column!r}"), dtype=np.float64)
-
-
-def check_finite(x: FloatArray, what: str, nan_policy: str, allow_nan: bool) -> None:
-    bad = np.isinf(x) if allow_nan else ~np.isfinite(x)
-    if bad.any():
-        raise ValueError(f"{what} must hold finite numbers; got {show_values(x[bad])}")
-    if nan_policy == "raise" and np.isnan(x).any():
-        raise ValueError(
-            f"{what} holds {int(np.isnan(x).sum()):,} missing values (NaN) and "
-            "nan_policy='raise' (use nan_policy='omit' to leave them out; they are "
-            "counted in n_missing)"
-        )
+__all__ = ["Cells", "cell_sums", "continuous_pairs", "index_pairs"]
 
 
 class Cells:
@@ -140,13 +108,16 @@ def index_pairs(
     method: str,
     level: float,
     alt: Any,
+    nan_policy: str,
 ) -> tuple[Pairs, str]:
     keys = [*cells.by, cells.group]
     options = dict(spec.options)
-    for reserved in ("by", "confidence_level"):
+    for reserved in ("by", "confidence_level", "nan_policy"):
         if reserved in options:
             raise ValueError(f"Index options must not set {reserved!r}: compare sets it")
-    result = spec.function(data, spec.columns, by=keys, confidence_level=level, **options)
+    result = spec.function(
+        data, spec.columns, by=keys, confidence_level=level, nan_policy=nan_policy, **options
+    )
     if not isinstance(result, pd.DataFrame):  # pragma: no cover - index contract
         raise TypeError("the index function must return a DataFrame when given by=")
     merged = cells.keys.merge(result, on=keys, how="left")
@@ -166,106 +137,6 @@ def index_pairs(
         test_name="z",
     )
     return pairs, str(result["metric"].iloc[0]) if len(result) else "index"
-
-
-def _sum_columns(data: pd.DataFrame, names: list[str]) -> list[FloatArray]:
-    out = []
-    for name in names:
-        x = numbers(data, name, "metric")
-        check_finite(x, f"column {name!r}", "raise", allow_nan=False)
-        out.append(x)
-    return out
-
-
-def _row_counts(n: FloatArray, column: str) -> None:
-    bad = (n < 0) | (n != np.rint(n))
-    if bad.any():
-        raise ValueError(
-            f"column {column!r} (n) must hold whole counts >= 0; got {show_values(n[bad])}"
-        )
-
-
-def _warn_rows(lost: npt.NDArray[np.bool_], what: str, advice: str) -> None:
-    if lost.any():
-        warnings.warn(
-            f"{what} keeps fewer than about 6 significant digits in {int(lost.sum()):,} "
-            "rows: their sums are dominated by the offset of the values from zero, and "
-            f"the difference of sums cancels. {advice}",
-            PrecisionWarning,
-            stacklevel=find_stack_level(),
-        )
-
-
-def _mean_rows(data: pd.DataFrame, spec: Mean) -> CentredMoments:
-    """Centred moments of every row of sufficient statistics of a mean."""
-    if spec.mean is not None:
-        n, mean, var = _sum_columns(data, [str(spec.n), spec.mean, str(spec.var)])
-        _row_counts(n, str(spec.n))
-        if (var < 0).any():
-            raise ValueError(
-                f"column {spec.var!r} (var) must be >= 0; got {show_values(var[var < 0])}"
-            )
-        m2 = np.where(n >= 2, var * (n - 1.0), 0.0)
-        return CentredMoments(n, n, mean[:, None], m2[:, None, None])
-    n, s, ss = _sum_columns(data, [str(spec.n), str(spec.sum), str(spec.sum_squares)])
-    _row_counts(n, str(spec.n))
-    moments, bound = moments_from_sums(n, s[:, None], ss[:, None, None])
-    m2, b = moments.comoment[:, 0, 0], bound[:, 0, 0]
-    negative = m2 < -b
-    if negative.any():
-        raise ValueError(
-            f"column {spec.sum_squares!r} (sum_squares) must be at least sum**2 / n (a "
-            f"variance cannot be negative); {int(negative.sum()):,} rows are not, e.g. "
-            f"sum_squares {', '.join(f'{v:.6g}' for v in ss[negative][:5])}"
-        )
-    _warn_rows(
-        (n >= 2) & ((m2 < 0) | ((m2 > 0) & (b > PRECISION * m2))),
-        "the variance from n, sum and sum_squares",
-        "Pass cx.ab.Mean(n=..., mean=..., var=...) columns or per-unit rows instead.",
-    )
-    moments.comoment[:, 0, 0] = np.maximum(m2, 0.0)
-    return moments
-
-
-def _ratio_rows(data: pd.DataFrame, spec: Ratio) -> CentredMoments:
-    """Centred moments of every row of sufficient statistics of a ratio."""
-    names = [spec.n, spec.numerator, spec.denominator, spec.numerator_squares]
-    names += [spec.denominator_squares, spec.cross]
-    n, sy, sx, syy, sxx, sxy = _sum_columns(data, [str(c) for c in names])
-    _row_counts(n, str(spec.n))
-    products = np.stack([np.stack([syy, sxy], axis=1), np.stack([sxy, sxx], axis=1)], axis=1)
-    moments, bound = moments_from_sums(n, np.stack([sy, sx], axis=1), products)
-    c, b = moments.comoment, bound
-    for i, column in ((0, spec.numerator_squares), (1, spec.denominator_squares)):
-        negative = c[:, i, i] < -b[:, i, i]
-        if negative.any():
-            raise ValueError(
-                f"column {column!r} must be at least its sum**2 / n (a variance cannot be "
-                f"negative); {int(negative.sum()):,} rows are not"
-            )
-        c[:, i, i] = np.maximum(c[:, i, i], 0.0)
-    limit = np.sqrt((c[:, 0, 0] + b[:, 0, 0]) * (c[:, 1, 1] + b[:, 1, 1])) + b[:, 0, 1]
-    if (np.abs(c[:, 0, 1]) > limit).any():
-        raise ValueError(
-            f"column {spec.cross!r} (cross) implies a correlation above 1 in "
-            f"{int((np.abs(c[:, 0, 1]) > limit).sum()):,} rows"
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = sy / sx
-        resid = c[:, 0, 0] - 2.0 * r * c[:, 0, 1] + r * r * c[:, 1, 1]
-        noise = b[:, 0, 0] + 2.0 * np.abs(r * b[:, 0, 1]) + r * r * b[:, 1, 1]
-    _warn_rows(
-        (n >= 2) & (sx != 0) & (((resid <= 0) & (noise > 0)) | (noise > PRECISION * resid)),
-        "the ratio's variance from the sums",
-        "Pass per-unit rows instead.",
-    )
-    return moments
-
-
-def summed_cells(data: pd.DataFrame, spec: Mean | Ratio, cells: Cells) -> CentredMoments:
-    """Centred moments per cell from rows of sufficient statistics, merged per cell."""
-    rows = _mean_rows(data, spec) if isinstance(spec, Mean) else _ratio_rows(data, spec)
-    return rows.regroup(cells.codes, cells.n_cells)
 
 
 def _cuped_cells(
@@ -327,7 +198,7 @@ def continuous_pairs(
     codes, k = cells.codes, cells.n_cells
     columns = np.empty((0, 0))
     if summed:
-        moments = summed_cells(data, spec, cells)
+        moments = summed_rows(data, spec).regroup(codes, k)
     else:
         if isinstance(spec, Mean):
             columns = numbers(data, str(spec.column), "metric")[None, :]
@@ -338,8 +209,8 @@ def continuous_pairs(
         else:
             columns = np.stack(
                 [
-                    numbers(data, spec.numerator, "numerator"),
-                    numbers(data, spec.denominator, "denominator"),
+                    numbers(data, str(spec.numerator), "numerator"),
+                    numbers(data, str(spec.denominator), "denominator"),
                 ]
             )
             what = f"metric columns {spec.numerator!r} / {spec.denominator!r}"

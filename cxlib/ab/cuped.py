@@ -31,7 +31,7 @@ import math
 import numbers
 import warnings
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +41,8 @@ from ..core.display import fmt as _fmt
 from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.results import Result
 from ..core.statistics import summarise
-from ..core.validation import as_numeric_1d, check_choice, show_values
+from ..core.validation import NanPolicy, as_numeric_1d, check_nan_policy
+from ._arms import missing_mask
 
 __all__ = ["CupedResult", "cuped"]
 
@@ -103,7 +104,9 @@ class CupedResult(Result):
 
     def __str__(self) -> str:
         source = "given" if self.theta_given else "estimated"
-        missing = f" ({self.n_missing:,} missing omitted)" if self.n_missing else ""
+        # Propagated missing values leave theta NaN; omitted ones leave it defined.
+        fate = "propagated" if self.n_missing and math.isnan(self.theta) else "omitted"
+        missing = f" ({self.n_missing:,} missing {fate})" if self.n_missing else ""
         return (
             f"CUPED · theta = {self.theta:.4g} ({source}) · covariate mean "
             f"{self.covariate_mean:.4g} · correlation {_fmt(self.correlation, 3)} · "
@@ -138,29 +141,12 @@ def _as_float(values: object, name: str) -> FloatArray:
     return np.asarray(as_numeric_1d(values, name), dtype=np.float64)
 
 
-def _check_missing(arr: FloatArray, name: str, nan_policy: str) -> npt.NDArray[np.bool_]:
-    """Mask of the missing entries of ``arr``; errors for infinities and for NaN on raise."""
-    infinite = np.isinf(arr)
-    if infinite.any():
-        raise ValueError(
-            f"{name} must hold finite values; got {int(infinite.sum()):,} infinite "
-            f"values {show_values(arr[infinite])}"
-        )
-    missing = np.isnan(arr)
-    if nan_policy == "raise" and missing.any():
-        raise ValueError(
-            f"{name} holds {int(missing.sum()):,} missing values (NaN) and "
-            "nan_policy='raise'; pass nan_policy='omit' to leave those units out"
-        )
-    return missing
-
-
 def cuped(
     values: npt.ArrayLike | pd.Series[Any],
     covariate: npt.ArrayLike | pd.Series[Any],
     *,
     theta: float | None = None,
-    nan_policy: Literal["raise", "omit"] = "raise",
+    nan_policy: NanPolicy = "omit",
 ) -> CupedResult:
     """Adjust per-unit metric values for a pre-experiment covariate (CUPED).
 
@@ -176,11 +162,12 @@ def cuped(
     theta : float, optional
         Slope of the adjustment. By default estimated as ``cov(x, y) / var(x)`` from all
         units; pass a value (e.g. estimated on an earlier period) to use it as is.
-    nan_policy : {"raise", "omit"}, default "raise"
-        Missing values (NaN, None, pandas.NA) in either input: an error, or the unit is
-        left out of every statistic and its entry of ``adjusted`` is NaN, so that
-        ``adjusted`` keeps the length and order of the input. Infinite values are
-        always an error.
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Missing values (NaN, None, pandas.NA) in either input: the unit is left out of
+        every statistic and its entry of ``adjusted`` is NaN, so that ``adjusted``
+        keeps the length and order of the input ("omit", counted in ``n_missing``); an
+        error ("raise"); or every result NaN ("propagate"; ``n`` and ``n_missing``
+        are kept). Infinite values are always an error.
 
     Returns
     -------
@@ -265,7 +252,7 @@ def cuped(
     CUPED · theta = 2 (estimated) · covariate mean 2 · correlation 0.756 · variance
     reduction 57.1% · n = 3 (1 missing omitted)
     """
-    policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
+    policy = check_nan_policy(nan_policy)
     fixed_theta = _check_theta(theta)
     if (
         isinstance(values, pd.Series)
@@ -283,12 +270,16 @@ def cuped(
             "values and covariate must have the same length (one entry per unit); "
             f"got {y_all.shape[0]:,} and {x_all.shape[0]:,}"
         )
-    missing = _check_missing(y_all, "values", policy) | _check_missing(x_all, "covariate", policy)
+    missing = missing_mask(y_all, "values", policy) | missing_mask(x_all, "covariate", policy)
     keep = ~missing
     y, x = y_all[keep], x_all[keep]
     n = int(y.shape[0])
     n_missing = int(missing.sum())
     nan = math.nan
+    if n_missing and policy == "propagate":
+        undefined = np.full(y_all.shape[0], nan)
+        undefined.setflags(write=False)
+        return CupedResult(undefined, nan, nan, nan, nan, n=n, n_missing=n_missing)
 
     covariate_mean = float(x.mean()) if n else nan
     x_constant = n < 2 or bool(x.min() == x.max())

@@ -20,20 +20,23 @@ from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import normalise_by
 from ..core.lift import FloatArray, Pairs
 from ..core.validation import (
+    NanPolicy,
     as_generator,
     check_alternative,
     check_choice,
     check_confidence_level,
     check_n_resamples,
+    check_nan_policy,
     check_optional_bool,
     get_column,
     show_values,
 )
-from .cells import Cells, cell_sums, check_finite, continuous_pairs, index_pairs, numbers
+from .cells import Cells, cell_sums, continuous_pairs, index_pairs
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
-from .two_arms import BOOTSTRAP, warn_degenerate
+from .summed import check_finite, numbers
+from .two_arms import BOOTSTRAP, mask_pairs, warn_degenerate
 
 __all__ = ["compare"]
 
@@ -107,7 +110,7 @@ def compare(
     exact: bool | None = None,
     adjust: PValueAdjustment | None = None,
     covariate: str | None = None,
-    nan_policy: Literal["raise", "omit"] = "raise",
+    nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> pd.DataFrame:
@@ -151,8 +154,13 @@ def compare(
         Column of a pre-experiment covariate for CUPED (per-unit means only): each
         value becomes ``y - theta (x - mean(x))`` with ``theta = cov(x, y) / var(x)``
         estimated per segment over all its arms (see :func:`cuped`).
-    nan_policy : {"raise", "omit"}, default "raise"
-        Missing per-unit values: an error, or left out and counted.
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Missing per-unit values (NaN, None, pandas.NA; a unit of a ratio is missing
+        when its numerator or denominator is, with a covariate when either value is):
+        left out and counted in ``n_missing_control`` and ``n_missing_variant``; an
+        error; or NaN results for the arms holding any and their comparisons (the
+        counts are kept), as in the survey indices. Survey indices (``Index``) read
+        their answers with the same policy.
     n_resamples : int, default 9999
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
@@ -189,7 +197,7 @@ def compare(
     level = check_confidence_level(confidence_level)
     exact = check_optional_bool("exact", exact)
     alt = check_alternative(alternative)
-    policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
+    policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
     if adjust is not None:
@@ -206,6 +214,7 @@ def compare(
     vc, cc = cells.variant_cell[valid], cells.control_cell[valid]
     extra: dict[str, FloatArray] = {}
     name: str
+    missing: FloatArray | None = None
     if isinstance(spec, Proportion):
         s, n, missing = proportion_cells(data, spec, cells, policy)
         ok = (n[cc] > 0) & (n[vc] > 0)
@@ -225,18 +234,28 @@ def compare(
         name = "conversion_rate"
         if spec.trials is None:
             extra = {"n_missing_control": missing, "n_missing_variant": missing}
+        else:
+            missing = None
     elif isinstance(spec, Index):
-        pairs, name = index_pairs(data, spec, cells, vc, cc, method, level, alt)
+        pairs, name = index_pairs(data, spec, cells, vc, cc, method, level, alt, policy)
     else:
         pairs, name, extra, ok = continuous_pairs(
             data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate
         )
         vc, cc, valid = vc[ok], cc[ok], _narrow(valid, ok)
+        missing = extra.get("n_missing_control")
+    propagated = np.zeros(len(valid), dtype=bool)
+    if policy == "propagate" and missing is not None:
+        # NaN for the cells holding missing values and their comparisons, silently.
+        tainted = missing > 0
+        pairs = mask_pairs(pairs, tainted[cc], tainted[vc])
+        control = cells.control_cell
+        propagated = tainted[cells.variant_cell] | ((control >= 0) & tainted[control])
     warn_degenerate(pairs)
-    if (~valid).any():
+    if (~valid & ~propagated).any():
         warnings.warn(
-            f"{int((~valid).sum()):,} variant rows have no control (or no units) in their "
-            "segment: their comparison is NaN",
+            f"{int((~valid & ~propagated).sum()):,} variant rows have no control (or no "
+            "units) in their segment: their comparison is NaN",
             DegenerateDataWarning,
             stacklevel=find_stack_level(),
         )

@@ -13,15 +13,16 @@ from ..core.lift import FloatArray
 from ..core.results import Comparison, Estimate
 from ..core.sufficient import MeanStats
 from ..core.validation import (
+    NanPolicy,
     as_generator,
-    as_numeric_1d,
     check_aligned,
     check_alternative,
     check_choice,
     check_confidence_level,
     check_n_resamples,
+    check_nan_policy,
 )
-from ._arms import unit_values
+from ._arms import unit_rows
 from .two_arms import (
     BOOTSTRAP,
     MEAN_METHODS,
@@ -29,6 +30,7 @@ from .two_arms import (
     bootstrap_two,
     lift_method,
     mean_pairs,
+    nan_pairs,
     normal_estimate,
     to_comparison,
     warn_degenerate,
@@ -45,7 +47,7 @@ def compare_means(
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     covariates: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
-    nan_policy: Literal["raise", "omit"] = "raise",
+    nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> Comparison:
@@ -73,8 +75,11 @@ def compare_means(
     covariates : tuple of array-like, optional
         A pre-experiment covariate of each arm's units, ``(control, variant)``, for
         CUPED variance reduction (:func:`cxlib.ab.cuped`, slope pooled over both arms).
-    nan_policy : {"raise", "omit"}, default "raise"
-        Missing values: an error, or left out and counted in ``n_missing``.
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Missing values (NaN, None, pandas.NA) of per-unit values (or of their
+        covariate): the unit is left out and counted in ``n_missing`` of its arm's
+        estimate, an error, or NaN results (the arm's estimate and the comparison; the
+        counts are kept), as in the survey indices.
     n_resamples : int, default 9999
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
@@ -103,39 +108,55 @@ def compare_means(
     >>> cx.ab.compare_means(cx.ab.MeanStats(n=2_000, mean=50.0, var=2_500.0),
     ...                     cx.ab.MeanStats(n=2_000, mean=56.0, var=3_100.0)).test
     'welch t'
+
+    Missing values are left out and counted, by default:
+
+    >>> gaps = variant.copy()
+    >>> gaps[:5] = np.nan
+    >>> omitted = cx.ab.compare_means(control, gaps)
+    >>> omitted.estimates[0].n, omitted.estimates[0].n_missing
+    (1995, 5)
+    >>> omitted.p_value == cx.ab.compare_means(control, variant[5:]).p_value
+    True
+    >>> cx.ab.compare_means(control, gaps, nan_policy="propagate").p_value
+    nan
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
     method = check_choice("ci_method", ci_method, MEAN_METHODS)
-    policy = check_choice("nan_policy", nan_policy, ("raise", "omit"))
+    policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    pair = _check_covariates(covariates, control, variant)
     raw: list[FloatArray] = []
     arms: list[tuple[MeanStats, int]] = []
-    for name, arm in (("control", control), ("variant", variant)):
+    for i, (name, arm) in enumerate((("control", control), ("variant", variant))):
         if isinstance(arm, MeanStats):
             if arm.n < 2:
                 raise ValueError(f"{name}: a comparison needs n >= 2 units; got {arm!r}")
             arms.append((arm, 0))
-        else:
-            values, n_missing = unit_values(arm, name, policy)
-            raw.append(values)
-            arms.append((MeanStats.from_values(values), n_missing))
-    if covariates is not None:
-        if len(raw) != 2:
-            raise TypeError("covariates (CUPED) need per-unit values of both arms, not MeanStats")
-        if isinstance(covariates, (tuple, list)) and len(covariates) == 2:
-            check_aligned(covariates[0], "covariates[0]", control, "control")
-            check_aligned(covariates[1], "covariates[1]", variant, "variant")
-        raw = _cuped_arms(raw, covariates)
-        arms = [(MeanStats.from_values(x), s[1]) for x, s in zip(raw, arms, strict=True)]
+            continue
+        # With a covariate, a unit is missing when its value or its covariate is.
+        columns = [arm] if pair is None else [arm, pair[i]]
+        names = [name, f"covariates[{i}]"][: len(columns)]
+        kept, n_missing = unit_rows(columns, names, name, policy)
+        raw.append(kept)
+        arms.append((MeanStats.from_values(kept[0]), n_missing))
+    if method in BOOTSTRAP and len(raw) != 2:
+        raise TypeError(
+            f"ci_method={method!r} resamples units: give per-unit values of both arms, "
+            "not MeanStats (or use 'delta', 'fieller' or 'log')"
+        )
+    if policy == "propagate" and (arms[0][1] or arms[1][1]):
+        return _propagated(arms, pair is not None, method, level, alt)
+    if pair is not None:
+        adjusted = _cuped_arms(raw)
+        arms = [(MeanStats.from_values(x), s[1]) for x, s in zip(adjusted, arms, strict=True)]
+        raw = adjusted
+    else:
+        raw = [x[0] for x in raw]
     (stats_c, missc), (stats_v, missv) = arms
     if method in BOOTSTRAP:
-        if len(raw) != 2:
-            raise TypeError(
-                f"ci_method={method!r} resamples units: give per-unit values of both arms, "
-                "not MeanStats (or use 'delta', 'fieller' or 'log')"
-            )
         pairs = bootstrap_two(
             [x[None, :] for x in raw],
             "mean",
@@ -173,21 +194,55 @@ def compare_means(
     )
 
 
-def _cuped_arms(
-    raw: list[FloatArray], covariates: tuple[npt.ArrayLike, npt.ArrayLike]
-) -> list[FloatArray]:
-    from .cuped import cuped
-
+def _check_covariates(
+    covariates: object, control: object, variant: object
+) -> tuple[object, object] | None:
+    if covariates is None:
+        return None
+    if isinstance(control, MeanStats) or isinstance(variant, MeanStats):
+        raise TypeError("covariates (CUPED) need per-unit values of both arms, not MeanStats")
     if not isinstance(covariates, (tuple, list)) or len(covariates) != 2:
         raise TypeError("covariates must be a pair (control, variant) of 1-D array-likes")
-    xs = []
-    for name, x, y in zip(("covariates[0]", "covariates[1]"), covariates, raw, strict=True):
-        arr = np.asarray(as_numeric_1d(x, name), dtype=np.float64)
-        if arr.size != y.size:
-            raise ValueError(
-                f"{name} must have one value per non-missing unit of its arm ({y.size:,}); "
-                f"got {arr.size:,}"
+    check_aligned(covariates[0], "covariates[0]", control, "control")
+    check_aligned(covariates[1], "covariates[1]", variant, "variant")
+    return covariates[0], covariates[1]
+
+
+def _propagated(
+    arms: list[tuple[MeanStats, int]], cuped: bool, method: str, level: float, alt: Any
+) -> Comparison:
+    """NaN for the arms with missing values (both under CUPED: theta is pooled), and the
+    comparison; the counts of units present and missing are kept."""
+    nan = float("nan")
+    estimates = []
+    for stats, missing in arms:
+        if missing or cuped:
+            estimates.append(
+                normal_estimate("mean", nan, nan, stats.n, level, "t", nan, n_missing=missing)
             )
-        xs.append(arr)
-    adjusted = cuped(np.concatenate(raw), np.concatenate(xs)).adjusted
-    return [adjusted[: raw[0].size], adjusted[raw[0].size :]]
+        else:
+            q = float(special.stdtrit(stats.n - 1, 0.5 + level / 2))
+            estimates.append(
+                normal_estimate("mean", stats.mean, stats.se, stats.n, level, "t", q, sd=stats.sd)
+            )
+    test = "bootstrap" if method in BOOTSTRAP else "welch t"
+    return to_comparison(
+        nan_pairs(arms[0][0].n, arms[1][0].n, test),
+        (estimates[1], estimates[0]),
+        metric="mean",
+        label="mean",
+        method=method,
+        level=level,
+        alternative=alt,
+    )
+
+
+def _cuped_arms(raw: list[FloatArray]) -> list[FloatArray]:
+    """Each arm's values adjusted with one slope pooled over both arms."""
+    from .cuped import cuped
+
+    values = np.concatenate([x[0] for x in raw])
+    covariate = np.concatenate([x[1] for x in raw])
+    adjusted = cuped(values, covariate).adjusted
+    size = raw[0].shape[1]
+    return [adjusted[:size], adjusted[size:]]

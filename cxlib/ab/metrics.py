@@ -92,40 +92,67 @@ class Mean:
 class Ratio:
     """A ratio metric ``sum(numerator) / sum(denominator)`` over randomised units.
 
-    With only ``numerator`` and ``denominator``, rows are units (visitors) holding
-    their per-unit values. For summed data, ``numerator`` and ``denominator`` name
-    columns of sums; also give ``n``, ``numerator_squares``, ``denominator_squares``
-    and ``cross`` (sums of squares and of products; read as
-    :meth:`cxlib.ab.RatioStats.from_sums`, with a :class:`~cxlib.PrecisionWarning`
-    when they cannot hold the variance).
+    Give one of:
+
+    - ``numerator`` and ``denominator``: per-unit values, one row per randomised unit
+      (visitor), e.g. its revenue and its orders;
+    - ``n``, ``numerator_mean``, ``denominator_mean``, ``numerator_var``,
+      ``denominator_var`` and ``covariance``: columns of summaries (sample variances
+      and covariance with ``ddof = 1``), as :class:`cxlib.ab.RatioStats` takes them;
+    - ``numerator`` and ``denominator`` naming columns of sums, with ``n``,
+      ``numerator_squares``, ``denominator_squares`` and ``cross`` (sums of squares
+      and of products; read as :meth:`cxlib.ab.RatioStats.from_sums`, with a
+      :class:`~cxlib.PrecisionWarning` when they cannot hold the variance).
+
+    Several rows of one arm and segment are merged (their summaries add up), as for
+    :class:`Mean`.
 
     Examples
     --------
     >>> import cxlib as cx
     >>> cx.ab.Ratio("revenue", "orders").numerator
     'revenue'
+    >>> spec = cx.ab.Ratio(n="visitors", numerator_mean="revenue_mean",
+    ...     denominator_mean="orders_mean", numerator_var="revenue_var",
+    ...     denominator_var="orders_var", covariance="revenue_orders_cov")
+    >>> spec.summed
+    True
     """
 
-    numerator: str
-    denominator: str
+    numerator: str | None = None
+    denominator: str | None = None
     n: str | None = None
     numerator_squares: str | None = None
     denominator_squares: str | None = None
     cross: str | None = None
+    numerator_mean: str | None = None
+    denominator_mean: str | None = None
+    numerator_var: str | None = None
+    denominator_var: str | None = None
+    covariance: str | None = None
 
     @property
     def summed(self) -> bool:
-        """Whether the columns hold sufficient statistics."""
+        """Whether the columns hold sufficient statistics (summaries or sums)."""
         return self.n is not None
 
     def __post_init__(self) -> None:
-        extra = (self.n, self.numerator_squares, self.denominator_squares, self.cross)
-        if any(e is not None for e in extra) and any(e is None for e in extra):
+        given = {name for name, v in vars(self).items() if v is not None}
+        forms = (
+            {"numerator", "denominator"},
+            {"numerator", "denominator", "n", "numerator_squares", "denominator_squares"}
+            | {"cross"},
+            {"n", "numerator_mean", "denominator_mean", "numerator_var", "denominator_var"}
+            | {"covariance"},
+        )
+        if given not in forms:
+            shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in sorted(given)) or "nothing"
             raise ValueError(
-                "Ratio over summed data needs all of n=, numerator_squares=, "
-                "denominator_squares= and cross=; got "
-                f"n={self.n!r}, numerator_squares={self.numerator_squares!r}, "
-                f"denominator_squares={self.denominator_squares!r}, cross={self.cross!r}"
+                "Ratio takes either numerator= and denominator= (per-unit values); all of "
+                "n=, numerator_mean=, denominator_mean=, numerator_var=, denominator_var= "
+                "and covariance= (summaries); or numerator= and denominator= (sums) with "
+                "all of n=, numerator_squares=, denominator_squares= and cross= (raw "
+                f"sums); got {shown}"
             )
 
 

@@ -11,20 +11,23 @@ from ..core.lift import FloatArray, critical_value
 from ..core.ratio_stats import RatioStats
 from ..core.results import Comparison, Estimate
 from ..core.statistics import ratio_estimates
-from ..core.sufficient import finite_values
 from ..core.validation import (
+    NanPolicy,
     as_generator,
     check_alternative,
     check_choice,
     check_confidence_level,
     check_n_resamples,
+    check_nan_policy,
 )
+from ._arms import unit_rows
 from .two_arms import (
     BOOTSTRAP,
     MEAN_METHODS,
     MeanMethod,
     bootstrap_two,
     lift_method,
+    nan_pairs,
     normal_estimate,
     ratio_pairs,
     ratio_statistics,
@@ -38,34 +41,32 @@ __all__ = ["compare_ratios"]
 Stats = tuple[FloatArray, FloatArray, FloatArray]
 
 
-def _ratio_arm(arm: object, name: str) -> tuple[Stats, FloatArray | None]:
-    """``(ratio, variance, n)`` of one arm, and its per-unit columns when given as values."""
+def _ratio_arm(arm: object, name: str, policy: str) -> tuple[Stats, FloatArray | None, int]:
+    """``(ratio, variance, n)`` of one arm, its per-unit columns when given as values, and
+    its number of missing units (NaN statistics when their missing values propagate)."""
     if isinstance(arm, RatioStats):
         if arm.n < 2:
             raise ValueError(f"{name}: a comparison needs n >= 2 units; got {arm!r}")
         if arm.denominator_mean == 0:
             raise ValueError(f"{name}: the denominator sums to 0, so the ratio is undefined")
-        return ratio_statistics(arm.to_moments()), None
+        return ratio_statistics(arm.to_moments()), None, 0
     if not isinstance(arm, (tuple, list)) or len(arm) != 2:
         raise TypeError(
             f"{name} must be a RatioStats or a pair (numerator, denominator) of per-unit "
             f"values; got {type(arm).__name__}"
         )
-    y = finite_values(arm[0], f"{name}: numerator")
-    x = finite_values(arm[1], f"{name}: denominator")
-    if y.shape != x.shape:
-        raise ValueError(
-            f"{name}: numerator and denominator must have one value per unit each; got "
-            f"{y.size:,} and {x.size:,} values"
-        )
-    if y.size < 2:
-        raise ValueError(f"{name} needs at least 2 units; got {y.size}")
+    # A unit is missing when its numerator or its denominator is.
+    names = [f"{name}: numerator", f"{name}: denominator"]
+    columns, n_missing = unit_rows(arm, names, name, policy)
+    n = float(columns.shape[1])
+    if n_missing and policy == "propagate":
+        nan = np.full(1, np.nan)
+        return (nan, nan, np.array([n])), columns, n_missing
     # From the rows (not RatioStats): they keep the residuals of nearly proportional data.
-    moments, ratio, variance = ratio_estimates(y, x)
+    moments, ratio, variance = ratio_estimates(columns[0], columns[1])
     if moments.mean[0, 1] == 0:
         raise ValueError(f"{name}: the denominator sums to 0, so the ratio is undefined")
-    columns = np.stack([y, x])
-    return (ratio, variance, moments.n), columns
+    return (ratio, variance, moments.n), columns, n_missing
 
 
 def compare_ratios(
@@ -75,6 +76,7 @@ def compare_ratios(
     ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
+    nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> Comparison:
@@ -94,6 +96,10 @@ def compare_ratios(
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
     confidence_level, alternative, n_resamples, rng
         As in :func:`compare_means`.
+    nan_policy : {"omit", "raise", "propagate"}, default "omit"
+        Units whose numerator or denominator is missing (NaN, None, pandas.NA): left
+        out and counted in ``n_missing`` of their arm's estimate, an error, or NaN
+        results (the arm's estimate and the comparison; the counts are kept).
 
     Returns
     -------
@@ -109,16 +115,32 @@ def compare_ratios(
     >>> result = cx.ab.compare_ratios(control, variant)
     >>> round(result.estimates[1].value, 1), round(result.estimates[0].value, 1)
     (52.0, 57.7)
+
+    Per-unit values, a unit missing its numerator or denominator left out and counted:
+
+    >>> revenue, orders = [30.0, 0.0, 55.0, float("nan"), 12.0], [1.0, 0.0, 2.0, 1.0, 1.0]
+    >>> per_unit = cx.ab.compare_ratios((revenue, orders), ([20.0, 41.0, 0.0], [1.0, 2.0, 0.0]))
+    >>> per_unit.estimates[1].n, per_unit.estimates[1].n_missing
+    (4, 1)
+    >>> round(per_unit.estimates[1].value, 2)
+    24.25
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
     method = check_choice("ci_method", ci_method, MEAN_METHODS)
+    policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
-    (stats_c, cols_c), (stats_v, cols_v) = (
-        _ratio_arm(control, "control"),
-        _ratio_arm(variant, "variant"),
+    (stats_c, cols_c, missc), (stats_v, cols_v, missv) = (
+        _ratio_arm(control, "control", policy),
+        _ratio_arm(variant, "variant", policy),
     )
+    if method in BOOTSTRAP and (cols_c is None or cols_v is None):
+        raise TypeError(
+            f"ci_method={method!r} resamples units: give (numerator, denominator) values "
+            "of both arms, not RatioStats"
+        )
+    propagated = policy == "propagate" and bool(missc or missv)
     analytic = ratio_pairs(
         stats_c,
         stats_v,
@@ -126,12 +148,10 @@ def compare_ratios(
         level=level,
         alternative=alt,
     )
-    if method in BOOTSTRAP:
-        if cols_c is None or cols_v is None:
-            raise TypeError(
-                f"ci_method={method!r} resamples units: give (numerator, denominator) values "
-                "of both arms, not RatioStats"
-            )
+    if propagated:
+        test = "bootstrap" if method in BOOTSTRAP else "z"
+        pairs = nan_pairs(scalar(stats_c[2]), scalar(stats_v[2]), test)
+    elif method in BOOTSTRAP and cols_c is not None and cols_v is not None:
         pairs = bootstrap_two(
             [cols_c, cols_v],
             "ratio",
@@ -147,10 +167,12 @@ def compare_ratios(
     warn_degenerate(pairs)
     q = float(critical_value(level))
     arms = tuple(
-        normal_estimate("ratio", scalar(v), scalar(se), int(scalar(n)), level, "delta", q)
-        for v, se, n in (
-            (pairs.variant, analytic.se_variant, pairs.n_variant),
-            (pairs.control, analytic.se_control, pairs.n_control),
+        normal_estimate(
+            "ratio", scalar(v), scalar(se), int(scalar(n)), level, "delta", q, n_missing=m
+        )
+        for v, se, n, m in (
+            (analytic.variant, analytic.se_variant, pairs.n_variant, missv),
+            (analytic.control, analytic.se_control, pairs.n_control, missc),
         )
     )
     return to_comparison(

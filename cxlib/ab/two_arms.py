@@ -16,10 +16,12 @@ normal approximation with delta-method variances for ratio metrics.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any, Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.lift import FloatArray, LiftInterval, Pairs, normal_pairs, warn_undefined_lift
@@ -34,7 +36,9 @@ __all__ = [
     "MeanMethod",
     "bootstrap_two",
     "lift_method",
+    "mask_pairs",
     "mean_pairs",
+    "nan_pairs",
     "normal_estimate",
     "ratio_pairs",
     "ratio_statistics",
@@ -69,6 +73,42 @@ def warn_degenerate(pairs: Pairs) -> None:
             DegenerateDataWarning,
             stacklevel=find_stack_level(),
         )
+
+
+_ARM_FIELDS = {"control": ("control", "se_control"), "variant": ("variant", "se_variant")}
+_PAIR_FIELDS = ("difference", "se", "ci_low", "ci_high", "statistic", "p_value", "lift")
+
+
+def mask_pairs(
+    pairs: Pairs, control_nan: npt.NDArray[np.bool_], variant_nan: npt.NDArray[np.bool_]
+) -> Pairs:
+    """``pairs`` with NaN for the arms whose missing values propagate, and their comparisons.
+
+    The counts ``n_control`` and ``n_variant`` (of the units present) are kept.
+    """
+    either = control_nan | variant_nan
+    if not either.any():
+        return pairs
+    changes: dict[str, FloatArray] = {}
+    for arm, nan in (("control", control_nan), ("variant", variant_nan)):
+        for name in _ARM_FIELDS[arm]:
+            changes[name] = np.where(nan, np.nan, getattr(pairs, name))
+    for name in (*_PAIR_FIELDS, "lift_low", "lift_high"):
+        changes[name] = np.where(either, np.nan, getattr(pairs, name))
+    return dataclasses.replace(pairs, **changes)  # type: ignore[arg-type]
+
+
+def nan_pairs(n_control: float, n_variant: float, test: str) -> Pairs:
+    """One comparison whose missing values propagate: NaN but for the counts."""
+    nan = np.full(1, np.nan)
+    fields = dict.fromkeys((*_ARM_FIELDS["control"], *_ARM_FIELDS["variant"]), nan)
+    fields.update(dict.fromkeys((*_PAIR_FIELDS, "lift_low", "lift_high"), nan))
+    return Pairs(
+        n_control=np.array([float(n_control)]),
+        n_variant=np.array([float(n_variant)]),
+        test=np.array([test]),
+        **fields,
+    )
 
 
 def to_comparison(

@@ -445,8 +445,13 @@ def test_nan_policy_for_values() -> None:
     assert res.posterior_mean["control"] == pytest.approx(8 / 3)
     with pytest.raises(ValueError, match="nan_policy='raise'"):
         bayesian_means(values, [2.0, 5.0, 6.0], nan_policy="raise")
-    with pytest.warns(DegenerateDataWarning, match="NaN"):
-        prop = bayesian_means(values, [2.0, 5.0, 6.0], nan_policy="propagate", n_draws=10)
+    default = bayesian_means(values, [2.0, 5.0, 6.0], n_draws=10, rng=0)  # omit by default
+    assert default.posterior_mean == res.posterior_mean
+    assert default.n_missing == res.n_missing
+    # Propagated missing values give NaN silently, as in the survey indices.
+    prop = bayesian_means(values, [2.0, 5.0, 6.0], nan_policy="propagate", n_draws=10)
+    assert math.isnan(prop.posterior_mean["control"])
+    assert prop.posterior_mean["variant"] == pytest.approx(13 / 3)
     assert math.isnan(prop.chance_to_beat_control["variant"])
     assert math.isnan(prop.expected_loss["control"])
     with pytest.raises(ValueError, match="nan_policy"):
@@ -524,9 +529,9 @@ def test_named_variant_errors_name_the_arm() -> None:
 @pytest.mark.parametrize(
     ("control", "error", "match"),
     [
-        ([], ValueError, "at least 2 non-missing values; got 0"),
-        ([np.nan, 1.0], ValueError, "1 missing values"),
-        ([1.0, np.inf], ValueError, r"finite values; got \[inf\]"),
+        ([], ValueError, "at least 2 non-missing units; got 0"),
+        ([np.nan, 1.0], ValueError, r"at least 2 non-missing units; got 1 \(of 2, 1 missing\)"),
+        ([1.0, np.inf], ValueError, r"finite values; got 1 infinite values \[inf\]"),
         (["a", "b"], TypeError, "must hold numbers"),
         ([True, False], TypeError, "must hold numbers"),
         (np.ones((2, 2)), ValueError, "one-dimensional"),

@@ -676,8 +676,8 @@ def test_mean_nan_policy():
     holes = variant.copy()
     holes[[3, 9, 20]] = np.nan
     with pytest.raises(ValueError, match="nan_policy='raise'"):
-        cx.ab.compare_means(control, holes)
-    res = cx.ab.compare_means(control, holes, nan_policy="omit")
+        cx.ab.compare_means(control, holes, nan_policy="raise")
+    res = cx.ab.compare_means(control, holes)  # omit by default
     kept = cx.ab.compare_means(control, holes[~np.isnan(holes)])
     close(comparison_numbers(res), comparison_numbers(kept), rtol=0, atol=0)
     assert res.estimates[0].n_missing == 3
@@ -1285,8 +1285,8 @@ def test_nan_policy_omit_counts_missing_units(metric):
         revenue=UNITS.revenue.where(~holes),
     )
     with pytest.raises(ValueError, match="nan_policy='raise'"):
-        cx.ab.compare(units, group="arm", control="A", metric=metric)
-    table, _ = run(cx.ab.compare, units, group="arm", control="A", metric=metric, nan_policy="omit")
+        cx.ab.compare(units, group="arm", control="A", metric=metric, nan_policy="raise")
+    table, _ = run(cx.ab.compare, units, group="arm", control="A", metric=metric)
     clean = units[~holes]
     reference, _ = run(cx.ab.compare, clean, group="arm", control="A", metric=metric)
     close(table[NUMERIC].to_numpy(float), reference[NUMERIC].to_numpy(float))
@@ -1449,8 +1449,12 @@ def test_compare_rejects_bad_input(data, kwargs, error, match):
 def test_metric_specs_reject_partial_sums():
     with pytest.raises(ValueError, match="either column"):
         cx.ab.Mean("revenue", n="n")
-    with pytest.raises(ValueError, match="needs all of"):
+    with pytest.raises(ValueError, match=r"Ratio takes either .* got denominator='orders', n='n'"):
         cx.ab.Ratio("revenue", "orders", n="n")
+    with pytest.raises(ValueError, match="Ratio takes either"):
+        cx.ab.Ratio(n="n", numerator_mean="ym", denominator_mean="xm")
+    with pytest.raises(ValueError, match="got nothing"):
+        cx.ab.Ratio()
 
 
 # ----------------------------------------------------------------------------------------

@@ -299,10 +299,10 @@ def test_nan_with_raise_names_argument_and_count(position: int, name: str) -> No
     arrays = [y.copy(), x.copy()]
     arrays[position][[2, 5, 7]] = np.nan
     with pytest.raises(ValueError, match=rf"^{name} holds 3 missing values.*'raise'"):
-        cuped(arrays[0], arrays[1])
+        cuped(arrays[0], arrays[1], nan_policy="raise")
 
 
-@pytest.mark.parametrize("nan_policy", ["raise", "omit"])
+@pytest.mark.parametrize("nan_policy", ["raise", "omit", "propagate"])
 def test_infinite_values_are_always_refused(nan_policy: str) -> None:
     with pytest.raises(ValueError, match=r"^covariate must hold finite values; got 1 infinite"):
         cuped([1.0, 2.0, 3.0], [1.0, np.inf, 3.0], nan_policy=nan_policy)  # type: ignore[arg-type]
@@ -333,9 +333,9 @@ def test_omit_with_pandas_missing_values() -> None:
     assert res.theta == 2.0
 
 
-@pytest.mark.parametrize("nan_policy", ["propagate", "ignore", None])
+@pytest.mark.parametrize("nan_policy", ["drop", "ignore", None])
 def test_bad_nan_policy(nan_policy: object) -> None:
-    with pytest.raises(ValueError, match=r"nan_policy must be one of 'raise', 'omit'"):
+    with pytest.raises(ValueError, match=r"nan_policy must be one of 'omit', 'raise', 'propagate'"):
         cuped([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], nan_policy=nan_policy)  # type: ignore[arg-type]
 
 
