@@ -14,6 +14,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from .statistics import summarise
+
 FloatArray = npt.NDArray[np.float64]
 WeightsKind = Literal["survey", "frequency"]
 WEIGHTS_KINDS: tuple[WeightsKind, ...] = ("survey", "frequency")
@@ -76,14 +78,15 @@ def moments(table: ScoreTable, weights_kind: WeightsKind, ddof: int) -> Moments:
         else:
             mass = table.sum_weights
             n = n_resp
-        total = mass.sum(axis=1)
+        # The table is rows of distinct scores weighted by their mass: the centred
+        # moments of every mean in cxlib (two passes; exact for whole-number scores).
+        group, level = np.nonzero(mass > 0)
+        summary = summarise(v[level], group, mass.shape[0], weights=mass[group, level])
+        total = summary.weight
         shares = mass / total[:, None]
-        # Exact for whole-number counts and scores, and computed as the bootstrap's
-        # replicates are (the BCa bias correction counts ties with the estimate).
-        mean = (mass @ v) / total
-        # Centred: squared deviations from the group mean, never sum(v**2) - mean**2.
+        mean = summary.mean[:, 0]
         dev2 = (v[None, :] - mean[:, None]) ** 2
-        plug_in = (shares * dev2).sum(axis=1)  # per-unit variance, divisor n
+        plug_in = summary.m2() / total  # per-unit variance, divisor n
         if table.sum_weights_sq is None or weights_kind == "frequency":
             var_unit = plug_in * n / (n - ddof) if ddof else plug_in
             se = np.sqrt(var_unit / n)
