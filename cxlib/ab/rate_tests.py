@@ -94,13 +94,6 @@ def _needs_exact(
     return out
 
 
-def _wald_stat(p1: FloatArray, n1: FloatArray, p2: FloatArray, n2: FloatArray) -> FloatArray:
-    var = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out: FloatArray = np.where(var > 0, (p1 - p2) / np.sqrt(var), np.nan)
-    return out
-
-
 def _pooled_stat(sc: FloatArray, nc: FloatArray, sv: FloatArray, nv: FloatArray) -> FloatArray:
     pooled = (sc + sv) / (nc + nv)
     var = pooled * (1 - pooled) * (1 / nc + 1 / nv)

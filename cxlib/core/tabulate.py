@@ -280,20 +280,3 @@ def _count(
             missing_weights=None if weighted is None else weighted.reshape(n_groups, width)[:, k],
         )
     return tables, combos_out
-
-
-def point_table(
-    values: npt.NDArray[Any],
-    *,
-    low: int,
-    high: int,
-    name: str,
-    groups: Groups | None = None,
-    weights: npt.NDArray[np.float64] | None = None,
-    nan_policy: NanPolicy = "omit",
-) -> PointTable:
-    """Tabulate one item's answers ``low..high`` per group (see :func:`tabulate`)."""
-    tables, _ = tabulate(
-        [Item(values, low, high, name)], groups=groups, weights=weights, nan_policy=nan_policy
-    )
-    return tables["combinations"]
