@@ -283,6 +283,8 @@ class Comparison(Result):
                     f"value_{name_b}": b.value,
                     f"n_{name_a}": a.n,
                     f"n_{name_b}": b.n,
+                    f"n_missing_{name_a}": a.n_missing,
+                    f"n_missing_{name_b}": b.n_missing,
                 }
             )
         row["confidence_level"] = self.confidence_level

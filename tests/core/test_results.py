@@ -62,10 +62,14 @@ def test_comparison_repr_frame_html() -> None:
         "value_b",
         "n_a",
         "n_b",
+        "n_missing_a",
+        "n_missing_b",
         "confidence_level",
         "ci_method",
         "alternative",
     ]
+    with_missing = cx.nps_difference([10, 10, 9, 0, None], [0, 3, 9, 8, None, None])
+    assert with_missing.to_frame()[["n_missing_a", "n_missing_b"]].iloc[0].tolist() == [1, 2]
     assert "<table" in res._repr_html_()
     assert float(res) == res.difference
 
