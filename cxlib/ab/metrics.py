@@ -48,9 +48,10 @@ class Mean:
       mean and their sample variance with ``ddof = 1``, see
       :class:`cxlib.ab.MeanStats`), as a warehouse or a dashboard exports them;
     - ``n``, ``sum`` and ``sum_squares``: columns of raw sums, for when nothing else is
-      at hand. Their variance ``sum_squares - sum**2 / n`` loses digits for values far
-      from zero; a :class:`~cxlib.PrecisionWarning` says when fewer than about six
-      significant digits are left.
+      at hand. Their variance, from the difference of ``sum_squares`` and
+      ``sum**2 / n``, loses digits for values far from zero; a
+      :class:`~cxlib.PrecisionWarning` says when fewer than about six significant
+      digits are left.
 
     Several rows of one arm and segment are merged (their summaries add up).
 

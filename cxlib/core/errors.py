@@ -71,7 +71,7 @@ class PrecisionWarning(CxlibWarning):
     """Input that cannot carry a result to the usual precision.
 
     Emitted, for example, when a variance is taken from raw sums (``n``, ``sum``,
-    ``sum_squares``) of values far from zero: ``sum_squares - sum**2 / n`` then loses
-    most of its significant digits. The result is computed anyway; pass the mean and
-    the variance (or the per-unit values) instead.
+    ``sum_squares``) of values far from zero: the difference of ``sum_squares`` and
+    ``sum**2 / n`` then loses most of its significant digits. The result is computed
+    anyway; pass the mean and the variance (or the per-unit values) instead.
     """

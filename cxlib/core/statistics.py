@@ -4,10 +4,10 @@ Every mean, ratio metric, CUPED adjustment and survey index with a mean is infer
 the same few numbers per group: the count ``n`` (and the weight sum ``w``), the means of
 the columns and their *centred* co-moments ``C[i, j] = sum w (x_i - mean_i)(x_j - mean_j)``
 (``C[i, i]`` is M2, the sum of squared deviations). Raw power sums would do in exact
-arithmetic, but ``sum_squares - sum**2 / n`` loses every significant digit when the
-values are far from zero (timestamps, prices in minor units, revenue with a large
-baseline): the two terms agree in all the digits a float holds. Centred moments keep
-the digits.
+arithmetic, but the difference of ``sum_squares`` and ``sum**2 / n`` loses every
+significant digit when the values are far from zero (timestamps, prices in minor units,
+revenue with a large baseline): the two terms agree in all the digits a float holds.
+Centred moments keep the digits.
 
 :func:`summarise` reads per-unit rows in two passes per group with
 :func:`numpy.bincount`: the means first (summing deviations from one value of the

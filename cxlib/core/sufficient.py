@@ -171,9 +171,9 @@ class MeanStats:
     def from_sums(cls, n: float, sum: float, sum_squares: float) -> MeanStats:
         """The statistics of ``n`` units from the sum and the sum of squares of their values.
 
-        The variance is ``(sum_squares - sum**2 / n) / (n - 1)``. For values far from
-        zero the two terms agree in most of their digits, and the difference keeps few
-        or none: a :class:`~cxlib.PrecisionWarning` says so when fewer than about six
+        The variance is ``sum_squares`` less ``sum**2 / n``, over ``n - 1``. For values
+        far from zero the two terms agree in most of their digits, and the difference
+        keeps few or none: a :class:`~cxlib.PrecisionWarning` says so when fewer than about six
         significant digits are left (estimated from the rounding of ``sum_squares``).
         Integer sums (Python or numpy integers, e.g. prices in cents) are used exactly.
 
