@@ -194,9 +194,11 @@ def _two_pass(
 
     w = total(None)
     # Pass 1: means from deviations about one value of each group, so that the sum is
-    # of small numbers (and exactly 0 for a constant group) whatever the offset.
+    # of small numbers (and exactly 0 for a constant group) whatever the offset. The
+    # value is one of a row that counts: a row of zero weight may lie anywhere.
     shift = np.zeros((k, n_groups))
-    shift[:, g] = columns
+    counts = slice(None) if weights is None else weights > 0
+    shift[:, g[counts]] = columns[:, counts]
     mean = np.stack([_mean(shift[i], w, total(columns[i] - shift[i][g])) for i in range(k)])
     # Pass 2: products of deviations from the means; the sums of the deviations
     # correct for the rounding of the means (the corrected two-pass algorithm).

@@ -595,3 +595,15 @@ def test_summed_ratio_rows_warn_and_refuse_impossible_sums() -> None:
     sums.loc[0, "xy"] = 10 * sums.loc[0, "xy"]
     with pytest.raises(ValueError, match="'xy' \\(cross\\)"):
         cx.ab.compare(sums, group="arm", control="A", metric=spec)
+
+
+def test_rows_of_zero_weight_do_not_move_the_mean() -> None:
+    # A far-off row of zero weight (last in its group) changes nothing, to the last bits.
+    rng = np.random.default_rng(1)
+    x, w = rng.uniform(0.0, 1.0, (2, 5))
+    w += 0.01
+    alone = summarise(x, weights=w)
+    with_far = summarise(np.append(x, 1e12), weights=np.append(w, 0.0))
+    np.testing.assert_allclose(with_far.mean, alone.mean, rtol=1e-15)
+    np.testing.assert_allclose(with_far.m2(), alone.m2(), rtol=1e-12)
+    np.testing.assert_allclose(alone.mean[0, 0], np.average(x, weights=w), rtol=1e-15)
