@@ -18,7 +18,7 @@ from ..core.grouping import dense_rank, distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
 from ..core.validation import NanPolicy, check_choice, check_confidence_level
 from .customers import NS_PER_DAY, identified, per_customer_min, to_ns
-from .inference import NAN_POLICY_DOC, REVENUE_DOC, customer_groups
+from .inference import customer_groups, fill_docs
 from .table import prepare_orders
 
 __all__ = ["COHORT_FREQUENCIES", "CohortFrequency", "cohort_retention", "cohort_table"]
@@ -280,9 +280,4 @@ def cohort_table(tidy: pd.DataFrame, values: str = "retention") -> pd.DataFrame:
     return table
 
 
-cohort_retention.__doc__ = (
-    (cohort_retention.__doc__ or "")
-    .replace("{optional}", REVENUE_DOC + NAN_POLICY_DOC)
-    .replace("{{", "{")
-    .replace("}}", "}")
-)
+fill_docs(cohort_retention)

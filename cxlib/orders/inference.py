@@ -363,14 +363,16 @@ COMMON_DOC = """
 OPTIONAL_DOC = REVENUE_DOC + NAN_POLICY_DOC
 
 
-def fill_docs(*functions: Any) -> None:
-    """Put the shared parameter descriptions into the docstrings of order metrics."""
+def fill_docs(*functions: Any, **parts: str) -> None:
+    """Put the shared parameter descriptions into the docstrings of order metrics.
+
+    ``{common}``, ``{optional}`` and ``{nan_policy}`` are filled in everywhere, and each
+    ``{name}`` of ``parts`` with its text; ``{{`` and ``}}`` become braces.
+    """
+    texts = {"common": COMMON_DOC, "optional": OPTIONAL_DOC, "nan_policy": NAN_POLICY_DOC}
+    texts.update(parts)
     for f in functions:
-        f.__doc__ = (
-            (f.__doc__ or "")
-            .replace("{common}", COMMON_DOC)
-            .replace("{optional}", OPTIONAL_DOC)
-            .replace("{nan_policy}", NAN_POLICY_DOC)
-            .replace("{{", "{")
-            .replace("}}", "}")
-        )
+        doc = f.__doc__ or ""
+        for name, text in texts.items():
+            doc = doc.replace("{" + name + "}", text)
+        f.__doc__ = doc.replace("{{", "{").replace("}}", "}")

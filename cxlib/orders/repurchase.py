@@ -23,13 +23,13 @@ from ..core.results import Estimate
 from ..core.validation import NanPolicy, as_numeric_1d, check_choice, get_column
 from .customers import DATA_DOC, OPTIONS_DOC, identified, per_customer_min, span_ns, to_ns
 from .inference import (
-    NAN_POLICY_DOC,
-    REVENUE_DOC,
+    OPTIONAL_DOC,
     SHARE_METHODS,
     ShareCIMethod,
     count_customers,
     customer_groups,
     customer_revenue,
+    fill_docs,
     infer_share,
     read_options,
     sum_by_group,
@@ -409,11 +409,4 @@ def upsell_rate(
     )
 
 
-for _f in (repurchase_rate, upsell_rate):
-    _f.__doc__ = (
-        (_f.__doc__ or "")
-        .replace("{data}", DATA_DOC + REVENUE_DOC + NAN_POLICY_DOC)
-        .replace("{options}", OPTIONS_DOC)
-        .replace("{{", "{")
-        .replace("}}", "}")
-    )
+fill_docs(repurchase_rate, upsell_rate, data=DATA_DOC + OPTIONAL_DOC, options=OPTIONS_DOC)

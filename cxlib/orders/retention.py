@@ -29,13 +29,13 @@ from .customers import (
 )
 from .dates import check_zone, parse_date
 from .inference import (
-    NAN_POLICY_DOC,
-    REVENUE_DOC,
+    OPTIONAL_DOC,
     SHARE_METHODS,
     ShareCIMethod,
     count_customers,
     customer_groups,
     customer_revenue,
+    fill_docs,
     infer_share,
     read_options,
     sum_by_group,
@@ -399,13 +399,11 @@ def churn_rate(
     )
 
 
-for _f in (retention_rate, churn_rate):
-    _f.__doc__ = (
-        (_f.__doc__ or "")
-        .replace("{data}", DATA_DOC + REVENUE_DOC + NAN_POLICY_DOC)
-        .replace("{options}", OPTIONS_DOC)
-        .replace("{period}", _PERIOD_DOC)
-        .replace("    {notes}", _PERIOD_NOTES.strip("\n"))
-        .replace("{{", "{")
-        .replace("}}", "}")
-    )
+fill_docs(
+    retention_rate,
+    churn_rate,
+    data=DATA_DOC + OPTIONAL_DOC,
+    options=OPTIONS_DOC,
+    period=_PERIOD_DOC,
+    notes=_PERIOD_NOTES.strip(),
+)
