@@ -124,7 +124,11 @@ def parse_dates(series: pd.Series[Any], name: str) -> pd.Series[Any]:
     # Missing dates stay NaT: the caller counts them under its nan_policy.
     # Calendar days in the column's own unit: no cast to nanoseconds before the check.
     wall = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
-    _check_range(wall.dropna().to_numpy().astype("datetime64[D]"), what)
+    low, high = wall.min(), wall.max()  # missing dates skipped
+    if not pd.isna(low):
+        _check_range(
+            np.array([low.to_datetime64(), high.to_datetime64()]).astype("datetime64[D]"), what
+        )
     if parsed.dt.unit != "ns":
         parsed = parsed.dt.as_unit("ns")
     return parsed

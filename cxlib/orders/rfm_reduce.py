@@ -278,6 +278,8 @@ def per_customer(
     )
     if n_customers == 0 or not use.any():
         return out
+    if _reduce_exact(customer, period, revenue, use, include_first, out):
+        return out
     keys = _sort_keys(customer, period, use, n_customers, revenue)
     n = len(keys.key)
     shift = keys.period_bits + keys.low_bits
@@ -290,6 +292,84 @@ def per_customer(
         _reduce_chunk(keys, revenue, start, stop, include_first, out)
         start = stop
     return out
+
+
+def _exact_cents(revenue: FloatArray) -> FloatArray | None:
+    """Revenue in cents as exact float64 integers, or None.
+
+    None unless every value is the float64 nearest to a whole number of cents (``c /
+    100`` gives it back, bit for bit) and the absolute cents sum to less than 2**52,
+    so that every partial sum in any order is exact.
+    """
+    cents = revenue * _CENTS
+    np.rint(cents, out=cents)
+    back = cents / _CENTS
+    if not np.array_equal(back.view(np.int64), revenue.view(np.int64)):
+        return None
+    np.abs(back, out=back)
+    if not float(back.sum()) * _CENTS < 2.0**52:
+        return None
+    return cents
+
+
+def _reduce_exact(
+    customer: IntArray,
+    period: IntArray,
+    revenue: FloatArray | None,
+    use: BoolArray,
+    include_first: bool,
+    out: PerCustomer,
+) -> bool:
+    """Reduce with exact sums of cents and one sort of narrow (customer, period) keys.
+
+    First and last periods are per-customer minima and maxima; the occasions are the
+    orders less those that repeat a (customer, period) key, which the sort of the keys
+    (int32 when they fit, without the revenue or the row positions) puts side by side.
+    The spend is the customer's total minus that of the orders of the first period,
+    each a sum of whole cents held exactly in float64, so no order of the rows can
+    change it. False (nothing done) when the revenue is not whole cents or the keys do
+    not fit in 62 bits.
+    """
+    n_customers = len(out.n_periods)
+    everything = bool(use.all())
+    cents = None
+    if revenue is not None:
+        cents = _exact_cents(revenue if everything else revenue[use])
+        if cents is None:
+            return False
+    who = customer if everything else customer[use]
+    when = period if everything else period[use]
+    low = int(when.min())
+    period_bits = (int(when.max()) - low).bit_length()
+    bits = max(n_customers - 1, 0).bit_length() + period_bits
+    if bits > _KEY_BITS:
+        return False
+    dtype = np.int32 if bits <= 31 else np.int64
+    key = who.astype(dtype)
+    key <<= period_bits
+    key |= (when - low).astype(dtype, copy=False)
+    key.sort()
+    repeated = key[1:][key[1:] == key[:-1]]  # orders after the first of their occasion
+    repeated >>= period_bits
+    n_orders = np.bincount(who, minlength=n_customers)
+    n_orders -= np.bincount(repeated.astype(np.intp), minlength=n_customers)
+    out.n_periods[:] = n_orders
+    first = np.full(n_customers, np.iinfo(np.int64).max)
+    np.minimum.at(first, who, when)
+    last = np.full(n_customers, np.iinfo(np.int64).min)
+    np.maximum.at(last, who, when)
+    buyer = n_orders > 0
+    out.first[buyer] = first[buyer]
+    out.last[buyer] = last[buyer]
+    if cents is None or out.spend is None:
+        return True
+    spend = np.bincount(who, weights=cents, minlength=n_customers)
+    if not include_first:
+        in_first = when == first[who]
+        spend -= np.bincount(who[in_first], weights=cents[in_first], minlength=n_customers)
+    spend /= _CENTS
+    out.spend[:] = spend
+    return True
 
 
 def mean_or_zero(total: FloatArray, count: IntArray) -> FloatArray:

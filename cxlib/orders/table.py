@@ -74,6 +74,9 @@ class OrderData:
         return len(self.customer_ids)
 
 
+_NANOS_PER_DAY = np.int64(86_400_000_000_000)
+
+
 def _window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
     if window is None:
         return None
@@ -235,12 +238,13 @@ def prepare_orders(
     times = when.to_numpy(dtype="datetime64[ns]")[keep]
     # Calendar days are local days: drop the time zone (not convert to UTC) first.
     local = when.dt.tz_localize(None) if when.dt.tz is not None else when
-    days = local.to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[D]")
+    nanos = local.to_numpy(dtype="datetime64[ns]").view(np.int64)[keep]
+    days = np.floor_divide(nanos, _NANOS_PER_DAY, out=nanos)  # calendar days since 1970
     return OrderData(
         customer=customer_codes,
         customer_ids=customer_ids,
         time=times,
-        day=days.astype(np.int64),
+        day=days,
         revenue=None if value is None else value[keep],
         groups=groups,
         as_of=end,

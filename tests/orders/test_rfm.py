@@ -58,7 +58,9 @@ def order_tables(draw: st.DrawFn) -> pd.DataFrame:
     minutes = draw(st.lists(st.sampled_from([0, 0, 0, 1, 600, 1439]), min_size=n, max_size=n))
     cents = draw(st.lists(st.integers(0, 50_000), min_size=n, max_size=n))
     dates = BASE + pd.to_timedelta(days, unit="D") + pd.to_timedelta(minutes, unit="min")
-    return pd.DataFrame({"customer": ids, "date": dates, "value": np.array(cents) / 100})
+    # Whole cents (summed exactly) or thirds of a cent (summed in float, value by value).
+    divisor = draw(st.sampled_from([100, 300]))
+    return pd.DataFrame({"customer": ids, "date": dates, "value": np.array(cents) / divisor})
 
 
 def end_dates(orders: pd.DataFrame) -> st.SearchStrategy[Any]:
@@ -549,3 +551,49 @@ def test_cdnow_scores(cdnow: pd.DataFrame) -> None:
     counts = scored.loc[~one_time, "f_score"].value_counts()
     assert counts.min() > 0.1 * (~one_time).sum()  # the repeat buyers spread over 2..5
     assert set(scored["segment"].unique()) <= {s.name for s in RFM_SEGMENTS}
+
+
+# --- the two reductions agree ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("span", [30, 40_000, 2**55])
+def test_exact_and_sorted_reductions_agree(span: int) -> None:
+    """The cents path (narrow keys, exact sums) equals the path that sorts the revenue.
+
+    Spans of periods give int32 keys, int64 keys, and keys too wide for the cents path.
+    """
+    from cxlib.orders import rfm_reduce
+
+    rng = np.random.default_rng(span % 1000)
+    n, n_customers = 5_000, 700
+    customer = rng.integers(-1, n_customers, n)  # -1: guest orders
+    period = (
+        rng.integers(0, span, n) if span < 100 else rng.choice(span, 40)[rng.integers(0, 40, n)]
+    )
+    period = period + 10**6
+    revenue = rng.integers(0, 100_000, n) / 100
+    use = (customer >= 0) & (rng.random(n) < 0.9)
+    for include_first in (False, True):
+        exact = rfm_reduce.per_customer(customer, period, revenue, n_customers, use, include_first)
+        # Thirds of a cent are not whole cents: the same orders take the sorted path,
+        # and scaling back by 3 gives the cents path's spend up to rounding.
+        thirds = rfm_reduce.per_customer(
+            customer, period, revenue / 3, n_customers, use, include_first
+        )
+        assert exact.spend is not None
+        assert thirds.spend is not None
+        np.testing.assert_array_equal(exact.n_periods, thirds.n_periods)
+        np.testing.assert_array_equal(exact.first, thirds.first)
+        np.testing.assert_array_equal(exact.last, thirds.last)
+        np.testing.assert_allclose(exact.spend, 3 * thirds.spend, rtol=1e-12, atol=1e-9)
+        # Brute force per customer.
+        for c in range(0, n_customers, 37):
+            mine = use & (customer == c)
+            periods = np.unique(period[mine])
+            assert exact.n_periods[c] == len(periods)
+            if len(periods):
+                assert (exact.first[c], exact.last[c]) == (periods[0], periods[-1])
+                kept = mine if include_first else mine & (period != periods[0])
+                assert exact.spend[c] == pytest.approx(revenue[kept].sum(), rel=1e-12, abs=1e-9)
+            else:
+                assert (exact.first[c], exact.last[c], exact.spend[c]) == (0, 0, 0.0)
