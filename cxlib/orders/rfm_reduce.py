@@ -8,6 +8,7 @@ by :mod:`cxlib.orders.rfm`; nothing loops over customers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -344,8 +345,8 @@ def _reduce_exact(
     bits = max(n_customers - 1, 0).bit_length() + period_bits
     if bits > _KEY_BITS:
         return False
-    dtype = np.int32 if bits <= 31 else np.int64
-    key = who.astype(dtype)
+    dtype: type[np.signedinteger[Any]] = np.int32 if bits <= 31 else np.int64
+    key: npt.NDArray[np.signedinteger[Any]] = who.astype(dtype)
     key <<= period_bits
     key |= (when - low).astype(dtype, copy=False)
     key.sort()
@@ -363,12 +364,11 @@ def _reduce_exact(
     out.last[buyer] = last[buyer]
     if cents is None or out.spend is None:
         return True
-    spend = np.bincount(who, weights=cents, minlength=n_customers)
+    spend = np.bincount(who, weights=cents, minlength=n_customers).astype(np.float64, copy=False)
     if not include_first:
         in_first = when == first[who]
         spend -= np.bincount(who[in_first], weights=cents[in_first], minlength=n_customers)
-    spend /= _CENTS
-    out.spend[:] = spend
+    np.divide(spend, _CENTS, out=out.spend)
     return True
 
 
