@@ -10,6 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .engine_tables import EngineInputs, engine_inputs
+from .frames import engine_frame, is_engine_frame
 from .grouping import Groups, make_groups
 from .validation import as_numeric_1d, as_weights, get_column
 
@@ -33,8 +35,16 @@ def _columns_listed(data: pd.DataFrame) -> str:
 
 def resolve(
     data: object, column: object, *, by: object, weights: object, data_name: str = "data"
-) -> Inputs:
-    """Pick one item's answers out of ``data`` (a DataFrame column or a 1-D array-like)."""
+) -> Inputs | EngineInputs:
+    """Pick one item's answers out of ``data`` (a DataFrame column or a 1-D array-like).
+
+    A frame of another engine (Polars, DuckDB, Spark, ...) is not read here: its
+    columns are checked and the answers are counted in the engine later.
+    """
+    if is_engine_frame(data):
+        if column is None:
+            raise TypeError("column is required when data is a DataFrame")
+        return engine_inputs(engine_frame(data), [column], "column", by, weights)
     if isinstance(data, pd.DataFrame):
         if column is None:
             raise TypeError(
@@ -68,10 +78,11 @@ def resolve_columns(
     item_names: Sequence[str],
     by: object,
     weights: object,
-) -> Inputs:
+) -> Inputs | EngineInputs:
     """Pick the answers of a multi-item index: ``n_items`` columns of a DataFrame."""
     roles = ", ".join(item_names)
-    if not isinstance(data, pd.DataFrame):
+    engine = is_engine_frame(data)
+    if not engine and not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"data must be a DataFrame holding the {n_items} item columns ({roles}); got "
             f"{type(data).__name__}"
@@ -87,6 +98,9 @@ def resolve_columns(
         )
     if len(set(columns)) != len(columns):
         raise ValueError(f"columns names a column more than once: {list(columns)!r}")
+    if engine:
+        return engine_inputs(engine_frame(data), list(columns), "columns", by, weights)
+    assert isinstance(data, pd.DataFrame)
     labels = [f"column {c!r}" for c in columns]
     values = [
         as_numeric_1d(get_column(data, c, "columns"), label)

@@ -22,6 +22,7 @@ from ..core.bootstrap import (
     rows_acceleration,
     rows_replicates,
 )
+from ..core.engine_tables import EngineInputs, check_whole_weights, engine_tabulate
 from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.inputs import Inputs
 from ..core.results import Estimate
@@ -104,7 +105,7 @@ def _check_frequency_weights(weights: FloatArray | None, kind: WeightsKind) -> N
 
 def run_index(
     spec: IndexSpec,
-    inputs: Inputs,
+    inputs: Inputs | EngineInputs,
     scales: Sequence[tuple[int, int]],
     combo_scores: npt.ArrayLike,
     options: Options,
@@ -116,34 +117,48 @@ def run_index(
     every combination of answers, in the mixed-radix order of :func:`tabulate`;
     ``views`` the further tables the components need (e.g. one per item).
     """
-    _check_frequency_weights(inputs.weights, options.weights_kind)
-    items = [
-        Item(values, low, high, label)
-        for values, (low, high), label in zip(inputs.values, scales, inputs.labels, strict=True)
-    ]
     scores = np.asarray(combo_scores, dtype=np.float64)
     # Combinations with equal scores (to rounding) form one level of the score.
     _, first, level = np.unique(np.round(scores, 9), return_index=True, return_inverse=True)
     level = level.ravel().astype(np.intp)
     all_views = {"levels": View(bins=level, n_bins=len(first)), **(views or {})}
-    n_candidates = 1 if inputs.groups is None else inputs.groups.n_groups
-    cells = n_candidates * sum(v.n_bins + 1 for v in all_views.values())
-    if cells > _MAX_CELLS:
-        raise ValueError(
-            f"{spec.label}: {n_candidates:,} groups need {cells:,} table cells, more than "
-            f"the {_MAX_CELLS:,} cxlib tabulates at once; use fewer groups"
-        )
     bootstrap = options.ci_method in BOOTSTRAP_METHODS
-    survey_weighted = inputs.weights is not None and options.weights_kind == "survey"
-    tables, row_combo = tabulate(
-        items,
-        groups=inputs.groups,
-        weights=inputs.weights,
-        nan_policy=options.nan_policy,
-        views=all_views,
-        row_codes=bootstrap and survey_weighted,
-    )
-    keys = None if inputs.groups is None else inputs.groups.keys
+    row_combo = None
+    if isinstance(inputs, EngineInputs):
+        if options.weights_kind == "frequency":
+            check_whole_weights(inputs)
+        if bootstrap and inputs.weights is not None and options.weights_kind == "survey":
+            raise ValueError(
+                f"ci_method={options.ci_method!r} with survey weights resamples rows, which "
+                f"stay in the {inputs.frame.engine} frame; use an analytic ci_method "
+                f"({', '.join(repr(m) for m in spec.analytic_methods)}), or pandas data"
+            )
+        tables, keys = engine_tabulate(
+            inputs, scales, nan_policy=options.nan_policy, views=all_views
+        )
+    else:
+        _check_frequency_weights(inputs.weights, options.weights_kind)
+        items = [
+            Item(values, low, high, label)
+            for values, (low, high), label in zip(inputs.values, scales, inputs.labels, strict=True)
+        ]
+        n_candidates = 1 if inputs.groups is None else inputs.groups.n_groups
+        cells = n_candidates * sum(v.n_bins + 1 for v in all_views.values())
+        if cells > _MAX_CELLS:
+            raise ValueError(
+                f"{spec.label}: {n_candidates:,} groups need {cells:,} table cells, more "
+                f"than the {_MAX_CELLS:,} cxlib tabulates at once; use fewer groups"
+            )
+        survey_weighted = inputs.weights is not None and options.weights_kind == "survey"
+        tables, row_combo = tabulate(
+            items,
+            groups=inputs.groups,
+            weights=inputs.weights,
+            nan_policy=options.nan_policy,
+            views=all_views,
+            row_codes=bootstrap and survey_weighted,
+        )
+        keys = None if inputs.groups is None else inputs.groups.keys
     keep = tables["levels"].n_rows > 0  # candidate groups without rows are no groups
     if keys is not None and not keep.all():
         tables = {name: t.take(keep) for name, t in tables.items()}
@@ -245,14 +260,14 @@ def _missing(points: PointTable, weights_kind: WeightsKind) -> npt.NDArray[np.in
 def _bootstrap(
     table: ScoreTable,
     m: Moments,
-    inputs: Inputs,
+    inputs: Inputs | EngineInputs,
     row_combo: npt.NDArray[np.intp] | None,
     combo_scores: FloatArray,
     keep: npt.NDArray[np.bool_],
     options: Options,
 ) -> tuple[FloatArray, FloatArray]:
     method = check_choice("ci_method", options.ci_method, BOOTSTRAP_METHODS)
-    if row_combo is None or inputs.weights is None:
+    if row_combo is None or not isinstance(inputs, Inputs) or inputs.weights is None:
         counts = table.counts
         if table.sum_weights is not None:  # frequency weights count repeated rows
             counts = np.rint(table.sum_weights).astype(np.int64)

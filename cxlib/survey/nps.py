@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
+from ..core.engine_tables import EngineInputs
 from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.inputs import Inputs, resolve
 from ..core.intervals import normal_test
@@ -250,7 +251,7 @@ default "score"
 
 
 def _run(
-    spec: IndexSpec, scale: NPSScale, inputs: Inputs, options: Options
+    spec: IndexSpec, scale: NPSScale, inputs: Inputs | EngineInputs, options: Options
 ) -> Estimate | pd.DataFrame:
     return run_index(
         spec,

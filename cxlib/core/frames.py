@@ -1,0 +1,264 @@
+"""The input layer for DataFrames of other engines: the reduction runs in the engine.
+
+A Polars, pyarrow, DuckDB, Dask or PySpark frame (anything narwhals reads) is never
+collected row by row: each function here builds one lazy query that reduces the rows
+to a small per-group table in the engine, and only that table reaches pandas. The
+queries keep to what every engine computes alike (see the engine notes in the docs):
+indicator and product columns first, then plain sums and counts; nulls and NaN both
+read as missing answers; centred moments in two passes (a window mean over the
+group, then sums of deviations), never an engine's own variance, which some engines
+compute from raw power sums.
+
+pandas DataFrames do not come here: the pandas path of each function reads them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EngineFrame",
+    "centred_moments",
+    "collect",
+    "count_values",
+    "engine_frame",
+    "is_engine_frame",
+]
+
+#: Column names of the reduced tables; chosen not to clash with user columns.
+_N = "__cx_n"
+_SW = "__cx_sum_w"
+_SW2 = "__cx_sum_w2"
+
+
+@dataclass(frozen=True)
+class EngineFrame:
+    """A user's frame of another engine as a narwhals lazy frame, and what it is."""
+
+    frame: nw.LazyFrame[Any]
+    engine: str  # the narwhals implementation: "polars", "duckdb", "pyspark", ...
+    schema: dict[str, Any]
+
+    def require(self, column: object, argname: str) -> str:
+        """``column`` as a column name of the frame, or an error naming it and the engine."""
+        if not isinstance(column, str):
+            raise TypeError(
+                f"{argname} must be a column name of the {self.engine} frame; got {column!r}"
+            )
+        if column not in self.schema:
+            listed = ", ".join(repr(c) for c in list(self.schema)[:20])
+            raise ValueError(
+                f"{argname}={column!r} is not a column of the {self.engine} frame; "
+                f"columns: {listed}"
+            )
+        return column
+
+    def is_float(self, column: str) -> bool:
+        dtype = self.schema[column]
+        return bool(dtype.is_float())
+
+    def is_numeric(self, column: str) -> bool:
+        return bool(self.schema[column].is_numeric())
+
+
+def is_engine_frame(data: object) -> bool:
+    """True for a frame of another engine that narwhals reads (not pandas, not arrays)."""
+    if isinstance(data, (pd.DataFrame, pd.Series, np.ndarray, list, tuple)):
+        return False
+    with _quiet():
+        native = nw.from_native(data, pass_through=True, allow_series=False)
+    return native is not data
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence narwhals' notice that its Dask support moves to a separate package.
+
+    The notice is about narwhals' own packaging; Dask frames work as they are.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Dask support is moving out of Narwhals", category=FutureWarning
+        )
+        yield
+
+
+def engine_frame(data: object, argname: str = "data") -> EngineFrame:
+    """Read ``data`` (a frame of another engine) as an :class:`EngineFrame`."""
+    with _quiet():
+        native: Any = nw.from_native(data, pass_through=True, allow_series=False)
+    if native is data:
+        raise TypeError(
+            f"{argname} must be a DataFrame (pandas, Polars, pyarrow, DuckDB, Dask, PySpark "
+            f"or another frame narwhals reads); got {type(data).__module__}."
+            f"{type(data).__name__}"
+        )
+    lazy = native.lazy() if isinstance(native, nw.DataFrame) else native
+    engine = str(native.implementation).split(".")[-1].lower()
+    schema = dict(lazy.collect_schema())
+    return EngineFrame(frame=lazy, engine=engine, schema=schema)
+
+
+def _missing_as_null(ef: EngineFrame, column: str) -> nw.Expr:
+    """The column with NaN read as null (as pandas reads it); other values unchanged."""
+    col = nw.col(column)
+    if ef.is_float(column):
+        return nw.when(~col.is_nan()).then(col).alias(column)
+    return col
+
+
+def collect(query: nw.LazyFrame[Any]) -> pd.DataFrame:
+    """The (small) result of a query as a pandas DataFrame.
+
+    Through Arrow where the engine collects to Arrow natively (PySpark's own
+    conversion to pandas lags behind pandas releases); the table is small either way.
+    """
+    with _quiet():
+        if query.implementation.is_pyspark() or query.implementation.is_pyspark_connect():
+            arrow = query.collect(backend="pyarrow").to_native()
+            from_arrow: pd.DataFrame = arrow.to_pandas()
+            return from_arrow
+        collected: pd.DataFrame = query.collect(backend="pandas").to_native()
+    return collected
+
+
+def _sorted(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows in the order of their keys, missing keys last (engines return any order)."""
+    if not columns or table.empty:
+        return table.reset_index(drop=True)
+    ordered = table.sort_values(list(columns), na_position="last", kind="stable")
+    return ordered.reset_index(drop=True)
+
+
+def count_values(
+    ef: EngineFrame,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    weights: str | None = None,
+) -> pd.DataFrame:
+    """Rows per distinct combination of ``keys`` and ``columns``, in the engine.
+
+    Returns a pandas DataFrame with the key and value columns (NaN and null values both
+    as missing), ``n`` (int64) and, with ``weights``, ``sum_w`` and ``sum_w2`` (the
+    sums of the weights and of their squares), sorted by keys then values, missing
+    last. The table has one row per combination that occurs, so it is small whenever
+    the answers lie on a scale.
+    """
+    group = [*keys, *columns]
+    prepared = ef.frame.with_columns(*(_missing_as_null(ef, c) for c in columns))
+    aggs = [nw.len().alias(_N)]
+    if weights is not None:
+        w = nw.col(weights).cast(nw.Float64)
+        prepared = prepared.with_columns((w * w).alias(_SW2), w.alias(_SW))
+        aggs += [nw.col(_SW).sum(), nw.col(_SW2).sum()]
+    query = prepared.group_by(*group, drop_null_keys=False).agg(*aggs)
+    table = collect(query)
+    out = table[group].copy()
+    out["n"] = table[_N].to_numpy(dtype=np.int64)
+    if weights is not None:
+        out["sum_w"] = table[_SW].to_numpy(dtype=np.float64)
+        out["sum_w2"] = table[_SW2].to_numpy(dtype=np.float64)
+    return _sorted(out, group)
+
+
+def centred_moments(
+    ef: EngineFrame,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    pairs: Sequence[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """Count, means, centred sums of squares and co-moments per group, in the engine.
+
+    Two passes in one query: the group mean of each column as a window over the
+    group, then sums of the deviations, their squares and their products. The
+    returned ``m2_<c>`` is ``sum(d**2) - sum(d)**2 / n`` and ``c2_<a>_<b>`` is
+    ``sum(d_a * d_b) - sum(d_a) * sum(d_b) / n`` (the corrected two-pass algorithm,
+    whose correction absorbs the rounding of the mean), so values far from zero keep
+    their digits. Rows with a missing value in any of ``columns`` are left out (and
+    counted in ``n_missing``); ``mean_<c>`` is the group mean of the rows kept.
+    Sorted by the keys, missing keys last.
+    """
+    names = list(dict.fromkeys([*columns, *(c for pair in pairs for c in pair)]))
+    prepared = ef.frame.with_columns(*(_missing_as_null(ef, c) for c in names))
+    complete = nw.all_horizontal(*(~nw.col(c).is_null() for c in names), ignore_nulls=False)
+    prepared = prepared.with_columns(complete.cast(nw.Int64).alias("__cx_ok"))
+    kept = prepared.filter(nw.col("__cx_ok") == 1)
+    over = list(keys)
+    means = [
+        (
+            nw.col(c).cast(nw.Float64).mean().over(*over)
+            if over
+            else nw.col(c).cast(nw.Float64).mean()
+        ).alias(f"__cx_mean_{i}")
+        for i, c in enumerate(names)
+    ]
+    kept = kept.with_columns(*means)
+    deviations = [
+        (nw.col(c).cast(nw.Float64) - nw.col(f"__cx_mean_{i}")).alias(f"__cx_d_{i}")
+        for i, c in enumerate(names)
+    ]
+    kept = kept.with_columns(*deviations)
+    index = {c: i for i, c in enumerate(names)}
+    product_pairs = [(i, i) for i in range(len(names))]
+    product_pairs += [(index[a], index[b]) for a, b in pairs]
+    kept = kept.with_columns(
+        *(
+            (nw.col(f"__cx_d_{i}") * nw.col(f"__cx_d_{j}")).alias(f"__cx_dd_{i}_{j}")
+            for i, j in dict.fromkeys(product_pairs)
+        )
+    )
+    sums = [nw.len().alias(_N)]
+    sums += [nw.col(f"__cx_mean_{i}").max() for i in range(len(names))]
+    sums += [nw.col(f"__cx_d_{i}").sum() for i in range(len(names))]
+    sums += [nw.col(f"__cx_dd_{i}_{j}").sum() for i, j in dict.fromkeys(product_pairs)]
+    reduced = kept.group_by(*over, drop_null_keys=False).agg(*sums) if over else kept.select(*sums)
+    missing = prepared.with_columns((1 - nw.col("__cx_ok")).alias("__cx_miss"))
+    miss_agg = nw.col("__cx_miss").sum().alias("__cx_n_missing")
+    miss = (
+        missing.group_by(*over, drop_null_keys=False).agg(miss_agg)
+        if over
+        else missing.select(miss_agg)
+    )
+    table = collect(reduced)
+    missing_table = collect(miss)
+    return _assemble_moments(table, missing_table, over, names, pairs, index)
+
+
+def _assemble_moments(
+    table: pd.DataFrame,
+    missing_table: pd.DataFrame,
+    keys: list[str],
+    names: list[str],
+    pairs: Sequence[tuple[str, str]],
+    index: dict[str, int],
+) -> pd.DataFrame:
+    if keys:
+        table = missing_table.merge(table, on=keys, how="left")
+    else:
+        table = pd.concat([missing_table, table], axis=1)
+    n = table[_N].fillna(0).to_numpy(dtype=np.float64)
+    out = table[keys].copy() if keys else pd.DataFrame(index=range(len(table)))
+    out["n"] = n.astype(np.int64)
+    out["n_missing"] = table["__cx_n_missing"].fillna(0).to_numpy(dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = {i: table[f"__cx_d_{i}"].to_numpy(dtype=np.float64) for i in range(len(names))}
+        for c in names:
+            i = index[c]
+            mean = table[f"__cx_mean_{i}"].to_numpy(dtype=np.float64)
+            correction = np.where(n > 0, d[i] / n, 0.0)
+            out[f"mean_{c}"] = mean + correction
+            ss = table[f"__cx_dd_{i}_{i}"].to_numpy(dtype=np.float64)
+            out[f"m2_{c}"] = np.where(n > 0, ss - d[i] * correction, np.nan)
+        for a, b in pairs:
+            i, j = index[a], index[b]
+            sp = table[f"__cx_dd_{i}_{j}"].to_numpy(dtype=np.float64)
+            out[f"c2_{a}_{b}"] = np.where(n > 0, sp - d[i] * d[j] / np.where(n > 0, n, 1), np.nan)
+    return _sorted(out, keys)
