@@ -103,7 +103,7 @@ def _converter(name: str, request: pytest.FixtureRequest) -> Convert:
         for name in ENGINES
     ]
 )
-def engine(request: pytest.FixtureRequest) -> tuple[str, Convert]:
-    """(name, a function turning a pandas DataFrame into a frame of that engine)."""
+def engine(request: pytest.FixtureRequest) -> Convert:
+    """A function turning a pandas DataFrame into a frame of the engine."""
     name: str = request.param
-    return name, _converter(name, request)
+    return _converter(name, request)

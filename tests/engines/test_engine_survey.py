@@ -66,7 +66,7 @@ def _same(got: Any, want: Any) -> None:
 
 @pytest.mark.parametrize("index", list(CALLS))
 def test_grouped_and_weighted_match_pandas(engine, survey: pd.DataFrame, index: str) -> None:
-    name, convert = engine
+    convert = engine
     frame = convert(survey)
     call = CALLS[index]
     _same(call(frame, by=["touchpoint", "wave"]), call(survey, by=["touchpoint", "wave"]))
@@ -75,7 +75,7 @@ def test_grouped_and_weighted_match_pandas(engine, survey: pd.DataFrame, index: 
 
 def test_counts_bootstrap_matches_pandas(engine, survey: pd.DataFrame) -> None:
     """The counts bootstrap needs no rows: the same seed gives the pandas interval."""
-    name, convert = engine
+    convert = engine
     frame = convert(survey)
     for index in ("nps", "ces"):
         kwargs = {"ci_method": "bca", "n_resamples": 999, "rng": 3, "by": "touchpoint"}
@@ -83,13 +83,13 @@ def test_counts_bootstrap_matches_pandas(engine, survey: pd.DataFrame) -> None:
 
 
 def test_row_bootstrap_with_survey_weights_is_refused(engine, survey: pd.DataFrame) -> None:
-    name, convert = engine
+    convert = engine
     with pytest.raises(ValueError, match=r"resamples rows, which stay in the \w+ frame.*'score'"):
         cx.nps(convert(survey), "recommend", weights="weight", ci_method="percentile", rng=1)
 
 
 def test_bad_input_is_named(engine, survey: pd.DataFrame) -> None:
-    name, convert = engine
+    convert = engine
     bad = survey.assign(
         out_of_scale=survey["recommend"].fillna(0).astype(float) + 1,
         half=survey["effort"] + 0.5,
