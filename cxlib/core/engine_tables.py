@@ -195,7 +195,7 @@ def check_whole_weights(inputs: EngineInputs) -> None:
     w = nw.col(inputs.weights).cast(nw.Float64)
     flags = inputs.frame.frame.with_columns((w != w.round(0)).cast(nw.Int64).alias("__cx_frac"))
     found = collect(flags.select(nw.col("__cx_frac").sum()))
-    if found.fillna(0).iloc[0, 0] > 0:
+    if float(found.fillna(0).to_numpy(dtype=np.float64)[0, 0]) > 0:
         shown = _sample(flags.filter(nw.col("__cx_frac") == 1), inputs.weights)
         raise ValueError(
             "frequency weights must be whole numbers (each counts repeated answers); "
