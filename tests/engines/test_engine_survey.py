@@ -113,3 +113,13 @@ def test_bad_input_is_named(engine, survey: pd.DataFrame) -> None:
         cx.csat(frame, "satisfaction", weights=np.ones(len(bad)))
     with pytest.raises(ValueError, match=r"missing answer\(s\) and nan_policy='raise'"):
         cx.nps(frame, "recommend", nan_policy="raise")
+
+
+def test_frequency_weights(engine, survey: pd.DataFrame) -> None:
+    convert = engine
+    counted = survey.assign(times=np.arange(len(survey)) % 4 + 1.0)
+    frame = convert(counted)
+    kwargs = {"weights": "times", "weights_kind": "frequency", "by": "wave"}
+    _same(cx.csat(frame, "satisfaction", **kwargs), cx.csat(counted, "satisfaction", **kwargs))
+    with pytest.raises(ValueError, match=r"frequency weights must be whole numbers"):
+        cx.csat(frame, "satisfaction", weights="weight", weights_kind="frequency")
