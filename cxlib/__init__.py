@@ -19,6 +19,7 @@ from .core.errors import (
     DegenerateDataWarning,
     PrecisionWarning,
 )
+from .core.files import read
 from .core.results import Comparison, ConfidenceInterval, Estimate
 from .orders.cohorts import cohort_retention, cohort_table
 from .orders.purchases import average_order_value, guest_checkout_rate
@@ -68,6 +69,7 @@ __all__ = [
     "nps",
     "nps_difference",
     "purchase_frequency",
+    "read",
     "repeat_purchase_rate",
     "repurchase_rate",
     "retention_rate",

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .engine_tables import EngineInputs, engine_inputs
+from .files import is_path, read
 from .frames import engine_frame, is_engine_frame
 from .grouping import Groups, make_groups
 from .validation import as_numeric_1d, as_weights, get_column
@@ -41,6 +42,8 @@ def resolve(
     A frame of another engine (Polars, DuckDB, Spark, ...) is not read here: its
     columns are checked and the answers are counted in the engine later.
     """
+    if is_path(data):
+        data = read(data)  # type: ignore[arg-type]  # is_path narrows to a path
     if is_engine_frame(data):
         if column is None:
             raise TypeError("column is required when data is a DataFrame")
@@ -81,6 +84,8 @@ def resolve_columns(
 ) -> Inputs | EngineInputs:
     """Pick the answers of a multi-item index: ``n_items`` columns of a DataFrame."""
     roles = ", ".join(item_names)
+    if is_path(data):
+        data = read(data)  # type: ignore[arg-type]  # is_path narrows to a path
     engine = is_engine_frame(data)
     if not engine and not isinstance(data, pd.DataFrame):
         raise TypeError(
