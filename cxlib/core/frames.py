@@ -101,10 +101,29 @@ def engine_frame(data: object, argname: str = "data") -> EngineFrame:
             f"or another frame narwhals reads); got {type(data).__module__}."
             f"{type(data).__name__}"
         )
+    if native.implementation.is_pyarrow():
+        _check_pyarrow()
     lazy = native.lazy() if isinstance(native, nw.DataFrame) else native
     engine = str(native.implementation).split(".")[-1].lower()
     schema = dict(lazy.collect_schema())
     return EngineFrame(frame=lazy, engine=engine, schema=schema)
+
+
+#: pyarrow releases before 17 split rows with a missing key into several groups when
+#: grouping by more than one column.
+_PYARROW_FLOOR = (17, 0)
+
+
+def _check_pyarrow() -> None:
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    version = tuple(int(p) for p in pa.__version__.split(".")[:2])
+    if version < _PYARROW_FLOOR:
+        raise ImportError(
+            f"cxlib reads pyarrow Tables with pyarrow >= 17 (found {pa.__version__}, whose "
+            "group-by splits missing keys into several groups); upgrade pyarrow, or pass "
+            "table.to_pandas()"
+        )
 
 
 def _missing_as_null(ef: EngineFrame, column: str) -> nw.Expr:

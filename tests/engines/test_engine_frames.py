@@ -16,7 +16,7 @@ def _data(offset: float, seed: int = 0) -> pd.DataFrame:
     n = 600
     frame = pd.DataFrame(
         {
-            "g": pd.array(rng.choice(["b", "a", "c"], n), dtype="str"),
+            "g": rng.choice(["b", "a", "c"], n).astype(object),
             "h": rng.integers(0, 2, n),
             "x": offset + rng.random(n),
             "y": offset / 3 + 2 * rng.random(n),
@@ -117,3 +117,11 @@ def test_importing_cxlib_imports_no_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_old_pyarrow_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    monkeypatch.setattr(pa, "__version__", "16.1.0")
+    with pytest.raises(ImportError, match=r"pyarrow >= 17 \(found 16.1.0"):
+        engine_frame(pa.table({"a": [1]}))
