@@ -1,79 +1,260 @@
-"""Command line: ``python -m cxlib demo`` prints NPS per touchpoint of a generated survey."""
+"""The ``cxlib`` command: indices of CSV or Parquet files, without writing Python.
+
+Survey indices read the files lazily with DuckDB (see :func:`cxlib.read`), so a file
+larger than memory works; order metrics and A/B comparisons read the columns they
+need into memory.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 
-from .core.validation import check_choice
+from ._version import __version__
+from .ab.frame import compare as ab_compare
+from .cli_output import FORMATS, OutputFormat, render
+from .core.files import read
+from .core.results import Estimate
 from .datasets import make_survey
+from .orders.repeat_purchases import purchase_frequency, repeat_purchase_rate
+from .orders.rfm import rfm_summary
+from .survey.ces import ces
+from .survey.csat import csat
+from .survey.engagement import engagement_index
+from .survey.loyalty import loyalty_index
 from .survey.nps import nps
-from .survey.nps_intervals import NPS_CI_METHODS, NPSCIMethod
+from .survey.secure import secure_customer_index
+
+EXAMPLES = """\
+examples:
+  cxlib nps answers.parquet --column recommend --by touchpoint
+  cxlib csat answers.csv --column satisfaction --by touchpoint,wave --format markdown
+  cxlib ces "lake/**/*.parquet" --column effort --weights weight
+  cxlib loyalty answers.parquet --columns rec,buy,other --output loyalty.csv
+  cxlib repeat-purchase-rate orders.parquet --customer customer_id --date date
+  cxlib rfm orders.csv --customer customer_id --date date --revenue revenue
+  cxlib ab compare visits.parquet --group arm --control A --metric converted
+  cxlib demo --n 2000 --seed 1
+"""
 
 
-def _demo(n: int, seed: int, ci_method: NPSCIMethod, confidence_level: float) -> str:
-    survey = make_survey(n, rng=seed)
-    overall = nps(
-        survey,
-        "recommend",
-        ci_method=ci_method,
-        confidence_level=confidence_level,
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit code 2, like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cxlib: error: {message} (see cxlib {self._sub_name()}--help)\n")
+
+    def _sub_name(self) -> str:
+        parts = self.prog.split()[1:]
+        return " ".join(parts) + " " if parts else ""
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="a CSV or Parquet file, a glob pattern or a folder")
+    parser.add_argument("--by", type=_names, help="group column(s), comma-separated")
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="table")
+    parser.add_argument("--output", type=Path, help="write to this file instead of printing")
+
+
+def _inference(parser: argparse.ArgumentParser, default_ci: str) -> None:
+    parser.add_argument("--ci-method", default=default_ci, help=f"default {default_ci}")
+    parser.add_argument("--confidence-level", type=float, default=0.95)
+    parser.add_argument("--n-resamples", type=int, default=9999, help="bootstrap resamples")
+    parser.add_argument("--seed", type=int, help="seed of the bootstrap")
+
+
+def _survey_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "by": args.by,
+        "weights": args.weights,
+        "ci_method": args.ci_method,
+        "confidence_level": args.confidence_level,
+        "n_resamples": args.n_resamples,
+        "rng": args.seed,
+    }
+    if args.scale is not None:
+        options["scale"] = _names(args.scale) if "," in args.scale else args.scale
+    return options
+
+
+SURVEY: dict[str, tuple[str, Callable[..., Any], bool, str]] = {
+    # command: (help, function, several columns, default ci_method)
+    "nps": ("Net Promoter Score", nps, False, "score"),
+    "csat": ("Customer Satisfaction Score (top-2-box)", csat, False, "wilson"),
+    "ces": ("Customer Effort Score", ces, False, "t"),
+    "loyalty": ("Customer Loyalty Index (three items)", loyalty_index, True, "t"),
+    "engagement": ("engagement index (five items)", engagement_index, True, "t"),
+    "secure": ("Secure Customer Index (three items)", secure_customer_index, True, "wilson"),
+}
+
+
+def _run_survey(args: argparse.Namespace) -> pd.DataFrame:
+    _, function, several, _ = SURVEY[args.command]
+    data = read(args.path)
+    target = _names(args.columns) if several else args.column
+    result = function(data, target, **_survey_options(args))
+    return result.to_frame() if isinstance(result, Estimate) else result
+
+
+def _orders(args: argparse.Namespace, extra: Sequence[str | None]) -> pd.DataFrame:
+    """The columns an order metric reads, in memory."""
+    wanted = [args.customer, args.date, *extra, *(args.by or [])]
+    columns = list(dict.fromkeys(c for c in wanted if c is not None))
+    relation = read(args.path)
+    missing = [c for c in columns if c not in relation.columns]
+    if missing:
+        raise ValueError(
+            f"{missing[0]!r} is not a column of {args.path}; columns: "
+            + ", ".join(repr(c) for c in relation.columns[:20])
+        )
+    frame: pd.DataFrame = relation.select(*columns).df()
+    return frame
+
+
+def _run_orders(args: argparse.Namespace) -> pd.DataFrame:
+    if args.command == "rfm":
+        frame = _orders(args, [args.revenue])
+        summary = rfm_summary(
+            frame,
+            customer=args.customer,
+            date=args.date,
+            revenue=args.revenue,
+            as_of=args.as_of,
+            time_unit=args.time_unit,
+        )
+        return summary.reset_index()
+    function = (
+        repeat_purchase_rate if args.command == "repeat-purchase-rate" else purchase_frequency
     )
-    table = nps(
-        survey,
-        "recommend",
-        by="touchpoint",
-        ci_method=ci_method,
-        confidence_level=confidence_level,
+    frame = _orders(args, [args.revenue])
+    result = function(
+        frame,
+        customer=args.customer,
+        date=args.date,
+        revenue=args.revenue,
+        as_of=args.as_of,
+        window=args.window,
+        by=args.by,
     )
-    shown = table[
-        [
-            "touchpoint",
-            "value",
-            "ci_low",
-            "ci_high",
-            "n",
-            "n_missing",
-            "pct_promoters",
-            "pct_passives",
-            "pct_detractors",
-        ]
-    ].rename(
-        columns={
-            "value": "nps",
-            "pct_promoters": "promoters_%",
-            "pct_passives": "passives_%",
-            "pct_detractors": "detractors_%",
-        }
+    return result.to_frame() if isinstance(result, Estimate) else result
+
+
+def _run_ab(args: argparse.Namespace) -> pd.DataFrame:
+    relation = read(args.path)
+    columns = [args.group, args.metric, *(args.by or [])]
+    missing = [c for c in columns if c not in relation.columns]
+    if missing:
+        raise ValueError(f"{missing[0]!r} is not a column of {args.path}")
+    frame: pd.DataFrame = relation.select(*dict.fromkeys(columns)).df()
+    control: Any = args.control
+    if pd.api.types.is_numeric_dtype(frame[args.group]):
+        control = pd.to_numeric(pd.Series([args.control])).iloc[0]
+    out: pd.DataFrame = ab_compare(
+        frame,
+        group=args.group,
+        control=control,
+        metric=args.metric,
+        by=args.by,
+        confidence_level=args.confidence_level,
     )
-    shown = shown.sort_values("nps", ascending=False, ignore_index=True)
-    with pd.option_context("display.width", 120, "display.max_columns", 20):
-        body = shown.to_string(index=False, float_format=lambda x: f"{x:.1f}")
-    level = f"{confidence_level * 100:g}%"
-    return (
-        f"Generated survey: {n:,} respondents across {len(shown)} touchpoints (seed {seed})\n"
-        f"Overall: {overall}\n\n"
-        f"NPS per touchpoint, {level} {ci_method} confidence intervals:\n{body}\n"
+    return out
+
+
+def _run_demo(args: argparse.Namespace) -> pd.DataFrame:
+    survey = make_survey(args.n, rng=args.seed)
+    overall = nps(survey, "recommend")
+    table: pd.DataFrame = nps(survey, "recommend", by="touchpoint")
+    args.title = (
+        f"Generated survey: {args.n:,} respondents across {len(table)} touchpoints "
+        f"(seed {args.seed})\nOverall: {overall}\n\n"
+        "NPS per touchpoint, 95% score confidence intervals:"
     )
+    return table.sort_values("value", ascending=False, ignore_index=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cxlib",
+        description="Customer-experience indices with confidence intervals, from CSV or "
+        "Parquet files.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cxlib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (title, _, several, default_ci) in SURVEY.items():
+        p = sub.add_parser(name, help=title, description=title)
+        _common(p)
+        if several:
+            p.add_argument("--columns", required=True, help="the item columns, comma-separated")
+        else:
+            p.add_argument("--column", required=True, help="the answers column")
+        p.add_argument("--weights", help="survey weights column")
+        p.add_argument("--scale", help="answer scale, e.g. 1-5 (one per item, comma-separated)")
+        _inference(p, default_ci)
+        p.set_defaults(run=_run_survey)
+    for name, title in (
+        ("rfm", "frequency, recency, age and monetary value of every customer"),
+        ("repeat-purchase-rate", "share of customers with more than one purchase"),
+        ("purchase-frequency", "orders per customer"),
+    ):
+        p = sub.add_parser(name, help=title, description=title)
+        _common(p)
+        p.add_argument("--customer", required=True, help="customer id column")
+        p.add_argument("--date", required=True, help="order date column")
+        p.add_argument("--revenue", help="order value column")
+        p.add_argument("--as-of", help="end of the observation window (default: last order)")
+        if name == "rfm":
+            p.add_argument("--time-unit", default="D", help="period of the counts (default D)")
+        else:
+            p.add_argument("--window", type=float, default=365, help="window in days")
+        p.set_defaults(run=_run_orders)
+    ab = sub.add_parser("ab", help="A/B tests", description="A/B tests")
+    ab_sub = ab.add_subparsers(dest="ab_command", required=True, parser_class=_Parser)
+    title = "lift of every variant over the control"
+    p = ab_sub.add_parser("compare", help=title, description=title)
+    _common(p)
+    p.add_argument("--group", required=True, help="column naming each row's arm")
+    p.add_argument("--control", required=True, help="the control arm's value")
+    p.add_argument("--metric", required=True, help="the metric column (0/1 or a value)")
+    p.add_argument("--confidence-level", type=float, default=0.95)
+    p.set_defaults(run=_run_ab)
+    demo = sub.add_parser("demo", help="NPS per touchpoint of a generated, seeded survey")
+    demo.add_argument("--n", type=int, default=5_000, help="respondents (default 5000)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument("--format", dest="fmt", choices=FORMATS, default="table")
+    demo.add_argument("--output", type=Path)
+    demo.set_defaults(run=_run_demo)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m cxlib`` and the ``cxlib`` command."""
-    parser = argparse.ArgumentParser(prog="cxlib", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="NPS per touchpoint of a generated, seeded survey")
-    demo.add_argument("--n", type=int, default=5_000, help="respondents (default 5000)")
-    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    demo.add_argument(
-        "--ci-method",
-        default="score",
-        choices=NPS_CI_METHODS,
-        help="interval method",
-    )
-    demo.add_argument("--confidence-level", type=float, default=0.95)
+    parser = build_parser()
     args = parser.parse_args(argv)
-    method = check_choice("ci_method", args.ci_method, NPS_CI_METHODS)
-    print(_demo(args.n, args.seed, method, args.confidence_level), end="")
+    try:
+        frame: pd.DataFrame = args.run(args)
+        fmt: OutputFormat = args.fmt
+        command = "ab compare" if args.command == "ab" else args.command
+        title = getattr(args, "title", None) or f"{command}: {args.path}"
+        text = render(frame, fmt, title)
+        if args.output is not None:
+            args.output.write_text(text)
+        else:
+            sys.stdout.write(text)
+    except (ValueError, TypeError, KeyError, FileNotFoundError, ImportError, OSError) as exc:
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        first = textwrap.shorten(" ".join(message.split()), width=400, placeholder=" ...")
+        sys.stderr.write(f"cxlib: error: {first}\n")
+        return 2
     return 0

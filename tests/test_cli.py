@@ -1,9 +1,12 @@
-"""The demo command and the generated survey."""
+"""The command line: every command against the library, output formats, user errors."""
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,220 @@ import pytest
 
 import cxlib as cx
 from cxlib.cli import main
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    survey = cx.datasets.make_survey(2_000, rng=5)
+    survey = survey.assign(touchpoint=survey["touchpoint"].astype("str"))
+    survey.to_parquet(folder / "answers.parquet", index=False)
+    survey.to_csv(folder / "answers.csv", index=False)
+    orders = cx.datasets.make_orders(400, rng=5)
+    orders.to_parquet(folder / "orders.parquet", index=False)
+    rng = np.random.default_rng(5)
+    visits = pd.DataFrame(
+        {"arm": rng.choice(["A", "B"], 3_000), "converted": rng.random(3_000) < 0.1}
+    )
+    visits.to_parquet(folder / "visits.parquet", index=False)
+    return {
+        "answers": folder / "answers.parquet",
+        "answers_csv": folder / "answers.csv",
+        "orders": folder / "orders.parquet",
+        "visits": folder / "visits.parquet",
+    }
+
+
+def _csv(capsys: pytest.CaptureFixture[str], argv: list[str]) -> pd.DataFrame:
+    assert main([*argv, "--format", "csv"]) == 0
+    return pd.read_csv(io.StringIO(capsys.readouterr().out))
+
+
+def _values(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return frame[columns].to_numpy(dtype=float)
+
+
+SURVEY_COLUMNS = ["value", "se", "ci_low", "ci_high", "n", "n_missing"]
+
+
+def test_survey_commands_match_the_library(capsys, files) -> None:
+    survey = pd.read_parquet(files["answers"])
+    cases = [
+        (
+            ["nps", "--column", "recommend", "--by", "touchpoint"],
+            cx.nps(survey, "recommend", by="touchpoint"),
+        ),
+        (
+            ["csat", "--column", "satisfaction", "--weights", "weight"],
+            cx.csat(survey, "satisfaction", weights="weight").to_frame(),
+        ),
+        (
+            ["ces", "--column", "effort", "--by", "touchpoint"],
+            cx.ces(survey, "effort", by="touchpoint"),
+        ),
+        (
+            ["loyalty", "--columns", "loyalty_recommend,loyalty_repurchase,loyalty_other_products"],
+            cx.loyalty_index(
+                survey, ["loyalty_recommend", "loyalty_repurchase", "loyalty_other_products"]
+            ).to_frame(),
+        ),
+        (
+            ["secure", "--columns", "satisfaction,repurchase,advocacy", "--by", "touchpoint"],
+            cx.secure_customer_index(
+                survey, ["satisfaction", "repurchase", "advocacy"], by="touchpoint"
+            ),
+        ),
+    ]
+    for argv, want in cases:
+        got = _csv(capsys, [argv[0], str(files["answers"]), *argv[1:]])
+        np.testing.assert_allclose(
+            _values(got, SURVEY_COLUMNS), _values(want, SURVEY_COLUMNS), rtol=1e-12
+        )
+    # The same from CSV.
+    got = _csv(capsys, ["nps", str(files["answers_csv"]), "--column", "recommend"])
+    np.testing.assert_allclose(
+        _values(got, SURVEY_COLUMNS),
+        _values(cx.nps(survey, "recommend").to_frame(), SURVEY_COLUMNS),
+    )
+
+
+def test_engagement_with_scales(capsys, files) -> None:
+    survey = pd.read_parquet(files["answers"])
+    items = ["satisfaction", "repurchase", "recommend", "delivers_promise", "fair_resolution"]
+    scales = ["1-5", "1-5", "0-10", "1-5", "1-5"]
+    got = _csv(
+        capsys,
+        [
+            "engagement",
+            str(files["answers"]),
+            "--columns",
+            ",".join(items),
+            "--scale",
+            ",".join(scales),
+        ],
+    )
+    want = cx.engagement_index(survey, items, scale=scales).to_frame()
+    np.testing.assert_allclose(
+        _values(got, SURVEY_COLUMNS), _values(want, SURVEY_COLUMNS), rtol=1e-12
+    )
+
+
+def test_order_and_ab_commands_match_the_library(capsys, files) -> None:
+    orders = pd.read_parquet(files["orders"])
+    got = _csv(
+        capsys,
+        [
+            "rfm",
+            str(files["orders"]),
+            "--customer",
+            "customer_id",
+            "--date",
+            "date",
+            "--revenue",
+            "revenue",
+        ],
+    )
+    want = cx.rfm_summary(
+        orders, customer="customer_id", date="date", revenue="revenue"
+    ).reset_index()
+    np.testing.assert_allclose(got.to_numpy(dtype=float), want.to_numpy(dtype=float), rtol=1e-12)
+    got = _csv(
+        capsys,
+        [
+            "repeat-purchase-rate",
+            str(files["orders"]),
+            "--customer",
+            "customer_id",
+            "--date",
+            "date",
+            "--by",
+            "member",
+        ],
+    )
+    want = cx.repeat_purchase_rate(orders, customer="customer_id", date="date", by="member")
+    np.testing.assert_allclose(
+        _values(got, SURVEY_COLUMNS), _values(want, SURVEY_COLUMNS), rtol=1e-12
+    )
+    visits = pd.read_parquet(files["visits"])
+    got = _csv(
+        capsys,
+        [
+            "ab",
+            "compare",
+            str(files["visits"]),
+            "--group",
+            "arm",
+            "--control",
+            "A",
+            "--metric",
+            "converted",
+        ],
+    )
+    want = cx.ab.compare(visits, group="arm", control="A", metric="converted")
+    columns = ["difference", "ci_low", "ci_high", "lift", "p_value"]
+    np.testing.assert_allclose(_values(got, columns), _values(want, columns), rtol=1e-12)
+
+
+def test_formats_and_output_file(capsys, files, tmp_path: Path) -> None:
+    argv = ["nps", str(files["answers"]), "--column", "recommend", "--by", "touchpoint"]
+    assert main([*argv, "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["touchpoint"] for r in records] == sorted(r["touchpoint"] for r in records)
+    assert main([*argv, "--format", "markdown"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| touchpoint | metric | value |")
+    assert set(lines[1]) <= set("|-: ")
+    assert len(lines) == 2 + len(records)
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert table.startswith(f"nps: {files['answers']}")
+    target = tmp_path / "out.csv"
+    assert main([*argv, "--format", "csv", "--output", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert len(pd.read_csv(target)) == len(records)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nps", "missing.parquet", "--column", "recommend"], "no such file or folder"),
+        (["nps", "{answers}", "--column", "nope"], "column='nope' is not a column"),
+        (["nps", "{answers}"], "the following arguments are required: --column"),
+        (["csat", "{answers}", "--column", "recommend"], "answers must lie on the 1-5 scale"),
+        (["demo", "--n", "0"], "n must be a positive integer"),
+        (["nps", "{answers}", "--column", "recommend", "--format", "xml"], "invalid choice: 'xml'"),
+        (["rfm", "{orders}", "--customer", "nope", "--date", "date"], "'nope' is not a column"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(capsys, files, argv: list[str], message: str) -> None:
+    argv = [a.format(answers=files["answers"], orders=files["orders"]) for a in argv]
+    if "required" in message or "invalid choice" in message:  # argparse's own checks
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2
+    else:
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cxlib: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_version_help_and_module_entry_point(files) -> None:
+    run = [sys.executable, "-W", "error", "-m", "cxlib"]
+    version = subprocess.run([*run, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == f"cxlib {cx.__version__}"
+    helped = subprocess.run([*run, "--help"], capture_output=True, text=True, check=True)
+    assert "examples:" in helped.stdout
+    assert "cxlib nps answers.parquet --column recommend --by touchpoint" in helped.stdout
+    assert "``" not in helped.stdout
+    assert ":func:" not in helped.stdout
+    failed = subprocess.run(
+        [*run, "nps", "missing.csv", "--column", "x"], capture_output=True, text=True
+    )
+    assert failed.returncode == 2
+    assert failed.stderr.count("\n") == 1
 
 
 def test_demo_prints_nps_per_touchpoint(capsys: pytest.CaptureFixture[str]) -> None:
@@ -22,16 +239,6 @@ def test_demo_prints_nps_per_touchpoint(capsys: pytest.CaptureFixture[str]) -> N
     survey = cx.datasets.make_survey(3000, rng=3)
     expected = cx.nps(survey, "recommend")
     assert f"Overall: {expected}" in out
-
-
-def test_module_entry_point() -> None:
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-m", "cxlib", "demo", "--n", "500"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "NPS per touchpoint" in result.stdout
 
 
 def test_make_survey_is_seeded_and_valid() -> None:
