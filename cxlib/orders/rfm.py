@@ -29,8 +29,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.validation import NanPolicy, check_bool
+from ..core.files import is_path, read
+from ..core.frames import engine_frame, is_engine_frame
+from ..core.validation import NanPolicy, check_bool, check_nan_policy
 from .dates import parse_date
+from .rfm_engine import engine_rfm_summary
 from .rfm_occasions import (
     Occasions,
     as_of_argument,
@@ -169,6 +172,21 @@ def rfm_summary(
     c               1.0      0.0  2.0            12.0
     """
     freq = period_freq(time_unit)
+    if is_path(orders):
+        orders = read(orders)  # type: ignore[arg-type]  # is_path narrows to a path
+    if is_engine_frame(orders):
+        return engine_rfm_summary(
+            engine_frame(orders, "orders"),
+            customer=customer,
+            date=date,
+            revenue=revenue,
+            as_of=as_of_argument(as_of, observation_period_end),
+            freq=freq,
+            unit=time_unit,
+            include_first=check_bool("include_first_transaction", include_first_transaction),
+            allow_refunds=check_bool("allow_refunds", allow_refunds),
+            nan_policy=check_nan_policy(nan_policy),
+        )
     occ = occasions(
         orders,
         customer=customer,

@@ -1,0 +1,285 @@
+"""``rfm_summary`` on a frame of another engine: the per-customer summary in the engine.
+
+The engine numbers the period of every order (integer arithmetic on the calendar
+date, which every engine computes alike), merges the orders of a customer and period
+into occasions, and reduces them per customer: occasions, first and last period,
+revenue in all and in the first period. Only that per-customer table is collected;
+recency, age and monetary value follow in numpy, as for pandas input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+from pandas.tseries.offsets import BaseOffset
+
+from ..core.frames import EngineFrame, collect
+from ..core.validation import NanPolicy, show_values
+from .dates import parse_date
+from .rfm_occasions import ordinal
+
+__all__ = ["engine_rfm_summary"]
+
+#: Days added before a floor division so that every dividend is positive (a multiple
+#: of 7 and of the days of 400 Gregorian years), and months likewise.
+_DAY_SHIFT = 146_097 * 10
+_MONTH_SHIFT = 12 * 10_000
+
+
+@dataclass(frozen=True)
+class _Affine:
+    """``ordinal = (base + shift) // divisor + offset`` on days or months since 1970."""
+
+    on_days: bool
+    shift: int
+    divisor: int
+    offset: int
+
+
+def _calibrate(freq: BaseOffset) -> _Affine:
+    """The affine floor map from days (or months) since 1970 to pandas period ordinals.
+
+    Found by matching pandas on several years of consecutive days (months) and checked
+    exactly on all of them, so the engine numbers periods as ``to_period`` does.
+    """
+    days = np.arange(-800, 3_000, dtype=np.int64)
+    stamps = pd.DatetimeIndex(days.astype("datetime64[D]"))
+    want = np.asarray(stamps.to_period(freq).asi8)  # type: ignore[arg-type]
+    months = (stamps.year.to_numpy() - 1970) * 12 + stamps.month.to_numpy() - 1
+    for on_days, base, divisors in ((True, days, (1, 7)), (False, months, (1, 3, 12))):
+        for divisor in divisors:
+            for shift in range(divisor):
+                got = (base + shift) // divisor
+                offset = int(want[0] - got[0])
+                if np.array_equal(got + offset, want):
+                    return _Affine(on_days, shift, divisor, offset)
+    raise ValueError(
+        f"time_unit {freq.freqstr!r} is not available on engine frames; use days, "
+        "weeks, months, quarters or years (or pandas data)"
+    )
+
+
+def _parts(date: str) -> tuple[nw.Expr, nw.Expr, nw.Expr]:
+    """Year, month and day as integers; rows without a date get 1970-01-01 (they are
+    left out later, and a missing value cannot be cast to an integer everywhere)."""
+    parts = (nw.col(date).dt.year(), nw.col(date).dt.month(), nw.col(date).dt.day())
+    year, month, day = (
+        p.fill_null(v).cast(nw.Int64) for p, v in zip(parts, (1970, 1, 1), strict=True)
+    )
+    return year, month, day
+
+
+def _days_since_1970(date: str) -> nw.Expr:
+    """Days since 1970-01-01 of the calendar date, by integer arithmetic only.
+
+    The civil-from-days inverse of H. Hinnant's ``days_from_civil``; every term is
+    positive for the years of nanosecond timestamps (1677-2262), so floor and
+    truncating division agree on every engine.
+    """
+    year, month, day = _parts(date)
+    y = year - nw.when(month <= 2).then(nw.lit(1)).otherwise(nw.lit(0))
+    era = y // 400
+    yoe = y - era * 400
+    mp = nw.when(month > 2).then(month - 3).otherwise(month + 9)
+    doy = (mp * 153 + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days: nw.Expr = era * 146_097 + doe - 719_468
+    return days
+
+
+def _period(date: str, affine: _Affine) -> nw.Expr:
+    if affine.on_days:
+        base = _days_since_1970(date) + (_DAY_SHIFT + affine.shift)
+        return base // affine.divisor + (affine.offset - _DAY_SHIFT // affine.divisor)
+    year, month, _ = _parts(date)
+    base = (year - 1970) * 12 + month - 1 + (_MONTH_SHIFT + affine.shift)
+    return base // affine.divisor + (affine.offset - _MONTH_SHIFT // affine.divisor)
+
+
+def _check_types(ef: EngineFrame, customer: str, date: str, revenue: str | None) -> None:
+    dtype = ef.schema[date]
+    if dtype == nw.Date:
+        pass
+    elif isinstance(dtype, nw.Datetime):
+        # Spark's timestamps always carry the session's zone, in which it numbers days.
+        if dtype.time_zone is not None and ef.engine != "pyspark":
+            raise ValueError(
+                f"date column {date!r} has the time zone {dtype.time_zone} in the "
+                f"{ef.engine} frame; engines number days in different zones, so give "
+                "naive local times (convert them to local time and drop the zone first)"
+            )
+    else:
+        raise TypeError(
+            f"date column {date!r} must hold dates (Date or Datetime) in the {ef.engine} "
+            f"frame; got {dtype}; parse it in the engine first"
+        )
+    if revenue is not None and (not ef.is_numeric(revenue) or ef.schema[revenue] == nw.Boolean):
+        raise TypeError(
+            f"revenue column {revenue!r} must hold numbers; got {ef.schema[revenue]} in "
+            f"the {ef.engine} frame"
+        )
+
+
+def engine_rfm_summary(
+    ef: EngineFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None,
+    as_of: object,
+    freq: BaseOffset,
+    unit: str,
+    include_first: bool,
+    allow_refunds: bool,
+    nan_policy: NanPolicy,
+) -> pd.DataFrame:
+    """:func:`cxlib.rfm_summary` of an engine frame (see there for the semantics)."""
+    customer = ef.require(customer, "customer")
+    date = ef.require(date, "date")
+    if revenue is not None:
+        revenue = ef.require(revenue, "revenue")
+    _check_types(ef, customer, date, revenue)
+    affine = _calibrate(freq)
+    rows = ef.frame
+    flags = [nw.col(date).is_null().alias("__cx_no_date")]
+    if revenue is not None:
+        value = nw.col(revenue).cast(nw.Float64)
+        flags.append((value.is_null() | value.is_nan()).alias("__cx_no_value"))
+    rows = rows.with_columns(*flags)
+    readable = ~nw.col("__cx_no_date")
+    if revenue is not None:
+        readable = readable & ~nw.col("__cx_no_value")
+    checks = _checks(rows, customer, date, revenue, readable)
+    if revenue is not None:
+        _check_values(rows, revenue, checks, allow_refunds)
+    if checks["n_customer"] == 0:
+        raise ValueError(
+            f"customer column {customer!r} holds no customer id (every order is a guest "
+            "order): there are no customers to summarise"
+        )
+    if as_of is None:
+        if pd.isna(checks["last"]):
+            raise ValueError("every order has a missing date or revenue: no orders to analyse")
+        end_stamp = pd.Timestamp(checks["last"])
+    else:
+        end_stamp = parse_date(as_of, "as_of")
+        if end_stamp.tzinfo is not None:
+            raise ValueError(f"as_of={end_stamp} has a time zone but the date column has none")
+    end = ordinal(end_stamp, freq)
+    rows = rows.with_columns(_period(date, affine).alias("__cx_period"))
+    in_time = nw.col("__cx_period") <= end
+    counted = nw.col("__cx_no_date")
+    if revenue is not None:
+        counted = counted | (nw.col("__cx_no_value") & in_time)
+    n_missing = int(collect(rows.select(counted.cast(nw.Int64).sum().alias("m"))).fillna(0)["m"][0])
+    if n_missing and nan_policy == "raise":
+        raise ValueError(
+            f"orders has {n_missing} row(s) with a missing date or revenue; pass "
+            "nan_policy='omit' to skip them (counted in n_missing)"
+        )
+    used = rows.filter(~nw.col(customer).is_null() & readable & in_time)
+    table = _per_customer(used, customer, revenue)
+    if table.empty:
+        raise ValueError(
+            f"no customer order falls in or before the period of as_of={end_stamp} "
+            f"(time_unit {unit!r})"
+        )
+    frame = _summary(table, customer, end, include_first, revenue is not None)
+    if nan_policy == "propagate" and n_missing:
+        marked = rows.filter(~nw.col(customer).is_null() & counted).select(customer).unique()
+        bad = collect(marked)[customer]
+        frame.loc[frame.index.isin(bad)] = np.nan
+    frame.attrs["n_missing"] = n_missing
+    return frame
+
+
+def _checks(
+    rows: nw.LazyFrame[Any], customer: str, date: str, revenue: str | None, readable: nw.Expr
+) -> dict[str, Any]:
+    """One pass over the rows: the last readable date and the counts the checks need."""
+    aggs = [
+        nw.col("__cx_last").max().alias("last"),
+        (~nw.col(customer).is_null()).cast(nw.Int64).sum().alias("n_customer"),
+    ]
+    prepared = rows.with_columns(nw.when(readable).then(nw.col(date)).alias("__cx_last"))
+    if revenue is not None:
+        value = nw.col(revenue).cast(nw.Float64)
+        prepared = prepared.with_columns(
+            (value.abs() > np.finfo(np.float64).max).cast(nw.Int64).alias("__cx_inf"),
+            (value < 0).cast(nw.Int64).alias("__cx_negative"),
+        )
+        aggs += [nw.col("__cx_inf").sum().alias("inf"), nw.col("__cx_negative").sum().alias("neg")]
+    found = collect(prepared.select(*aggs))
+    return {k: found[k].iloc[0] for k in found.columns}
+
+
+def _check_values(
+    rows: nw.LazyFrame[Any], revenue: str, checks: dict[str, Any], allow_refunds: bool
+) -> None:
+    def sample(condition: nw.Expr) -> str:
+        picked = rows.filter(condition).select(nw.col(revenue).cast(nw.Float64)).head(5)
+        return show_values(collect(picked)[revenue].to_numpy(dtype=np.float64))
+
+    value = nw.col(revenue).cast(nw.Float64)
+    if (checks.get("inf") or 0) > 0:
+        shown = sample(value.abs() > np.finfo(np.float64).max)
+        raise ValueError(f"revenue column {revenue!r} must be finite; found {shown}")
+    if not allow_refunds and (checks.get("neg") or 0) > 0:
+        raise ValueError(
+            f"revenue column {revenue!r} has negative values {sample(value < 0)}; pass "
+            "allow_refunds=True to accept refunds"
+        )
+
+
+def _per_customer(used: nw.LazyFrame[Any], customer: str, revenue: str | None) -> pd.DataFrame:
+    """Occasions, first and last period and revenue per customer, in the engine."""
+    aggs = [nw.len().alias("__cx_orders")]
+    if revenue is not None:
+        used = used.with_columns(nw.col(revenue).cast(nw.Float64).alias("__cx_value"))
+        aggs.append(nw.col("__cx_value").sum())
+    occasions = used.group_by(customer, "__cx_period").agg(*aggs)
+    sums = [
+        nw.len().alias("n_periods"),
+        nw.col("__cx_period").min().alias("first"),
+        nw.col("__cx_period").max().alias("last"),
+    ]
+    if revenue is not None:
+        first = nw.col("__cx_period").min().over(customer).alias("__cx_first")
+        occasions = occasions.with_columns(first).with_columns(
+            nw.when(nw.col("__cx_period") == nw.col("__cx_first"))
+            .then(nw.col("__cx_value"))
+            .otherwise(nw.lit(0.0))
+            .alias("__cx_first_value")
+        )
+        sums += [
+            nw.col("__cx_value").sum().alias("total"),
+            nw.col("__cx_first_value").sum().alias("first_total"),
+        ]
+    table = collect(occasions.group_by(customer).agg(*sums))
+    return table.sort_values(customer, kind="stable").reset_index(drop=True)
+
+
+def _summary(
+    table: pd.DataFrame, customer: str, end: int, include_first: bool, with_revenue: bool
+) -> pd.DataFrame:
+    n = table["n_periods"].to_numpy(dtype=np.float64)
+    first = table["first"].to_numpy(dtype=np.float64)
+    frequency = n if include_first else n - 1
+    columns: dict[str, Any] = {
+        "frequency": frequency,
+        "recency": table["last"].to_numpy(dtype=np.float64) - first,
+        "T": end - first,
+    }
+    if with_revenue:
+        spend = table["total"].to_numpy(dtype=np.float64)
+        if not include_first:
+            spend = spend - table["first_total"].to_numpy(dtype=np.float64)
+        monetary = np.zeros(len(n))
+        np.divide(spend, frequency, out=monetary, where=frequency > 0)
+        columns["monetary_value"] = monetary
+    index = pd.Index(table[customer], name=customer)
+    return pd.DataFrame(columns, index=index)
