@@ -150,6 +150,7 @@ default "adjusted-wald"
         ddof=1,
         analytic_methods=BOUNDED_MEAN_CI_METHODS,
         analytic=bounded_mean_interval_of((float(low), float(high))),
+        check_weighted_coverage=True,
         components=components,
         bounds=(float(low), float(high)),
     )

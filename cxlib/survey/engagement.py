@@ -148,6 +148,7 @@ default "adjusted-wald"
         ddof=1,
         analytic_methods=BOUNDED_MEAN_CI_METHODS,
         analytic=bounded_mean_interval_of((0.0, 100.0)),
+        check_weighted_coverage=True,
         components=components,
     )
     options = check_options(
