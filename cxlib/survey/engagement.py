@@ -103,9 +103,9 @@ def engagement_index(
 default "adjusted-wald"
         ``"adjusted-wald"``: the Wald interval after one pseudo-answer at each end of
         the scale (:func:`~cxlib.core.bounded_mean.adjusted_wald_mean_interval`), which
-        keeps its coverage on skewed answers in small samples (at least 94 % at
-        n = 10 to 300 in cxlib's coverage study, where the t interval falls to 41 %
-        at n = 10); ``"t"``: Student t interval on ``n - 1`` degrees of freedom; or a
+        keeps its coverage on skewed answers in small samples (95.8-98.4 % at n = 10 to
+        100 in cxlib's coverage study, where the t interval covers 90.0-95.0 %);
+        ``"t"``: Student t interval on ``n - 1`` degrees of freedom; or a
         bootstrap interval.
 
     Returns
