@@ -370,7 +370,10 @@ def nps_difference(
         (e.components["pct_promoters"] / 100.0, e.components["pct_detractors"] / 100.0, e.n)
         for e in (est_a, est_b)
     ]
-    stat, p, low, high = difference_test(method, shares[0], shares[1], alt, level)
+    if np.isfinite(diff):
+        stat, p, low, high = difference_test(method, shares[0], shares[1], alt, level)
+    else:  # nan_policy="propagate" with missing answers: nothing to test
+        stat = p = low = high = np.nan
     return Comparison(
         metric="nps",
         difference=diff * 100.0,

@@ -240,3 +240,12 @@ def test_vectorised_difference_interval_matches_nps_difference(a: list[int], b: 
 def test_difference_rejects_an_unknown_method() -> None:
     with pytest.raises(ValueError, match="ci_method must be one of 'mover', 'wald'"):
         cx.nps_difference(A, B, ci_method="score")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", NPS_DIFFERENCE_METHODS)
+def test_propagated_missing_answers_give_nan_for_every_method(method: str) -> None:
+    res = cx.nps_difference([10, None, 0], [9, 9, 3], nan_policy="propagate", ci_method=method)  # type: ignore[arg-type]
+    assert math.isnan(res.difference)
+    assert math.isnan(res.p_value)
+    assert math.isnan(res.difference_ci.low)
+    assert math.isnan(res.difference_ci.high)
