@@ -8,6 +8,7 @@ need into memory.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -87,19 +88,24 @@ def _survey_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-SURVEY: dict[str, tuple[str, Callable[..., Any], bool, str]] = {
-    # command: (help, function, several columns, default ci_method)
-    "nps": ("Net Promoter Score", nps, False, "score"),
-    "csat": ("Customer Satisfaction Score (top-2-box)", csat, False, "wilson"),
-    "ces": ("Customer Effort Score", ces, False, "t"),
-    "loyalty": ("Customer Loyalty Index (three items)", loyalty_index, True, "t"),
-    "engagement": ("engagement index (five items)", engagement_index, True, "t"),
-    "secure": ("Secure Customer Index (three items)", secure_customer_index, True, "wilson"),
+SURVEY: dict[str, tuple[str, Callable[..., Any], bool]] = {
+    # command: (help, function, several columns)
+    "nps": ("Net Promoter Score", nps, False),
+    "csat": ("Customer Satisfaction Score (top-2-box)", csat, False),
+    "ces": ("Customer Effort Score", ces, False),
+    "loyalty": ("Customer Loyalty Index (three items)", loyalty_index, True),
+    "engagement": ("engagement index (five items)", engagement_index, True),
+    "secure": ("Secure Customer Index (three items)", secure_customer_index, True),
 }
 
 
+def _default(function: Callable[..., Any], name: str) -> Any:
+    """The library's default of an argument: the command line keeps it."""
+    return inspect.signature(function).parameters[name].default
+
+
 def _run_survey(args: argparse.Namespace) -> pd.DataFrame:
-    _, function, several, _ = SURVEY[args.command]
+    _, function, several = SURVEY[args.command]
     data = read(args.path)
     target = _names(args.columns) if several else args.column
     result = function(data, target, **_survey_options(args))
@@ -192,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cxlib {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (title, _, several, default_ci) in SURVEY.items():
+    for name, (title, function, several) in SURVEY.items():
         p = sub.add_parser(name, help=title, description=title)
         _common(p)
         if several:
@@ -201,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--column", required=True, help="the answers column")
         p.add_argument("--weights", help="survey weights column")
         p.add_argument("--scale", help="answer scale, e.g. 1-5 (one per item, comma-separated)")
-        _inference(p, default_ci)
+        _inference(p, _default(function, "ci_method"))
         p.set_defaults(run=_run_survey)
     for name, title in (
         ("rfm", "frequency, recency, age and monetary value of every customer"),

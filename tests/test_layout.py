@@ -20,7 +20,14 @@ import cxlib
 PACKAGE = Path(cxlib.__file__).parent
 SURVEY = PACKAGE / "survey"
 INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement")
-SHARED_MODULES = ("scales", "items", "index", "scoring", "nps_intervals")
+SHARED_MODULES = (
+    "scales",
+    "items",
+    "index",
+    "scoring",
+    "nps_intervals",
+    "nps_difference_intervals",
+)
 MAX_LINES = 420  # "a few hundred lines": about 400, with room for a docstring
 FRONTENDS = ("survey", "orders", "ab")
 MODULES = sorted(PACKAGE.rglob("*.py"))

@@ -42,7 +42,7 @@ def resolve(
     A frame of another engine (Polars, DuckDB, Spark, ...) is not read here: its
     columns are checked and the answers are counted in the engine later.
     """
-    if is_path(data):
+    if column is not None and is_path(data):  # a file of answers, with its column named
         data = read(data)  # type: ignore[arg-type]  # is_path narrows to a path
     if is_engine_frame(data):
         if column is None:

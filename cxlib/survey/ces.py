@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
+from ..core.bounded_mean import BOUNDED_MEAN_CI_METHODS, BoundedMeanCIMethod
 from ..core.inputs import resolve
-from ..core.intervals import MEAN_CI_METHODS, MeanCIMethod
 from ..core.results import Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
 from ..core.validation import NanPolicy
 from .index import IndexSpec, answer_distribution, check_options, points_view, run_index
 from .scales import ScaleLike, resolve_scale, top_box_threshold
-from .scoring import mean_interval
+from .scoring import bounded_mean_interval_of
 
 __all__ = ["ces"]
 
@@ -32,7 +32,7 @@ def ces(
     by: None = ...,
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
-    ci_method: MeanCIMethod | BootstrapMethod = ...,
+    ci_method: BoundedMeanCIMethod | BootstrapMethod = ...,
     confidence_level: float = ...,
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
@@ -50,7 +50,7 @@ def ces(
     by: str | Sequence[str],
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
-    ci_method: MeanCIMethod | BootstrapMethod = ...,
+    ci_method: BoundedMeanCIMethod | BootstrapMethod = ...,
     confidence_level: float = ...,
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
@@ -67,7 +67,7 @@ def ces(
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
-    ci_method: MeanCIMethod | BootstrapMethod = "t",
+    ci_method: BoundedMeanCIMethod | BootstrapMethod = "adjusted-wald",
     confidence_level: float = 0.95,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
@@ -92,8 +92,14 @@ def ces(
         1-7), or one fewer than the number of answers on shorter scales.
     by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
         As in :func:`cxlib.csat`.
-    ci_method : {"t", "percentile", "basic", "bca"}, default "t"
-        Student t interval on ``n - 1`` degrees of freedom, or a bootstrap interval.
+    ci_method : {"adjusted-wald", "t", "percentile", "basic", "bca"}, \
+default "adjusted-wald"
+        ``"adjusted-wald"``: the Wald interval after one pseudo-answer at each end of
+        the scale (:func:`~cxlib.core.bounded_mean.adjusted_wald_mean_interval`), which
+        keeps its coverage on skewed answers in small samples (95-100 % at n = 5
+        to 300 in cxlib's coverage study, where the t interval covers 67-96 %);
+        ``"t"``: Student t interval on ``n - 1`` degrees of freedom; or a
+        bootstrap interval.
 
     Returns
     -------
@@ -105,6 +111,13 @@ def ces(
     ------
     ValueError, TypeError
         Out-of-scale or non-integer answers, unknown columns, invalid options.
+
+    Warns
+    -----
+    CoverageWarning
+        Survey weights so unequal (Kish design effect above 1.5, fewer than 40
+        effective respondents, or 80 above a design effect of 3) that the interval
+        may cover less than its confidence level.
 
     References
     ----------
@@ -118,6 +131,8 @@ def ces(
     --------
     >>> import cxlib as cx
     >>> cx.ces([7, 6, 6, 5, 3, 7, 2, 6])
+    CES 5.2 (95% CI 3.6 to 6.4, adjusted-wald) · n = 8
+    >>> cx.ces([7, 6, 6, 5, 3, 7, 2, 6], ci_method="t")
     CES 5.2 (95% CI 3.7 to 6.8, t) · n = 8
     """
     low, high = resolve_scale(scale)
@@ -140,8 +155,9 @@ def ces(
         metric="ces",
         label="CES",
         ddof=1,
-        analytic_methods=MEAN_CI_METHODS,
-        analytic=mean_interval,
+        analytic_methods=BOUNDED_MEAN_CI_METHODS,
+        analytic=bounded_mean_interval_of((float(low), float(high))),
+        check_weighted_coverage=True,
         components=components,
         bounds=(float(low), float(high)),
     )

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
+from ..core.bounded_mean import BOUNDED_MEAN_CI_METHODS, BoundedMeanCIMethod
 from ..core.inputs import resolve_columns
-from ..core.intervals import MEAN_CI_METHODS, MeanCIMethod
 from ..core.results import Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
@@ -18,7 +18,7 @@ from ..core.validation import NanPolicy
 from .index import IndexSpec, check_options, run_index
 from .items import combo_answers, cronbach_alpha, item_moments, item_views, safe_name
 from .scales import ScaleLike, item_scales
-from .scoring import mean_interval
+from .scoring import bounded_mean_interval_of
 
 __all__ = ["ENGAGEMENT_ITEMS", "engagement_index"]
 
@@ -41,7 +41,7 @@ def engagement_index(
     by: None = ...,
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
-    ci_method: MeanCIMethod | BootstrapMethod = ...,
+    ci_method: BoundedMeanCIMethod | BootstrapMethod = ...,
     confidence_level: float = ...,
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
@@ -58,7 +58,7 @@ def engagement_index(
     by: str | Sequence[str],
     weights: Any = ...,
     weights_kind: WeightsKind = ...,
-    ci_method: MeanCIMethod | BootstrapMethod = ...,
+    ci_method: BoundedMeanCIMethod | BootstrapMethod = ...,
     confidence_level: float = ...,
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
@@ -74,7 +74,7 @@ def engagement_index(
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
-    ci_method: MeanCIMethod | BootstrapMethod = "t",
+    ci_method: BoundedMeanCIMethod | BootstrapMethod = "adjusted-wald",
     confidence_level: float = 0.95,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
@@ -99,8 +99,14 @@ def engagement_index(
     by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
         As in :func:`cxlib.csat`. A respondent with any item missing is omitted and
         counted in ``n_missing``.
-    ci_method : {"t", "percentile", "basic", "bca"}, default "t"
-        Student t interval on ``n - 1`` degrees of freedom, or a bootstrap interval.
+    ci_method : {"adjusted-wald", "t", "percentile", "basic", "bca"}, \
+default "adjusted-wald"
+        ``"adjusted-wald"``: the Wald interval after one pseudo-answer at each end of
+        the scale (:func:`~cxlib.core.bounded_mean.adjusted_wald_mean_interval`), which
+        keeps its coverage on skewed answers in small samples (95.8-98.4 % at n = 10 to
+        100 in cxlib's coverage study, where the t interval covers 90.0-95.0 %);
+        ``"t"``: Student t interval on ``n - 1`` degrees of freedom; or a
+        bootstrap interval.
 
     Returns
     -------
@@ -140,8 +146,9 @@ def engagement_index(
         metric="engagement_index",
         label="Engagement index",
         ddof=1,
-        analytic_methods=MEAN_CI_METHODS,
-        analytic=mean_interval,
+        analytic_methods=BOUNDED_MEAN_CI_METHODS,
+        analytic=bounded_mean_interval_of((0.0, 100.0)),
+        check_weighted_coverage=True,
         components=components,
     )
     options = check_options(

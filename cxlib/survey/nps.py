@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, overload
 
@@ -12,14 +11,17 @@ import pandas as pd
 
 from ..core.bootstrap import BootstrapMethod
 from ..core.engine_tables import EngineInputs
-from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.inputs import Inputs, resolve
-from ..core.intervals import normal_test
 from ..core.results import Comparison, ConfidenceInterval, Estimate
 from ..core.scores import Moments, ScoreTable, WeightsKind
 from ..core.tabulate import PointTable
-from ..core.validation import NanPolicy, check_alternative, check_confidence_level
+from ..core.validation import NanPolicy, check_alternative, check_choice, check_confidence_level
 from .index import IndexSpec, Options, check_options, points_view, run_index
+from .nps_difference_intervals import (
+    NPS_DIFFERENCE_METHODS,
+    NPSDifferenceMethod,
+    difference_test,
+)
 from .nps_intervals import NPS_CI_METHODS, NPSCIMethod, nps_interval
 from .scales import NPSScale, NPSScaleName, resolve_nps_scale
 
@@ -268,15 +270,15 @@ def nps_difference(
     b: Any,
     *,
     scale: NPSScale | NPSScaleName = "0-10",
+    ci_method: NPSDifferenceMethod = "mover",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     nan_policy: NanPolicy = "omit",
 ) -> Comparison:
     """Signed difference of two independent Net Promoter Scores, ``NPS(a) - NPS(b)``.
 
-    The difference is in NPS points (-200 to 200). Its standard error is
-    ``sqrt(V_a / n_a + V_b / n_b)`` with the trinomial variance ``V`` of each sample;
-    the interval and the z test are the Wald ones built on it.
+    The difference is in NPS points (-200 to 200); ``se`` is always
+    ``sqrt(V_a / n_a + V_b / n_b)`` with the trinomial variance ``V`` of each sample.
 
     Parameters
     ----------
@@ -284,6 +286,19 @@ def nps_difference(
         Answers of the two independent samples.
     scale : NPSScale or {"0-10", "1-10", "1-7", "1-5"}, default "0-10"
         Answer scale of both samples.
+    ci_method : {"mover", "wald", "adjusted-wald"}, default "mover"
+        ``"mover"``: Newcombe's (1998) hybrid score interval, the method of variance
+        estimates recovery (Zou & Donner 2008), built from each sample's score interval
+        (:func:`nps`, ``ci_method="score"``); its p-value is the smallest ``alpha``
+        whose interval of level ``1 - alpha`` excludes 0, so test and interval agree,
+        and ``statistic`` is the z value of that p-value. It keeps its coverage from
+        10 answers per sample (false-positive rate 0.5-4.9 % at n = 10 in cxlib's
+        coverage study, where the Wald test rejects 7.3-9.0 % of true null
+        hypotheses).
+        ``"wald"``: ``d +/- z * se`` and the z test ``d / se``.
+        ``"adjusted-wald"``: Wald after adding 0.75 detractors, 1.5 passives and 0.75
+        promoters to each sample (Rocks 2016), centred on the adjusted difference, with
+        the z test of that adjusted difference.
     confidence_level : float, default 0.95
         Coverage of the interval.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
@@ -301,8 +316,18 @@ def nps_difference(
     Warns
     -----
     DegenerateDataWarning
-        When the standard error is zero (each sample in one category): statistic,
-        p-value and interval are NaN.
+        Wald only: when the standard error is zero (each sample in one category),
+        statistic, p-value and interval are NaN.
+
+    References
+    ----------
+    .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between
+       independent proportions: comparison of eleven methods. Statistics in Medicine,
+       17(8), 873-890.
+    .. [2] Zou, G. Y. & Donner, A. (2008). Construction of confidence limits about
+       effect measures: a general approach. Statistics in Medicine, 27(10), 1693-1702.
+    .. [3] Rocks, B. (2016). Interval estimation for the "net promoter score".
+       The American Statistician, 70(4), 365-372.
 
     Examples
     --------
@@ -311,12 +336,15 @@ def nps_difference(
     >>> web = [10, 5, 9, 3, 8, 7, 6, 6, 9, 10, 0, 8]
     >>> diff = cx.nps_difference(app, web)
     >>> diff
+    NPS difference +75.0 points (95% CI +6.9 to +122.6, mover) · p = 0.031
+    >>> cx.nps_difference(app, web, ci_method="wald")
     NPS difference +75.0 points (95% CI +14.8 to +135.2, wald) · p = 0.015
     >>> round(diff.estimates[0].value, 1), round(diff.estimates[1].value, 1)
     (66.7, -8.3)
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
+    method = check_choice("ci_method", ci_method, NPS_DIFFERENCE_METHODS)
     for arg, name in ((a, "a"), (b, "b")):
         if isinstance(arg, pd.DataFrame):
             raise TypeError(f"{name} must be a 1-D array-like of answers; got a DataFrame")
@@ -339,16 +367,14 @@ def nps_difference(
     assert isinstance(est_b, Estimate)
     diff = (est_a.value - est_b.value) / 100.0
     se = float(np.hypot(est_a.se, est_b.se)) / 100.0
-    stat, p, low, high = normal_test(
-        diff, se, alternative=alt, confidence_level=level, bounds=(-2.0, 2.0)
-    )
-    if np.isfinite(diff) and not se > 0:
-        warnings.warn(
-            "the standard error of the NPS difference is zero (each sample falls in one "
-            "category): statistic, p-value and interval are undefined (NaN)",
-            DegenerateDataWarning,
-            stacklevel=find_stack_level(),
-        )
+    shares = [
+        (e.components["pct_promoters"] / 100.0, e.components["pct_detractors"] / 100.0, e.n)
+        for e in (est_a, est_b)
+    ]
+    if np.isfinite(diff):
+        stat, p, low, high = difference_test(method, shares[0], shares[1], alt, level)
+    else:  # nan_policy="propagate" with missing answers: nothing to test
+        stat = p = low = high = np.nan
     return Comparison(
         metric="nps",
         difference=diff * 100.0,
@@ -357,7 +383,7 @@ def nps_difference(
         statistic=stat,
         p_value=p,
         confidence_level=level,
-        method="wald",
+        method=method,
         alternative=alt,
         estimates=(est_a, est_b),
         label="NPS",

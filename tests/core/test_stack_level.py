@@ -64,7 +64,10 @@ CASES: dict[str, tuple[Callable[[], Any], str]] = {
         lambda: cx.nps(pd.DataFrame({"g": [1, 2], "x": [10, None]}), "x", by="g"),
         "",
     ),
-    "nps_difference": (lambda: cx.nps_difference([10, 10], [0, 0]), "standard error"),
+    "nps_difference": (
+        lambda: cx.nps_difference([10, 10], [0, 0], ci_method="wald"),
+        "standard error",
+    ),
     "compare_estimates": (lambda: cx.compare_estimates(_est(1.0, 0.5), _est(0.2, 0.5)), "lift"),
     "compare_estimates log": (
         lambda: cx.compare_estimates(_est(-5.0, 0.1), _est(4.0, 0.1), lift_method="log"),

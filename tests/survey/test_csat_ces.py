@@ -300,7 +300,7 @@ def test_ces_value_and_t_interval_match_scipy(
 ) -> None:
     low, high, easy_box, data = case
     assume(len(set(data)) > 1)
-    est = cx.ces(data, scale=(low, high), easy_box=easy_box, confidence_level=level)
+    est = cx.ces(data, scale=(low, high), easy_box=easy_box, confidence_level=level, ci_method="t")
     x = np.array(data, dtype=float)
     assert est.value == pytest.approx(math.fsum(data) / len(data), abs=1e-12)
     assert est.se == pytest.approx(float(stats.sem(x)), rel=1e-10)
@@ -319,7 +319,7 @@ def test_ces_value_and_t_interval_match_scipy(
 )
 def test_ces_truncation_at_the_scale_ends(data: list[int], end: str) -> None:
     ref = stats.ttest_1samp(np.array(data, dtype=float), 0.0).confidence_interval(0.95)
-    est = cx.ces(data)  # scale 1-7
+    est = cx.ces(data, ci_method="t")  # scale 1-7
     assert (ref.low < 1) == (end in ("low", "both"))  # the truncation matters here ...
     assert (ref.high > 7) == (end in ("high", "both"))
     assert est.ci.low == (1.0 if ref.low < 1 else pytest.approx(ref.low, abs=1e-9))
@@ -328,34 +328,40 @@ def test_ces_truncation_at_the_scale_ends(data: list[int], end: str) -> None:
     assert est.se == pytest.approx(float(stats.sem(data)), rel=1e-12)
 
 
-def test_ces_constant_answers_give_a_point_interval() -> None:
+def test_ces_constant_answers_give_a_point_t_interval() -> None:
     with pytest.warns(cx.DegenerateDataWarning, match="t interval has zero width"):
-        est = cx.ces([5, 5, 5])
+        est = cx.ces([5, 5, 5], ci_method="t")
     assert est.value == 5.0
     assert est.se == 0.0
     assert est.ci == (5.0, 5.0)
 
 
-def test_ces_single_answer_warns_that_the_interval_is_undefined() -> None:
+def test_ces_single_answer_warns_that_the_t_interval_is_undefined() -> None:
     with pytest.warns(cx.DegenerateDataWarning, match="undefined"):
-        est = cx.ces([5])
+        est = cx.ces([5], ci_method="t")
     assert est.value == 5.0
     assert math.isnan(est.ci.low)
     assert math.isnan(est.ci.high)
+
+
+def test_ces_default_interval_has_width_for_equal_and_single_answers() -> None:
+    # One pseudo-answer at each end (1 and 7): three answers 5 become 1, 5, 5, 5, 7.
+    est = cx.ces([5, 5, 5])
+    assert est.ci_method == "adjusted-wald"
+    aug = np.array([1.0, 5, 5, 5, 7])
+    half = stats.norm.ppf(0.975) * aug.std(ddof=1) / math.sqrt(len(aug))
+    assert est.ci == pytest.approx((aug.mean() - half, min(aug.mean() + half, 7.0)), abs=1e-12)
+    single = cx.ces([5])  # no warning: the interval is defined and has width
+    assert 1.0 <= single.ci.low < 5.0 < single.ci.high <= 7.0
 
 
 @given(scaled_answers())
 def test_ces_pct_easy_and_distribution(case: tuple[int, int, int, list[int | None]]) -> None:
     low, high, easy_box, data = case
     given_ = [a for a in data if a is not None]
-    if len(given_) == 1:  # one answer: no t interval, and a warning says so
-        with pytest.warns(cx.DegenerateDataWarning, match="undefined"):
-            est = cx.ces(data, scale=(low, high), easy_box=easy_box)
-    elif len(set(given_)) == 1:  # equal answers: a zero-width interval, and a warning
-        with pytest.warns(cx.DegenerateDataWarning, match="zero width"):
-            est = cx.ces(data, scale=(low, high), easy_box=easy_box)
-    else:
-        est = cx.ces(data, scale=(low, high), easy_box=easy_box)
+    # The default (adjusted Wald) interval has width for one or equal answers: no warning.
+    est = cx.ces(data, scale=(low, high), easy_box=easy_box)
+    assert low <= est.ci.low < est.ci.high <= high
     easy = sum(1 for a in given_ if a in range(high - easy_box + 1, high + 1))
     assert est.value == pytest.approx(math.fsum(given_) / len(given_), abs=1e-12)
     assert (est.n, est.n_missing) == (len(given_), len(data) - len(given_))
@@ -376,7 +382,7 @@ def test_ces_survey_weights_linearised() -> None:
     rng = np.random.default_rng(4)
     x = rng.integers(1, 8, size=250)
     w = rng.lognormal(0.0, 0.6, size=250)
-    est = cx.ces(x, weights=w)
+    est = cx.ces(x, weights=w, ci_method="t")
     n = len(x)
     m = float(np.sum(w * x) / np.sum(w))
     se = math.sqrt(n / (n - 1) * sum(wi**2 * (xi - m) ** 2 for wi, xi in zip(w, x, strict=True)))
@@ -533,7 +539,12 @@ def test_bad_answers_without_a_column_name_the_data(func: Any) -> None:
         (cx.ces, {"scale": (1.0, 7.0)}, ValueError, "scale must be"),
         (cx.ces, {"scale": [1, 7]}, ValueError, "scale must be"),
         (cx.csat, {"ci_method": "t"}, ValueError, "ci_method must be one of 'wilson'"),
-        (cx.ces, {"ci_method": "wilson"}, ValueError, "ci_method must be one of 't', 'percentile'"),
+        (
+            cx.ces,
+            {"ci_method": "wilson"},
+            ValueError,
+            "ci_method must be one of 'adjusted-wald', 't'",
+        ),
         (
             cx.csat,
             {"confidence_level": 95},

@@ -81,6 +81,19 @@ def check_t_interval(est: cx.Estimate, scores: list[float], level: float = 0.95)
     assert est.ci.high == pytest.approx(min(float(ci.high), 100.0), abs=1e-8)
 
 
+def check_adjusted_wald(
+    est: cx.Estimate, scores: list[float], bounds: tuple[float, float] = (0.0, 100.0)
+) -> None:
+    """The default interval by brute force: a Wald interval of the scores plus one
+    pseudo-respondent at each end of the index."""
+    assert est.ci_method == "adjusted-wald"
+    x = np.array([*scores, *bounds])
+    half = stats.norm.ppf(0.5 + est.confidence_level / 2) * x.std(ddof=1) / math.sqrt(len(x))
+    assert est.ci.low == pytest.approx(max(x.mean() - half, bounds[0]), abs=1e-8)
+    assert est.ci.high == pytest.approx(min(x.mean() + half, bounds[1]), abs=1e-8)
+    assert est.ci.low < est.ci.high
+
+
 def varies(scores: list[float]) -> bool:
     return len(scores) >= 2 and max(scores) - min(scores) > 1e-9
 
@@ -112,7 +125,7 @@ def test_loyalty_index_brute_force(data: st.DataObject, scale: tuple[int, int]) 
     assert est.n == len(complete)
     assert est.n_missing == len(rows) - len(complete)
     assert est.metric == "loyalty_index"
-    assert est.ci_method == "t"
+    check_adjusted_wald(est, scores)
     for j, column in enumerate(CLI_COLUMNS):
         points = [cli_points(r[j], low, high) for r in complete]
         assert est.components[f"mean_{column}"] == pytest.approx(
@@ -120,7 +133,7 @@ def test_loyalty_index_brute_force(data: st.DataObject, scale: tuple[int, int]) 
         )
     assert set(est.components) == {f"mean_{c}" for c in CLI_COLUMNS}
     if varies(scores):
-        check_t_interval(est, scores)
+        check_t_interval(cx.loyalty_index(df, CLI_COLUMNS, ci_method="t", **kwargs), scores)
 
 
 @pytest.mark.parametrize("answer", sorted(CLI_POINTS))
@@ -128,9 +141,10 @@ def test_loyalty_points_follow_the_seed_table(answer: int) -> None:
     # Everybody gives the same answer on all items: the index is that answer's points.
     df = pd.DataFrame({c: [answer, answer] for c in CLI_COLUMNS})
     with pytest.warns(cx.DegenerateDataWarning, match="t interval has zero width"):
-        est = cx.loyalty_index(df, CLI_COLUMNS)
+        est = cx.loyalty_index(df, CLI_COLUMNS, ci_method="t")
     assert est.value == CLI_POINTS[answer]
     assert est.ci == (CLI_POINTS[answer], CLI_POINTS[answer])
+    check_adjusted_wald(cx.loyalty_index(df, CLI_COLUMNS), [CLI_POINTS[answer]] * 2)
     assert all(v == CLI_POINTS[answer] for v in est.components.values())
 
 
@@ -145,7 +159,9 @@ def test_loyalty_docstring_example_and_respondent_mean() -> None:
         "mean_buy": pytest.approx(75.0),
         "mean_other": pytest.approx(55.0),
     }
-    check_t_interval(est, [260 / 3, 260 / 3, 260 / 3, 20.0])
+    check_adjusted_wald(est, [260 / 3, 260 / 3, 260 / 3, 20.0])
+    t = cx.loyalty_index(df, ["rec", "buy", "other"], ci_method="t")
+    check_t_interval(t, [260 / 3, 260 / 3, 260 / 3, 20.0])
 
 
 def test_loyalty_respondent_with_a_missing_item_is_omitted() -> None:
@@ -192,12 +208,23 @@ def test_loyalty_survey_and_frequency_weights() -> None:
     w = rng.lognormal(0.0, 0.5, size=200)
     df = pd.DataFrame(x, columns=CLI_COLUMNS)
     scores = loyalty_scores([tuple(r) for r in x])
-    est = cx.loyalty_index(df, CLI_COLUMNS, weights=w)
+    est = cx.loyalty_index(df, CLI_COLUMNS, weights=w, ci_method="t")
     m, se = weighted_mean_se(scores, list(w), ddof=1)
     assert est.value == pytest.approx(m, abs=1e-9)
     assert est.se == pytest.approx(se, rel=1e-9)
     t = stats.t.ppf(0.975, 199)
     assert est.ci == pytest.approx((m - t * se, m + t * se), abs=1e-8)
+    # The default: the effective n = unit variance / SE**2 (Korn & Graubard 1998)
+    # carries the two pseudo-respondents, at 0 and 100 points.
+    y = np.array(scores)
+    unit = 200 / 199 * float(np.sum(w * (y - m) ** 2) / np.sum(w))
+    n_eff = unit / se**2
+    centre = (n_eff * m + 100.0) / (n_eff + 2)
+    ss = unit * (n_eff - 1) + n_eff * (m - centre) ** 2 + centre**2 + (100 - centre) ** 2
+    half = stats.norm.ppf(0.975) * math.sqrt(ss / (n_eff + 1) / (n_eff + 2))
+    default = cx.loyalty_index(df, CLI_COLUMNS, weights=w)
+    assert default.ci == pytest.approx((centre - half, centre + half), abs=1e-8)
+    assert default.components["n_effective"] == pytest.approx(n_eff, rel=1e-9)
     pts = np.vectorize(CLI_POINTS.get)(x)
     for j, c in enumerate(CLI_COLUMNS):
         assert est.components[f"mean_{c}"] == pytest.approx(float(np.average(pts[:, j], weights=w)))
@@ -346,8 +373,10 @@ def test_engagement_index_brute_force(rows: Rows) -> None:
         assert alpha == pytest.approx(cronbach_alpha_pandas(rescaled), rel=1e-9, abs=1e-9)
     else:
         assert math.isnan(alpha)
+    check_adjusted_wald(est, scores)
     if varies(scores):
-        check_t_interval(est, scores)
+        t = quiet(cx.engagement_index, df, ENG_COLUMNS, scale=scales, ci_method="t")
+        check_t_interval(t, scores)
 
 
 def test_engagement_docstring_example() -> None:
@@ -374,11 +403,12 @@ def test_engagement_alpha_is_nan_when_the_total_does_not_vary() -> None:
     df = pd.DataFrame({"sat": [1, 5, 3], "again": [5, 1, 3], "rec": [3] * 3, "promise": [3] * 3})
     df["fair"] = 3
     with pytest.warns(cx.DegenerateDataWarning, match="zero width"):
-        est = cx.engagement_index(df, ENG_COLUMNS)
+        est = cx.engagement_index(df, ENG_COLUMNS, ci_method="t")
     assert est.value == 50.0
     assert math.isnan(est.components["cronbach_alpha"])
-    with pytest.warns(cx.DegenerateDataWarning, match="zero width"):
-        same = cx.engagement_index(pd.DataFrame({c: [4, 4] for c in ENG_COLUMNS}), ENG_COLUMNS)
+    # The default interval keeps a width where all respondents agree: no warning.
+    same = cx.engagement_index(pd.DataFrame({c: [4, 4] for c in ENG_COLUMNS}), ENG_COLUMNS)
+    check_adjusted_wald(same, [75.0, 75.0])
     assert same.value == 75.0
     assert math.isnan(same.components["cronbach_alpha"])
 
@@ -403,8 +433,11 @@ def test_engagement_on_make_survey_by_touchpoint() -> None:
         assert row["value"] == pytest.approx(score.mean(), abs=1e-9)
         assert row["n"] == len(part)
         assert row["cronbach_alpha"] == pytest.approx(cronbach_alpha_pandas(rescaled), rel=1e-9)
-        ci = stats.ttest_1samp(score.to_numpy(), 0.0).confidence_interval(0.95)
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high), abs=1e-8)
+        x = np.concatenate([score.to_numpy(), [0.0, 100.0]])  # the pseudo-respondents
+        half = stats.norm.ppf(0.975) * x.std(ddof=1) / math.sqrt(len(x))
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (x.mean() - half, x.mean() + half), abs=1e-8
+        )
     assert out["n_missing"].sum() == survey["recommend"].isna().sum()
 
 
@@ -587,13 +620,19 @@ def test_duplicate_and_unknown_columns(func: Any, k: int, scale: str) -> None:
             ValueError,
             "ci_method must be one of 'wilson'",
         ),
-        (cx.loyalty_index, 3, {"ci_method": "wilson"}, ValueError, "ci_method must be one of 't'"),
+        (
+            cx.loyalty_index,
+            3,
+            {"ci_method": "wilson"},
+            ValueError,
+            "ci_method must be one of 'adjusted-wald', 't'",
+        ),
         (
             cx.engagement_index,
             5,
             {"ci_method": "score"},
             ValueError,
-            "ci_method must be one of 't'",
+            "ci_method must be one of 'adjusted-wald', 't'",
         ),
         (
             cx.loyalty_index,
