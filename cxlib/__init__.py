@@ -14,6 +14,7 @@ from ._version import __version__
 from .accessor import CxAccessor
 from .core.compare import compare_estimates
 from .core.errors import (
+    CoverageWarning,
     CxlibDeprecationWarning,
     CxlibWarning,
     DegenerateDataWarning,
@@ -44,6 +45,7 @@ __all__ = [
     "Comparison",
     "ConfidenceInterval",
     "CxAccessor",
+    "CoverageWarning",
     "CxlibDeprecationWarning",
     "CxlibWarning",
     "DegenerateDataWarning",

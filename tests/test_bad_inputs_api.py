@@ -152,7 +152,7 @@ NOT_DATA = {
     "PROPORTION_METHODS", "PVALUE_ADJUSTMENTS", "SAMPLE_SIZE_METHODS", "BayesianComparison",
     "Correction", "CupedResult", "Index", "Mean", "MeanMethod", "MeanSummary", "PValueAdjustment",
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
-    "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning",
+    "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
 }  # fmt: skip
 
 

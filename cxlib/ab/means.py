@@ -11,6 +11,7 @@ from scipy import special
 
 from ..core.lift import FloatArray
 from ..core.results import Comparison, Estimate
+from ..core.statistics import summarise
 from ..core.sufficient import MeanStats
 from ..core.validation import (
     NanPolicy,
@@ -35,6 +36,7 @@ from .two_arms import (
     to_comparison,
     warn_degenerate,
 )
+from .skewness import skewness_warning
 
 __all__ = ["compare_means"]
 
@@ -156,6 +158,8 @@ def compare_means(
     else:
         raw = [x[0] for x in raw]
     (stats_c, missc), (stats_v, missv) = arms
+    if len(raw) == 2:
+        skewness_warning(*(summarise(x, third=True) for x in raw), method=method, level=level)
     if method in BOOTSTRAP:
         pairs = bootstrap_two(
             [x[None, :] for x in raw],

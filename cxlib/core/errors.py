@@ -6,6 +6,7 @@ import inspect
 import os
 
 __all__ = [
+    "CoverageWarning",
     "CxlibDeprecationWarning",
     "CxlibWarning",
     "DegenerateDataWarning",
@@ -74,4 +75,14 @@ class PrecisionWarning(CxlibWarning):
     ``sum_squares``) of values far from zero: the difference of ``sum_squares`` and
     ``sum**2 / n`` then loses most of its significant digits. The result is computed
     anyway; pass the mean and the variance (or the per-unit values) instead.
+    """
+
+
+class CoverageWarning(CxlibWarning):
+    """An interval that may cover the truth less often than its confidence level.
+
+    Emitted where the data are too few or too skewed for the interval's approximation
+    (the coverage studies in the documentation show where): the message names the
+    sample size from which the interval can be trusted. The interval is returned
+    unchanged.
     """
