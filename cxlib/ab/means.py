@@ -24,6 +24,7 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import unit_rows
+from .skewness import skewness_warning
 from .two_arms import (
     BOOTSTRAP,
     MEAN_METHODS,
@@ -36,7 +37,6 @@ from .two_arms import (
     to_comparison,
     warn_degenerate,
 )
-from .skewness import skewness_warning
 
 __all__ = ["compare_means"]
 

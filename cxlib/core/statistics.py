@@ -161,10 +161,22 @@ class CentredMoments:
                 e = np.where(filled[:, None], self.mean - mean[g], 0.0)
             m2 = np.diagonal(self.comoment, axis1=1, axis2=2)
             part = self.m3 + 3.0 * e * m2 + self.weight[:, None] * e**3
-            m3 = np.stack(
-                [np.bincount(g, weights=part[:, i], minlength=n_groups) for i in range(k)],
-                axis=1,
-            ).astype(np.float64)
+
+            def per_group(x: FloatArray) -> FloatArray:
+                out: FloatArray = np.stack(
+                    [np.bincount(g, weights=x[:, i], minlength=n_groups) for i in range(k)],
+                    axis=1,
+                ).astype(np.float64)
+                return out
+
+            # The group mean is rounded: moments about it, corrected to the exact mean
+            # with the sum s of the weighted deviations, as in summarise.
+            s1 = per_group(self.weight[:, None] * e)
+            m2_all = np.diagonal(between + within, axis1=1, axis2=2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fix = np.where(w[:, None] > 0, 3.0 * s1 * m2_all / w[:, None], 0.0)
+                fix += np.where(w[:, None] > 0, s1**3 / w[:, None] ** 2, 0.0)
+            m3 = per_group(part) - fix
         return CentredMoments(n, w, mean, between + within, m3)
 
     def merge(self, other: CentredMoments) -> CentredMoments:
