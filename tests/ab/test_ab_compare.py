@@ -148,7 +148,9 @@ def fieller_half_line(
     positive = [float(x.real) for x in roots if abs(x.imag) < 1e-12 and x.real > 0]
     assert len(positive) == 1
     low = positive[0]
-    assert inside(low * 1.000001) and inside(low * 1e6) and not inside(low * 0.999)
+    assert inside(low * 1.000001)
+    assert inside(low * 1e6)
+    assert not inside(low * 0.999)
     return low, math.inf
 
 

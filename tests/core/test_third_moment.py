@@ -45,7 +45,8 @@ def test_m3_is_exactly_zero_for_constant_and_symmetric_groups() -> None:
     x = np.array([1e9, 1e9, 1e9, -2.0, 0.0, 2.0])
     m = summarise(x, np.array([0, 0, 0, 1, 1, 1]), 2, third=True)
     assert m.m3 is not None
-    assert m.m3[0, 0] == 0.0 and m.m3[1, 0] == 0.0
+    assert m.m3[0, 0] == 0.0
+    assert m.m3[1, 0] == 0.0
     assert np.isnan(m.skewness()[0])  # no spread
 
 
@@ -87,7 +88,8 @@ def test_merge_of_random_partitions_equals_the_whole(
     merged = pieces[0]
     for piece in pieces[1:]:
         merged = merged + piece
-    assert merged.m3 is not None and whole.m3 is not None
+    assert merged.m3 is not None
+    assert whole.m3 is not None
     for k in range(groups):
         zk = x[g == k] - offset
         scale = float((np.abs(zk - zk.mean()) ** 3).sum()) if zk.size else 0.0
@@ -104,7 +106,8 @@ def test_regroup_and_take_carry_m3() -> None:
     # Cells 0-2, 3-5, 6-8 form three groups.
     merged = cells.regroup(np.arange(9) // 3, 3)
     whole = summarise(x, g // 3, 3, third=True)
-    assert merged.m3 is not None and whole.m3 is not None
+    assert merged.m3 is not None
+    assert whole.m3 is not None
     np.testing.assert_allclose(merged.m3, whole.m3, rtol=1e-10)
     taken = cells.take([4, 1])
     assert taken.m3 is not None
