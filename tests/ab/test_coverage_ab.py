@@ -172,3 +172,35 @@ def test_conversion_lift_is_covered_and_agrees_with_the_p_value(p: float, n: int
     np.testing.assert_array_equal(
         (out["p_value"].to_numpy() < 0.05)[wald], ((low > 0) | (high < 0))[wald]
     )
+
+
+def sizes_named(message: str) -> tuple[int, int]:
+    found = re.search(r"about ([\d,]+) control and ([\d,]+) variant", message)
+    assert found is not None, message
+    return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+
+
+def test_cuped_warns_on_the_adjusted_values_in_both_paths() -> None:
+    """Under CUPED the intervals are built on the adjusted values: the rule reads their
+    skewness (brute force from cx.ab.cuped's adjusted values), in compare_means and in
+    cx.ab.compare (one segment)."""
+    rng = np.random.default_rng(9)
+    n_c, n_v = 300, 2_700
+    pre = rng.lognormal(0.0, 1.0, n_c + n_v)
+    y = pre * rng.lognormal(0.0, 1.0, n_c + n_v)
+    adjusted = cx.ab.cuped(y, pre).adjusted
+    c, v = adjusted[:n_c], adjusted[n_c:]
+    se = math.sqrt(c.var(ddof=1) / n_c + v.var(ddof=1) / n_v)
+    mu3 = (((c - c.mean()) ** 3).sum() + ((v - v.mean()) ** 3).sum()) / (n_c + n_v)
+    factor = 355 * (mu3 * (1 / n_v**2 - 1 / n_c**2) / se**3) ** 2
+    expected = (math.ceil(factor * n_c), math.ceil(factor * n_v))
+    with pytest.warns(cx.CoverageWarning) as direct:
+        cx.ab.compare_means(y[:n_c], y[n_c:], covariates=(pre[:n_c], pre[n_c:]))
+    data = pd.DataFrame(
+        {"arm": np.repeat(["c", "v"], [n_c, n_v]), "y": y, "pre": pre, "seg": "all"}
+    )
+    with pytest.warns(cx.CoverageWarning) as framed:
+        cx.ab.compare(data, group="arm", control="c", metric="y", by="seg", covariate="pre")
+    for record in (direct, framed):
+        got = sizes_named(str(record[0].message))
+        assert got == pytest.approx(expected, rel=1e-6)
