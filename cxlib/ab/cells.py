@@ -9,6 +9,7 @@ together.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Hashable
 from typing import Any
@@ -24,6 +25,7 @@ from ..core.statistics import CentredMoments, ratio_estimates, summarise
 from ..core.validation import get_column
 from .metrics import Index, Mean, Ratio
 from .resampling import bootstrap_cells
+from .skewness import skewness_warning
 from .summed import check_finite, numbers, summed_rows
 from .two_arms import BOOTSTRAP, lift_method, mean_pairs, ratio_pairs, ratio_statistics
 
@@ -224,7 +226,7 @@ def continuous_pairs(
             moments, adjusted = _cuped_cells(columns[0], columns[1], codes, cells)
             columns = adjusted[None, :]
         elif is_mean:
-            moments = summarise(columns, codes, k)
+            moments = summarise(columns, codes, k, third=True)
         else:
             moments, ratio, variance = ratio_estimates(columns[0], columns[1], codes, k)
     n = moments.n
@@ -233,6 +235,11 @@ def continuous_pairs(
         ratio_stats = ratio_statistics(moments) if summed else (ratio, variance, n)
     ok = (n[cc] >= 2) & (n[vc] >= 2) & (denominator[cc] != 0) & (denominator[vc] != 0)
     vc, cc = vc[ok], cc[ok]
+    if is_mean and not summed:
+        if covariate is not None:
+            # The skewness of the adjusted values, which the intervals are built on.
+            moments = dataclasses.replace(moments, m3=summarise(columns, codes, k, third=True).m3)
+        skewness_warning(moments.take(cc), moments.take(vc), method=method, level=level)
     if method in BOOTSTRAP:
         se = np.sqrt(moments.variance(0) / n if is_mean else ratio_stats[1])
         pairs = bootstrap_cells(

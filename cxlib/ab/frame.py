@@ -175,6 +175,14 @@ def compare(
         ``lift_ci_low``, ``lift_ci_high``, ``statistic``, ``p_value``, ``test``
         (and ``n_missing_*``, ``p_value_adjusted`` where they apply).
 
+    Warns
+    -----
+    CoverageWarning
+        Means of per-unit rows: one warning for the comparisons whose intervals may
+        cover less than ``confidence_level`` (skewed values in arms of unequal size,
+        or a bootstrap of too few units for their skewness), as in
+        :func:`compare_means`.
+
     Examples
     --------
     >>> import cxlib as cx

@@ -11,6 +11,7 @@ from scipy import special
 
 from ..core.lift import FloatArray
 from ..core.results import Comparison, Estimate
+from ..core.statistics import summarise
 from ..core.sufficient import MeanStats
 from ..core.validation import (
     NanPolicy,
@@ -23,6 +24,7 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import unit_rows
+from .skewness import skewness_warning
 from .two_arms import (
     BOOTSTRAP,
     MEAN_METHODS,
@@ -62,7 +64,10 @@ def compare_means(
         ``"fieller"``: Welch's t interval and test of the difference (unequal
         variances, Welch-Satterthwaite degrees of freedom) and Fieller's interval of
         the ratio of means for the lift, built on the same t statistic, so that it
-        excludes 0 exactly when the test rejects; ``"delta"`` and ``"log"`` change the
+        excludes 0 exactly when the test rejects (where the control mean is not told
+        apart from zero, the interval is Fieller's half-line of ratios of the
+        estimate's sign, ``(low, inf)`` for a positive control: a lower bound on the
+        lift); ``"delta"`` and ``"log"`` change the
         lift's interval (delta method; the interval of the log ratio, positive means
         only), which can then disagree with the p-value. The bootstrap methods
         resample units within each arm (per-unit values needed); zero values are
@@ -88,6 +93,18 @@ def compare_means(
     Returns
     -------
     Comparison
+
+    Warns
+    -----
+    CoverageWarning
+        When the intervals may cover less than ``confidence_level`` (from per-unit
+        values, which give the skewness): skewed values in arms of unequal size
+        (the skewness of the difference, with the third moment pooled over the arms,
+        above ``1 / sqrt(355)``), or a bootstrap of an arm with fewer than
+        ``355 * skewness**2`` units (Kohavi, Deng, Longbotham & Xu 2014). The message
+        names the sizes from which the intervals can be trusted; see the A/B guide.
+    DegenerateDataWarning
+        When the lift interval or the test is undefined.
 
     Examples
     --------
@@ -156,6 +173,8 @@ def compare_means(
     else:
         raw = [x[0] for x in raw]
     (stats_c, missc), (stats_v, missv) = arms
+    if len(raw) == 2:
+        skewness_warning(*(summarise(x, third=True) for x in raw), method=method, level=level)
     if method in BOOTSTRAP:
         pairs = bootstrap_two(
             [x[None, :] for x in raw],

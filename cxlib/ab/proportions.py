@@ -41,6 +41,7 @@ from ..core.lift import (
     Pairs,
     bootstrap_pairs,
     critical_value,
+    fieller_same_sign,
     lift_from_ratio,
     normal_pairs,
     open_side,
@@ -170,9 +171,18 @@ def _ratio_of_rates(
     var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
     q = critical_value(level)
     undefined = sc == 0
-    if method in ("delta", "fieller"):
+    if method == "delta":
         r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, method)
         return r_low, r_high, undefined | undefined_lift(pc, np.sqrt(var_c), q)
+    if method == "fieller":
+        # Where the control rate is not told apart from zero, Fieller's set (of ratios
+        # >= 0, as rates are) is the half-line [r_low, inf): still the test inverted.
+        r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, method)
+        unbounded = undefined_lift(pc, np.sqrt(var_c), q)
+        h_low, h_high = fieller_same_sign(pv, pc, var_v, var_c, q)
+        r_low = np.where(unbounded, h_low, r_low)
+        r_high = np.where(unbounded, h_high, r_high)
+        return r_low, r_high, undefined | np.isnan(r_low)
     if method == "log":
         r_low, r_high = ratio_interval(pv, pc, var_v, var_c, q, "log")
         return r_low, r_high, undefined | (sv == 0)

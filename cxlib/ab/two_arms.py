@@ -219,6 +219,7 @@ def mean_pairs(
         lift_method=lift_method,
         df=welch_df(var_c, var_v, control.n, variant.n),
         test_name="welch t",
+        same_sign=True,
     )
 
 
@@ -250,4 +251,5 @@ def ratio_pairs(
         alternative=alternative,
         lift_method=lift_method,
         test_name="z",
+        same_sign=True,
     )

@@ -50,7 +50,8 @@ def compare_proportions(
           variance), Fieller's interval of the risk ratio for the lift: the ratios
           that the same z test does not reject, so the lift interval excludes 0
           exactly when the test rejects (except where Fisher's exact test replaces
-          it, see ``exact``);
+          it, see ``exact``); with a control rate not told apart from zero, the
+          set is a half-line and the lift interval ``(low, inf)``;
         - ``"delta"``: as ``"fieller"`` with the delta-method interval of the lift
           (which can disagree with the p-value);
         - ``"log"``: interval of the log risk ratio (Katz) for the lift, and its test;

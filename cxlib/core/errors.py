@@ -79,9 +79,10 @@ class PrecisionWarning(CxlibWarning):
 
 
 class CoverageWarning(CxlibWarning):
-    """An interval that may cover the truth less often than its confidence level says.
+    """An interval that may cover the truth less often than its confidence level.
 
-    Emitted where no interval cxlib offers keeps its coverage (for example a weighted
-    mean of a few respondents with very unequal weights). The message names the sample
-    size from which the interval can be trusted; the interval is returned as it is.
+    Emitted where the data are too few or too skewed for the interval's approximation,
+    or too unequally weighted (the coverage studies in the documentation show where):
+    the message names the sample size from which the interval can be trusted. The
+    interval is returned unchanged.
     """

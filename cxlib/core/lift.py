@@ -10,7 +10,11 @@ for a negative one.
 - ``"delta"``: ``r +/- q * se(r)`` with ``Var(r) = (Var(v) + r**2 Var(c)) / c**2``.
 - ``"fieller"``: the set of ratios ``r`` not rejected by the test of ``v - r c = 0``,
   i.e. the roots of ``(v - r c)**2 = q**2 (Var(v) + r**2 Var(c))`` (Fieller 1954). It is
-  a bounded interval exactly when the control differs significantly from zero.
+  a bounded interval exactly when the control differs significantly from zero;
+  otherwise it is unbounded (two half-lines on either side of 0, or every ratio), and
+  :func:`fieller_same_sign` gives its part of ratios with the sign of the estimate,
+  ``[r_low, inf)``: all of the set for metrics that cannot change sign (rates,
+  revenue), so that the lift interval still inverts the test exactly.
 - ``"log"``: ``exp(log r +/- q * sqrt(Var(v) / v**2 + Var(c) / c**2))`` (positive
   metrics).
 
@@ -38,6 +42,7 @@ __all__ = [
     "bootstrap_pairs",
     "bootstrap_pvalue",
     "critical_value",
+    "fieller_same_sign",
     "lift_from_ratio",
     "open_side",
     "p_value",
@@ -149,6 +154,35 @@ def ratio_interval(
         low = np.where(bounded, (v * c - root) / a, np.nan)
         high = np.where(bounded, (v * c + root) / a, np.nan)
         return low, high
+
+
+def fieller_same_sign(
+    v: FloatArray, c: FloatArray, var_v: FloatArray, var_c: FloatArray, q: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The ratios ``r >= 0`` of Fieller's set where it is unbounded: ``[r_low, inf)``.
+
+    Fieller's set ``{r : (v - r c)**2 <= q**2 (Var(v) + r**2 Var(c))}`` is unbounded
+    when ``a = c**2 - q**2 Var(c) <= 0`` (the control is not told apart from zero). With
+    estimates of one sign (``v c >= 0``) its non-negative part is one half-line: from
+    the larger root of the quadratic (when it is positive: the variant differs from
+    zero) or from 0 (every ratio). For a metric that cannot change sign this is the
+    whole set, so ``r = 1`` lies in it exactly when the test of the difference does
+    not reject. NaN where the set is bounded (``a > 0``, use :func:`ratio_interval`),
+    where the estimates have opposite signs, or where ``c = 0``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a = c * c - q * q * var_c
+        b = v * c
+        k = v * v - q * q * var_v
+        disc = b * b - a * k
+        root = np.sqrt(np.maximum(disc, 0.0))
+        # a < 0: the set is r <= (b + root) / a or r >= (b - root) / a; a = 0: linear.
+        larger = np.where(a < 0, (b - root) / np.where(a < 0, a, -1.0), k / (2.0 * b))
+        r_low = np.where((disc > 0) | (a == 0), np.maximum(larger, 0.0), 0.0)
+        usable = (a <= 0) & (b >= 0) & (c != 0) & np.isfinite(a) & np.isfinite(b)
+    low: FloatArray = np.where(usable, np.nan_to_num(r_low, nan=0.0), np.nan)
+    high: FloatArray = np.where(usable, np.inf, np.nan)
+    return low, high
 
 
 def lift_from_ratio(
@@ -271,11 +305,15 @@ def normal_pairs(
     lift_method: LiftInterval,
     df: FloatArray | float = np.inf,
     test_name: str = "z",
+    same_sign: bool = False,
 ) -> Pairs:
     """Difference, lift, test and intervals of independent, normally distributed estimates.
 
     ``df`` (per comparison) switches the critical values and the test to Student t
-    (Welch's test of means); infinite ``df`` is the z test.
+    (Welch's test of means); infinite ``df`` is the z test. With ``same_sign``,
+    Fieller's lift interval where the control is not told apart from zero is the part
+    of Fieller's set of ratios with the sign of the estimate (:func:`fieller_same_sign`,
+    unbounded on one side) instead of NaN.
     """
     two = two_sided_level(level, alternative)
     q = critical_value(two, df)
@@ -288,8 +326,14 @@ def normal_pairs(
     lift_low, lift_high = lift_from_ratio(c, r_low, r_high)
     lift_low, lift_high = open_side(lift_low, lift_high, alternative, (-np.inf, np.inf))
     undefined = undefined_lift(c, np.sqrt(var_c), q)
-    lift_low = np.where(undefined, np.nan, lift_low)
-    lift_high = np.where(undefined, np.nan, lift_high)
+    if same_sign and lift_method == "fieller":
+        h_low, h_high = lift_from_ratio(c, *fieller_same_sign(v, c, var_v, var_c, q))
+        h_low, h_high = open_side(h_low, h_high, alternative, (-np.inf, np.inf))
+        lift_low = np.where(undefined, h_low, lift_low)
+        lift_high = np.where(undefined, h_high, lift_high)
+    else:
+        lift_low = np.where(undefined, np.nan, lift_low)
+        lift_high = np.where(undefined, np.nan, lift_high)
     return Pairs(
         control=c,
         variant=v,

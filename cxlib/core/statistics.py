@@ -21,7 +21,12 @@ generalised to any number of parts (Schubert & Gertz 2018):
    C = \\sum_p C_p + \\sum_p w_p (\\bar x_p - \\bar x)(\\bar x_p - \\bar x)^T,
 
 which for two parts is ``C = C_a + C_b + d d^T w_a w_b / (w_a + w_b)`` with
-``d = mean_b - mean_a``.
+``d = mean_b - mean_a``. The third centred moment ``M3 = sum w (x - mean)**3`` of each
+column, kept when asked for (``summarise(..., third=True)``; the skewness of a metric
+decides how far its normal interval can be trusted), merges by the update of Pébay
+(2008), exact algebra with the part means' deviations ``e_p = mean_p - mean``:
+
+.. math:: M_3 = \\sum_p \\left(M_{3,p} + 3 e_p M_{2,p} + w_p e_p^3\\right).
 
 References
 ----------
@@ -33,6 +38,9 @@ References
    pp. 242-247, https://doi.org/10.1080/00031305.1983.10483115
 .. [3] E. Schubert and M. Gertz (2018), "Numerically stable parallel computation of
    (co-)variance", SSDBM '18, https://doi.org/10.1145/3221269.3223036
+.. [4] P. Pébay (2008), "Formulas for robust, one-pass parallel computation of
+   covariances and arbitrary-order statistical moments", Sandia Report SAND2008-6212,
+   https://doi.org/10.2172/1028931
 """
 
 from __future__ import annotations
@@ -74,12 +82,16 @@ class CentredMoments:
     comoment : numpy.ndarray
         ``sum w (x_i - mean_i)(x_j - mean_j)``, shape ``(groups, k, k)``; 0 for an
         empty group.
+    m3 : numpy.ndarray or None
+        ``sum w (x_i - mean_i)**3`` (M3), shape ``(groups, k)``, when it was asked for
+        (``summarise(..., third=True)``); 0 for an empty group.
     """
 
     n: FloatArray
     weight: FloatArray
     mean: FloatArray
     comoment: FloatArray
+    m3: FloatArray | None = None
 
     @property
     def n_groups(self) -> int:
@@ -92,6 +104,17 @@ class CentredMoments:
     def m2(self, i: int = 0) -> FloatArray:
         """Sum of squared deviations of column ``i`` (M2), per group."""
         out: FloatArray = self.comoment[:, i, i]
+        return out
+
+    def skewness(self, i: int = 0) -> FloatArray:
+        """Sample skewness ``sqrt(w) M3 / M2**1.5`` of column ``i`` (NaN without M3,
+        with fewer than 3 units or no spread), per group."""
+        if self.m3 is None:
+            return np.full(self.n_groups, np.nan)
+        m2 = self.m2(i)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.sqrt(self.weight) * self.m3[:, i] / m2**1.5
+            out: FloatArray = np.where((self.n >= 3) & (m2 > 0), g, np.nan)
         return out
 
     def total(self, i: int = 0) -> FloatArray:
@@ -109,7 +132,8 @@ class CentredMoments:
     def take(self, index: npt.ArrayLike) -> CentredMoments:
         """The summaries of the groups ``index`` (an integer array)."""
         idx = np.asarray(index, dtype=np.intp)
-        return CentredMoments(self.n[idx], self.weight[idx], self.mean[idx], self.comoment[idx])
+        m3 = None if self.m3 is None else self.m3[idx]
+        return CentredMoments(self.n[idx], self.weight[idx], self.mean[idx], self.comoment[idx], m3)
 
     def regroup(self, codes: Codes, n_groups: int) -> CentredMoments:
         """Merge the summaries of parts (rows of ``self``) into ``n_groups`` groups.
@@ -121,14 +145,39 @@ class CentredMoments:
         g = np.asarray(codes, dtype=np.intp)
         filled = self.weight > 0
         n = np.bincount(g, weights=self.n, minlength=n_groups).astype(np.float64)
-        w, mean, between = _two_pass(self.mean[filled].T, g[filled], n_groups, self.weight[filled])
+        w, mean, between, _ = _two_pass(
+            self.mean[filled].T, g[filled], n_groups, self.weight[filled]
+        )
         k = self.n_columns
         within = np.zeros((n_groups, k, k))
         for i in range(k):
             for j in range(i, k):
                 s = np.bincount(g, weights=self.comoment[:, i, j], minlength=n_groups)
                 within[:, i, j] = within[:, j, i] = s
-        return CentredMoments(n, w, mean, between + within)
+        m3: FloatArray | None = None
+        if self.m3 is not None:
+            # Pébay (2008): each part's M3 about the group mean, from its own moments.
+            with np.errstate(invalid="ignore"):
+                e = np.where(filled[:, None], self.mean - mean[g], 0.0)
+            m2 = np.diagonal(self.comoment, axis1=1, axis2=2)
+            part = self.m3 + 3.0 * e * m2 + self.weight[:, None] * e**3
+
+            def per_group(x: FloatArray) -> FloatArray:
+                out: FloatArray = np.stack(
+                    [np.bincount(g, weights=x[:, i], minlength=n_groups) for i in range(k)],
+                    axis=1,
+                ).astype(np.float64)
+                return out
+
+            # The group mean is rounded: moments about it, corrected to the exact mean
+            # with the sum s of the weighted deviations, as in summarise.
+            s1 = per_group(self.weight[:, None] * e)
+            m2_all = np.diagonal(between + within, axis1=1, axis2=2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fix = np.where(w[:, None] > 0, 3.0 * s1 * m2_all / w[:, None], 0.0)
+                fix += np.where(w[:, None] > 0, s1**3 / w[:, None] ** 2, 0.0)
+            m3 = per_group(part) - fix
+        return CentredMoments(n, w, mean, between + within, m3)
 
     def merge(self, other: CentredMoments) -> CentredMoments:
         """The summaries of the union of the data of ``self`` and ``other``, group by group."""
@@ -137,11 +186,15 @@ class CentredMoments:
                 "only summaries of the same groups and columns merge; got shapes "
                 f"{self.mean.shape} and {other.mean.shape}"
             )
+        m3 = None
+        if self.m3 is not None and other.m3 is not None:
+            m3 = np.concatenate([self.m3, other.m3])
         parts = CentredMoments(
             np.concatenate([self.n, other.n]),
             np.concatenate([self.weight, other.weight]),
             np.concatenate([self.mean, other.mean]),
             np.concatenate([self.comoment, other.comoment]),
+            m3,
         )
         groups = np.tile(np.arange(self.n_groups, dtype=np.intp), 2)
         return parts.regroup(groups, self.n_groups)
@@ -182,9 +235,13 @@ def _mean(shift: FloatArray, w: FloatArray, deviations: FloatArray) -> FloatArra
 
 
 def _two_pass(
-    columns: FloatArray, g: npt.NDArray[np.intp], n_groups: int, weights: FloatArray | None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Weight sums, means and co-moments of rows ``columns`` (k, rows) per group ``g``."""
+    columns: FloatArray,
+    g: npt.NDArray[np.intp],
+    n_groups: int,
+    weights: FloatArray | None,
+    third: bool = False,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """Weight sums, means, co-moments (and M3) of rows ``columns`` (k, rows) per group."""
     k = columns.shape[0]
 
     def total(x: FloatArray | None) -> FloatArray:
@@ -210,8 +267,17 @@ def _two_pass(
             for j in range(i, k):
                 c = total(dev[i] * dev[j]) - first[i] * first[j] / w
                 comoment[:, i, j] = comoment[:, j, i] = np.where(w > 0, c, 0.0)
+        m3 = None
+        if third:
+            # About the exact mean m + s / w (s the sum of the deviations from the
+            # rounded mean m): sum d**3 - 3 s sum d**2 / w + 2 s**3 / w**2.
+            third_sums = np.stack([total(d**3) for d in dev])
+            s1 = first
+            c3 = third_sums - 3.0 * s1 * np.diagonal(comoment, axis1=1, axis2=2).T / w
+            c3 = c3 - s1**3 / w**2  # the M2 above is already about the exact mean
+            m3 = np.where(w > 0, c3, 0.0).T
     mean = mean.T
-    return w, np.where(w[:, None] > 0, mean, np.nan), comoment
+    return w, np.where(w[:, None] > 0, mean, np.nan), comoment, m3
 
 
 def summarise(
@@ -219,6 +285,8 @@ def summarise(
     codes: Codes | None = None,
     n_groups: int = 1,
     weights: npt.ArrayLike | None = None,
+    *,
+    third: bool = False,
 ) -> CentredMoments:
     """Centred moments of per-unit rows, per group, in two passes of :func:`numpy.bincount`.
 
@@ -232,6 +300,8 @@ def summarise(
         Number of groups (groups without rows get ``n = 0`` and NaN means).
     weights : array-like, optional
         Non-negative weight of every row (frequency or survey weights).
+    third : bool, default False
+        Also keep the third centred moment of every column (``m3``).
 
     Returns
     -------
@@ -252,8 +322,8 @@ def summarise(
     g = np.zeros(rows, dtype=np.intp) if codes is None else np.asarray(codes, dtype=np.intp)
     wts = None if weights is None else np.asarray(weights, dtype=np.float64)
     n = np.bincount(g, minlength=n_groups).astype(np.float64)
-    w, mean, comoment = _two_pass(x, g, n_groups, wts)
-    return CentredMoments(n, n if wts is None else w, mean, comoment)
+    w, mean, comoment, m3 = _two_pass(x, g, n_groups, wts, third)
+    return CentredMoments(n, n if wts is None else w, mean, comoment, m3)
 
 
 def moments_from_sums(
