@@ -14,6 +14,7 @@ from ._version import __version__
 from .accessor import CxAccessor
 from .core.compare import compare_estimates
 from .core.errors import (
+    CoverageWarning,
     CxlibDeprecationWarning,
     CxlibWarning,
     DegenerateDataWarning,
@@ -43,6 +44,7 @@ __all__ = [
     "SCI_SEGMENTS",
     "Comparison",
     "ConfidenceInterval",
+    "CoverageWarning",
     "CxAccessor",
     "CxlibDeprecationWarning",
     "CxlibWarning",

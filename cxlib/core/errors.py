@@ -6,6 +6,7 @@ import inspect
 import os
 
 __all__ = [
+    "CoverageWarning",
     "CxlibDeprecationWarning",
     "CxlibWarning",
     "DegenerateDataWarning",
@@ -74,4 +75,13 @@ class PrecisionWarning(CxlibWarning):
     ``sum_squares``) of values far from zero: the difference of ``sum_squares`` and
     ``sum**2 / n`` then loses most of its significant digits. The result is computed
     anyway; pass the mean and the variance (or the per-unit values) instead.
+    """
+
+
+class CoverageWarning(CxlibWarning):
+    """An interval that may cover the true value less often than its confidence level.
+
+    Emitted where no interval method of a metric keeps its coverage (very few units,
+    heavy-tailed data): the message names the sample size from which the interval can
+    be trusted. The interval is returned as computed, never widened or dropped.
     """
