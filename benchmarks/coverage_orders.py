@@ -17,8 +17,9 @@ exact sums over the negative-binomial pmf:
 Every sample of a cell is one ``rep`` of a stacked orders table, and each method is a
 single grouped call (``by="rep"``) through the public functions. The analytic methods
 see ``R`` samples; the bootstrap methods (``n_resamples=999``) the first
-``max(100, min(R, 50_000 // n))`` of them, so their Monte Carlo error is larger at large
-``n`` (the ``replicates`` column says how many). A sample's interval covers when
+``max(100, 50_000 // n)`` of them (``max(300, 100_000 // n)`` for the default), at
+most ``R``, so their Monte Carlo error is larger at large ``n`` (the ``replicates``
+column says how many). A sample's interval covers when
 ``low <= truth <= high``; NaN intervals count as not covering (``nan_share``).
 
 The default method's samples that carry the coverage warning (fewer customers than
@@ -173,9 +174,12 @@ def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFram
         default = default_method(cell.metric)
         for n in QUICK_SIZES if quick else SIZES:
             orders, spend = draw(cell, n, replicates, seed)
-            boot_r = max(100, min(replicates, BOOT_ELEMENTS // n))
             for k, method in enumerate(cell.methods):
-                r = replicates if method in ("delta", "wilson") else min(boot_r, replicates)
+                r = replicates
+                if method not in ("delta", "wilson"):
+                    # The default gets more samples than the other bootstraps.
+                    floor, budget = (300, 2) if method == default else (100, 1)
+                    r = min(replicates, max(floor, budget * BOOT_ELEMENTS // n))
                 subset = orders[orders["rep"] < r]
                 res = interval_table(cell, subset, method, [seed, cell.code, n, 100 + k])
                 low, high = res["ci_low"].to_numpy(), res["ci_high"].to_numpy()
