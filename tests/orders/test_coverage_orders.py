@@ -144,3 +144,74 @@ def test_warning_names_the_customers_needed_and_only_the_short_groups() -> None:
         cx.average_order_value(big.assign(date=np.datetime64("2024-06-01"), revenue=1.0 +
                                rng.lognormal(0, 0.3, 400)), customer="customer", date="date",
                                revenue="revenue", rng=1)  # fmt: skip
+
+
+def reference_bootstrap_t(
+    y: np.ndarray, x: np.ndarray, b: int, rng: np.random.Generator
+) -> tuple[float, float]:
+    """The studentized bootstrap of sum(y) / sum(x) written out with numpy (pairs resampled)."""
+    c = len(y)
+    r = y.sum() / x.sum()
+
+    def se(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        rr = yy.sum(-1) / xx.sum(-1)
+        ss = ((yy - rr[..., None] * xx) ** 2).sum(-1)
+        return np.sqrt(c / (c - 1) * ss) / xx.sum(-1)
+
+    idx = rng.integers(0, c, (b, c))
+    ys, xs = y[idx], x[idx]
+    t = (ys.sum(1) / xs.sum(1) - r) / se(ys, xs)
+    t = t[np.isfinite(t)]
+    s = float(se(y, x))
+    return r - np.quantile(t, 0.975) * s, r - np.quantile(t, 0.025) * s
+
+
+def test_aov_interval_matches_a_numpy_bootstrap_t_with_guest_orders() -> None:
+    rng = np.random.default_rng(21)
+    count = 1 + rng.negative_binomial(1, 1 / 3, 60)
+    customer = np.repeat(np.arange(60), count).astype(object)
+    value = rng.lognormal(3.0, 1.0, len(customer))
+    guests = pd.DataFrame({"customer": None, "revenue": rng.lognormal(3.0, 1.0, 15)})
+    orders = pd.concat(
+        [pd.DataFrame({"customer": customer, "revenue": value}), guests], ignore_index=True
+    ).assign(date=np.datetime64("2024-06-01"))
+    # Clusters: the customers' totals and the guest orders one by one.
+    y = np.concatenate(
+        [np.bincount(np.repeat(np.arange(60), count), weights=value), guests["revenue"]]
+    )
+    x = np.concatenate([count.astype(float), np.ones(15)])
+    low, high = reference_bootstrap_t(y, x, 20_000, np.random.default_rng(5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cx.CoverageWarning)
+        est = cx.average_order_value(orders, customer="customer", date="date",
+                                     revenue="revenue", n_resamples=20_000, rng=6)  # fmt: skip
+    assert est.ci_method == "bootstrap-t"
+    assert est.value == pytest.approx(y.sum() / x.sum(), rel=1e-12)
+    # Two independent Monte Carlo runs of 20,000 resamples: bounds within 4 % of the width.
+    width = high - low
+    assert est.ci.low == pytest.approx(low, abs=0.04 * width)
+    assert est.ci.high == pytest.approx(high, abs=0.04 * width)
+
+
+def test_grouped_bootstrap_t_equals_each_group_alone_in_distribution() -> None:
+    rng = np.random.default_rng(22)
+    sizes = {"a": 80, "b": 30, "c": 150}
+    parts = []
+    for g, n in sizes.items():
+        count = 1 + rng.negative_binomial(2, 0.5, n)
+        parts.append(pd.DataFrame({"customer": np.repeat([f"{g}{i}" for i in range(n)], count),
+                                   "seg": g}))  # fmt: skip
+    orders = pd.concat(parts, ignore_index=True).assign(date=np.datetime64("2024-06-01"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cx.CoverageWarning)
+        grouped = cx.purchase_frequency(orders, customer="customer", date="date", by="seg",
+                                        n_resamples=20_000, rng=1)  # fmt: skip
+        for g in sizes:
+            alone = cx.purchase_frequency(orders[orders["seg"] == g], customer="customer",
+                                          date="date", n_resamples=20_000, rng=2)  # fmt: skip
+            row = grouped.set_index("seg").loc[g]
+            width = alone.ci.high - alone.ci.low
+            assert row["value"] == alone.value
+            assert row["se"] == pytest.approx(alone.se, rel=1e-12)
+            assert row["ci_low"] == pytest.approx(alone.ci.low, abs=0.04 * width)
+            assert row["ci_high"] == pytest.approx(alone.ci.high, abs=0.04 * width)
