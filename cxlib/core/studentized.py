@@ -156,7 +156,8 @@ def studentized_interval(
     low, high : numpy.ndarray
         ``theta - q(1 - alpha/2) se`` and ``theta - q(alpha/2) se`` with ``q`` the
         linear quantiles of the finite ``t*``; NaN where a replicate is NaN (groups of
-        fewer than two clusters) or none is finite.
+        fewer than two clusters), none is finite, or the finite ones do not spread
+        although ``se > 0`` (two clusters: every mixed resample is the sample itself).
 
     Examples
     --------
@@ -174,6 +175,9 @@ def studentized_interval(
     # Non-finite replicates sort to the end; the quantiles use the first ``count``.
     ordered = np.sort(np.where(finite, t, np.inf), axis=0)
     q_low, q_high = _quantile(ordered, count, alpha), _quantile(ordered, count, 1.0 - alpha)
+    # With two or three clusters every finite t* can be 0 although the clusters differ:
+    # no interval, rather than a point that the data do not support.
+    undefined |= (q_low == q_high) & (se > 0)
     with np.errstate(invalid="ignore"):
         low = np.where(undefined, np.nan, estimate - q_high * se)
         high = np.where(undefined, np.nan, estimate - q_low * se)

@@ -81,6 +81,10 @@ def test_interval_uses_numpy_linear_quantiles(values: list[float], level: float)
     t = np.array(values)[:, None]
     low, high = studentized_interval(t, np.array([7.0]), np.array([2.0]), level)
     alpha = (1 - level) / 2
+    if np.quantile(t[:, 0], alpha) == np.quantile(t[:, 0], 1 - alpha):
+        assert np.isnan(low[0])  # no spread in t*: no interval
+        assert np.isnan(high[0])
+        return
     assert low[0] == pytest.approx(7.0 - 2.0 * np.quantile(t[:, 0], 1 - alpha), abs=1e-9)
     assert high[0] == pytest.approx(7.0 - 2.0 * np.quantile(t[:, 0], alpha), abs=1e-9)
 
@@ -108,3 +112,17 @@ def test_linearised_skewness_is_the_skewness_of_the_residuals(
     if np.ptp(resid) <= 1e-9 * max(1.0, np.abs(resid).max()):
         return  # no spread: NaN or rounding noise, nothing to compare
     assert got == pytest.approx(stats.skew(resid), rel=1e-6, abs=1e-6)
+
+
+def test_two_clusters_give_no_interval_rather_than_a_point() -> None:
+    y, x = np.array([1.0, 5.0]), np.array([1.0, 1.0])
+    theta = np.array([3.0])
+    t = ratio_t_replicates(y, x, None, 1, theta, 200, np.random.default_rng(0))
+    assert set(np.unique(t[:, 0])) == {-np.inf, 0.0, np.inf}
+    low, high = studentized_interval(t, theta, np.array([2.0]), 0.95)
+    assert np.isnan(low[0])
+    assert np.isnan(high[0])
+    # All clusters alike: se = 0, the interval is the point.
+    same = ratio_t_replicates(y * 0 + 2, x, None, 1, np.array([2.0]), 50, np.random.default_rng(0))
+    low, high = studentized_interval(same, np.array([2.0]), np.array([0.0]), 0.95)
+    assert (low[0], high[0]) == (2.0, 2.0)
