@@ -20,7 +20,12 @@ import pytest
 
 import cxlib as cx
 
-pytestmark = pytest.mark.filterwarnings("ignore::cxlib.core.errors.DegenerateDataWarning")
+# The inputs here are small example tables: the ratio order metrics' default interval
+# warns that it needs more customers (CoverageWarning), which is not what is tested here.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::cxlib.core.errors.DegenerateDataWarning"),
+    pytest.mark.filterwarnings("ignore::cxlib.core.errors.CoverageWarning"),
+]
 
 SURVEY = cx.datasets.make_survey(300, rng=3)
 ORDERS = cx.datasets.make_orders(60, rng=3, days=540)

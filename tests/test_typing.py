@@ -12,6 +12,7 @@ from typing import Any, assert_type
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import cxlib as cx
 
@@ -76,6 +77,8 @@ def test_accessor() -> None:
     _is(assert_type(acc.engagement_index(ENGAGEMENT), cx.Estimate), cx.Estimate)
 
 
+# The example table is small: the AOV's and purchase frequency's default interval says so.
+@pytest.mark.filterwarnings("ignore::cxlib.core.errors.CoverageWarning")
 def test_order_metrics() -> None:
     orders, c, d, r = ORDERS, "customer", "date", "revenue"
     _is(

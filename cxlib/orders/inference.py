@@ -32,6 +32,7 @@ from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_q
 from ..core.intervals import proportion_interval as _proportion_interval
 from ..core.results import Estimate
 from ..core.statistics import ratio_estimates
+from ..core.studentized import ratio_t_replicates, studentized_interval
 from ..core.validation import (
     as_generator,
     check_choice,
@@ -39,6 +40,7 @@ from ..core.validation import (
     check_n_resamples,
     show_values,
 )
+from .coverage import warn_coverage
 from .table import OrderData
 
 __all__ = [
@@ -65,10 +67,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-RatioCIMethod = Literal["delta", "percentile", "basic", "bca"]
-ShareCIMethod = ProportionCIMethod | RatioCIMethod
-RATIO_METHODS: tuple[RatioCIMethod, ...] = ("delta", *BOOTSTRAP_METHODS)
-SHARE_METHODS: tuple[ShareCIMethod, ...] = (*PROPORTION_CI_METHODS, *RATIO_METHODS)
+RatioCIMethod = Literal["bootstrap-t", "delta", "percentile", "basic", "bca"]
+ShareCIMethod = ProportionCIMethod | Literal["delta", "percentile", "basic", "bca"]
+RATIO_METHODS: tuple[RatioCIMethod, ...] = ("bootstrap-t", "delta", *BOOTSTRAP_METHODS)
+SHARE_METHODS: tuple[ShareCIMethod, ...] = (*PROPORTION_CI_METHODS, "delta", *BOOTSTRAP_METHODS)
 #: The words every order metric uses for its revenue and missing-value keywords.
 REVENUE_DOC = """
     revenue : str, optional
@@ -182,6 +184,11 @@ def infer(
             else None
         )
         low, high = replicate_interval(reps, value, method, confidence_level, accel)
+    elif ci_method == "bootstrap-t":
+        t = ratio_t_replicates(
+            clusters.y, clusters.x, clusters.group, clusters.n_groups, value, n_resamples, rng
+        )
+        low, high = studentized_interval(t, value, se, confidence_level)
     elif ci_method == "delta":
         half = normal_quantile(0.5 + confidence_level / 2.0) * se
         low, high = value - half, value + half
@@ -213,6 +220,20 @@ def infer(
         why_collapsed="whose customers all agree",
         shown=present,
     )
+    if not share:
+        warn_coverage(
+            clusters.y,
+            clusters.x,
+            clusters.group,
+            clusters.n_groups,
+            value,
+            sums.n,
+            ci_method=ci_method,
+            confidence_level=confidence_level,
+            grouped=od.groups is not None,
+            shown=present,
+            units="customers",
+        )
     if od.nan_policy == "propagate":
         unread = od.n_missing > 0
         value, se, low, high = (np.where(unread, np.nan, v) for v in (value, se, low, high))
@@ -358,7 +379,19 @@ COMMON_DOC = """
         Bootstrap resamples (bootstrap methods only); clusters (customers, and single
         guest orders) are resampled.
     rng : int, numpy.random.Generator or None
-        Seed or generator of the bootstrap."""
+        Seed or generator of the bootstrap (also of the default "bootstrap-t" interval
+        of the purchase frequency and the AOV). None draws fresh entropy: two calls then
+        give intervals that differ by Monte Carlo error (small with 9999 resamples);
+        pass a seed to reproduce an interval exactly."""
+
+RATIO_METHODS_DOC = """"bootstrap-t" (the default): the studentized bootstrap of customers; each
+        resample recomputes the ratio and its delta-method standard error, and the
+        interval comes from the quantiles of the studentized ratio, so that skewed
+        customer totals give the longer arm on the right side. "delta": normal interval
+        on the delta-method standard error. "percentile", "basic", "bca": bootstrap of
+        customers. A CoverageWarning names the number of customers from which the
+        interval can be trusted when the data hold fewer (a rule in the skewness of
+        the customer totals)."""
 
 OPTIONAL_DOC = REVENUE_DOC + NAN_POLICY_DOC
 
@@ -369,7 +402,12 @@ def fill_docs(*functions: Any, **parts: str) -> None:
     ``{common}``, ``{optional}`` and ``{nan_policy}`` are filled in everywhere, and each
     ``{name}`` of ``parts`` with its text; ``{{`` and ``}}`` become braces.
     """
-    texts = {"common": COMMON_DOC, "optional": OPTIONAL_DOC, "nan_policy": NAN_POLICY_DOC}
+    texts = {
+        "common": COMMON_DOC,
+        "optional": OPTIONAL_DOC,
+        "nan_policy": NAN_POLICY_DOC,
+        "ratio_methods": RATIO_METHODS_DOC,
+    }
     texts.update(parts)
     for f in functions:
         doc = f.__doc__ or ""

@@ -86,7 +86,7 @@ def purchase_frequency(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: RatioCIMethod = "delta",
+    ci_method: RatioCIMethod = "bootstrap-t",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -98,8 +98,9 @@ def purchase_frequency(
 
     Parameters
     ----------{common}{optional}
-    ci_method : {{"delta", "percentile", "basic", "bca"}}, default "delta"
-        Normal interval on the standard error, or a bootstrap of customers.
+    ci_method : {{"bootstrap-t", "delta", "percentile", "basic", "bca"}}, \
+default "bootstrap-t"
+        {ratio_methods}
 
     Returns
     -------
@@ -116,9 +117,15 @@ def purchase_frequency(
     ...                        "date": pd.to_datetime(["2024-01-02", "2024-01-05",
     ...                                                "2024-02-01", "2024-03-01",
     ...                                                "2024-03-02"])})
-    >>> est = cx.purchase_frequency(orders, customer="customer", date="date")
+    >>> est = cx.purchase_frequency(orders, customer="customer", date="date", ci_method="delta")
     >>> est.value, est.n
     (2.0, 2)
+
+    The default studentized bootstrap, seeded:
+
+    >>> shop = cx.datasets.make_orders(5_000, rng=1)
+    >>> cx.purchase_frequency(shop, customer="customer_id", date="date", rng=1)
+    Purchase frequency 2.08 (95% CI 2.01 to 2.15, bootstrap-t) · n = 3,791
     """
     options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng)
     od = prepare_orders(
