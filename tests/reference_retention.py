@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
+from reference_shares import modified_wilson
 from statsmodels.stats.proportion import proportion_confint
 
 from cxlib.core.errors import DegenerateDataWarning
@@ -196,13 +197,16 @@ def cohort_brute(
     return pd.DataFrame(rows, columns=["cohort", "period", "customers", "cohort_size"])
 
 
-def assert_share(est: Estimate, n: int, successes: int, method: str = "wilson") -> None:
+def assert_share(est: Estimate, n: int, successes: int, method: str = "modified-wilson") -> None:
     assert est.n == n
     if n == 0:
         assert math.isnan(est.value)
         return
     assert est.value == pytest.approx(100.0 * successes / n)
-    low, high = proportion_confint(successes, n, alpha=0.05, method=SM_METHOD[method])
+    if method == "modified-wilson":  # the default
+        low, high = modified_wilson(successes, n, alpha=0.05)
+    else:
+        low, high = proportion_confint(successes, n, alpha=0.05, method=SM_METHOD[method])
     assert est.ci.low == pytest.approx(100.0 * low, abs=1e-9)
     assert est.ci.high == pytest.approx(100.0 * high, abs=1e-9)
 

@@ -80,7 +80,7 @@ def cohort_retention(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ProportionCIMethod = "wilson",
+    ci_method: ProportionCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
 ) -> pd.DataFrame:
     """Acquisition-cohort retention: share of each cohort active k periods after joining.
@@ -117,8 +117,9 @@ def cohort_retention(
         End of the data, inclusive; default: the last order date.
     by : str or list of str, optional
         Customer attribute column(s); one set of cohorts per group.
-    ci_method : {{"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys"}}
-        Binomial interval of the retention, default "wilson".
+    ci_method : {{"modified-wilson", "wilson", "wald", "agresti-coull", \
+"clopper-pearson", "jeffreys"}}
+        Binomial interval of the retention, default "modified-wilson".
     confidence_level : float, default 0.95
         Two-sided coverage of the interval.
 

@@ -87,8 +87,8 @@ OPTIONS_DOC = """
         ValueError lists customers with several). The result is then a tidy DataFrame,
         one row per group with at least one eligible customer (groups without are left
         out).
-    ci_method : {{"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys", \
-"delta", "percentile", "basic", "bca"}}, default "wilson"
+    ci_method : {{"modified-wilson", "wilson", "wald", "agresti-coull", \
+"clopper-pearson", "jeffreys", "delta", "percentile", "basic", "bca"}}, default "modified-wilson"
         A binomial interval over the eligible customers, a normal interval on the
         delta-method standard error, or a bootstrap of customers.
     confidence_level : float, default 0.95

@@ -87,7 +87,7 @@ def guest_checkout_rate(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ShareCIMethod = "wilson",
+    ci_method: ShareCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -99,8 +99,8 @@ def guest_checkout_rate(
     guest : str, optional
         Boolean guest flag column; without it, orders with a missing customer id are
         the guest orders.
-    ci_method : {{"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys", \
-"delta", "percentile", "basic", "bca"}}, default "wilson"
+    ci_method : {{"modified-wilson", "wilson", "wald", "agresti-coull", \
+"clopper-pearson", "jeffreys", "delta", "percentile", "basic", "bca"}}, default "modified-wilson"
         A binomial interval over the orders, or, to allow for the orders of one customer
         being alike, the clustered delta method or a bootstrap of customers.
 
@@ -119,7 +119,7 @@ def guest_checkout_rate(
     ...                                                "2024-02-01", "2024-03-01",
     ...                                                "2024-03-02"])})
     >>> cx.guest_checkout_rate(orders, customer="customer", date="date")
-    Guest checkout rate 40.0 (95% CI 11.8 to 76.9, wilson) · n = 5
+    Guest checkout rate 40.0 (95% CI 7.1 to 76.9, modified-wilson) · n = 5
     """
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
     od = prepare_orders(

@@ -209,7 +209,7 @@ def repeat_purchase_rate(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ShareCIMethod = "wilson",
+    ci_method: ShareCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -225,8 +225,8 @@ def repeat_purchase_rate(
         What counts as a purchase: every order, or every calendar day with an order
         (several orders on one day are one purchase occasion, as in lifetimes'
         frequency).
-    ci_method : {{"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys", \
-"delta", "percentile", "basic", "bca"}}, default "wilson"
+    ci_method : {{"modified-wilson", "wilson", "wald", "agresti-coull", \
+"clopper-pearson", "jeffreys", "delta", "percentile", "basic", "bca"}}, default "modified-wilson"
         A binomial interval over the customers, or a bootstrap of customers.
 
     Returns

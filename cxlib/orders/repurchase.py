@@ -94,7 +94,7 @@ def repurchase_rate(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ShareCIMethod = "wilson",
+    ci_method: ShareCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -136,7 +136,7 @@ def repurchase_rate(
     ...                             "2024-02-01", "2024-06-01", "2024-06-20"])})
     >>> est = repurchase_rate(orders, customer="customer", date="date", within=30)
     >>> est
-    Repurchase rate 33.3 (95% CI 6.1 to 79.2, wilson) · n = 3
+    Repurchase rate 33.3 (95% CI 1.7 to 88.2, modified-wilson) · n = 3
     >>> est.components["n_first_time_buyers"], est.components["n_repurchased"]
     (3, 1)
 
@@ -293,7 +293,7 @@ def upsell_rate(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ShareCIMethod = "wilson",
+    ci_method: ShareCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -344,7 +344,7 @@ def upsell_rate(
     ...                            categories=["basic", "plus", "premium"], ordered=True)})
     >>> est = upsell_rate(orders, customer="customer", date="date", tier="tier")
     >>> est
-    Upsell rate 50.0 (95% CI 9.5 to 90.5, wilson) · n = 2
+    Upsell rate 50.0 (95% CI 2.6 to 97.4, modified-wilson) · n = 2
     >>> est.components["n_repeat_customers"], est.components["n_upsold"]
     (2, 1)
     """

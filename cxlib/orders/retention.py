@@ -213,7 +213,7 @@ def retention_rate(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ShareCIMethod = "wilson",
+    ci_method: ShareCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -244,7 +244,7 @@ def retention_rate(
     >>> est = retention_rate(orders, customer="customer", date="date",
     ...                      period_start="2024-01-01", period_end="2024-06-30")
     >>> est
-    Retention rate 66.7 (95% CI 20.8 to 93.9, wilson) · n = 3
+    Retention rate 66.7 (95% CI 11.8 to 98.3, modified-wilson) · n = 3
     >>> est.components["n_start_customers"], est.components["n_retained"]
     (3, 2)
     >>> est.components["n_end_customers"], est.components["n_new_customers"]
@@ -350,7 +350,7 @@ def churn_rate(
     by: str | Sequence[str] | None = None,
     allow_refunds: bool = False,
     nan_policy: NanPolicy = "omit",
-    ci_method: ShareCIMethod = "wilson",
+    ci_method: ShareCIMethod = "modified-wilson",
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
@@ -380,7 +380,7 @@ def churn_rate(
     ...                             "2023-09-01", "2024-05-01", "2024-04-01"])})
     >>> churn_rate(orders, customer="customer", date="date",
     ...            period_start="2024-01-01", period_end="2024-06-30")
-    Churn rate 33.3 (95% CI 6.1 to 79.2, wilson) · n = 3
+    Churn rate 33.3 (95% CI 1.7 to 88.2, modified-wilson) · n = 3
     """
     return _period_rate(
         "churn_rate",

@@ -67,7 +67,7 @@ def csat(
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
-    ci_method: ProportionCIMethod | BootstrapMethod = "wilson",
+    ci_method: ProportionCIMethod | BootstrapMethod = "modified-wilson",
     confidence_level: float = 0.95,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
@@ -97,8 +97,8 @@ def csat(
         Sampling weights (linearised standard error, effective sample size for the
         interval) or whole-number counts of identical answers (same result as repeated
         rows); see :func:`cxlib.nps`.
-    ci_method : {"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys", \
-"percentile", "basic", "bca"}, default "wilson"
+    ci_method : {"modified-wilson", "wilson", "wald", "agresti-coull", \
+"clopper-pearson", "jeffreys", "percentile", "basic", "bca"}, default "modified-wilson"
         Binomial proportion interval (see :func:`cxlib.core.intervals.proportion_interval`)
         or bootstrap interval (see :mod:`cxlib.core.bootstrap`).
     confidence_level : float, default 0.95
@@ -126,7 +126,7 @@ def csat(
     >>> import cxlib as cx
     >>> est = cx.csat([5, 4, 4, 3, 5, 2, 5, 4])
     >>> est
-    CSAT 75.0 (95% CI 40.9 to 92.9, wilson) · n = 8
+    CSAT 75.0 (95% CI 40.9 to 95.6, modified-wilson) · n = 8
     >>> est.components["mean_score"], est.components["n_answer_5"]
     (4.0, 3)
     """

@@ -73,7 +73,7 @@ def secure_customer_index(
     by: str | Sequence[str] | None = None,
     weights: Any = None,
     weights_kind: WeightsKind = "survey",
-    ci_method: ProportionCIMethod | BootstrapMethod = "wilson",
+    ci_method: ProportionCIMethod | BootstrapMethod = "modified-wilson",
     confidence_level: float = 0.95,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
@@ -107,8 +107,8 @@ def secure_customer_index(
     by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
         As in :func:`cxlib.csat`. A respondent with any item missing is omitted and
         counted in ``n_missing``.
-    ci_method : {"wilson", "wald", "agresti-coull", "clopper-pearson", "jeffreys", \
-"percentile", "basic", "bca"}, default "wilson"
+    ci_method : {"modified-wilson", "wilson", "wald", "agresti-coull", \
+"clopper-pearson", "jeffreys", "percentile", "basic", "bca"}, default "modified-wilson"
         Binomial proportion interval or bootstrap interval.
 
     Returns

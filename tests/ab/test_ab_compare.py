@@ -434,9 +434,7 @@ def test_lift_interval_formulas(control, variant, method, alternative):
         )
         var_v, var_c = v * (1 - v) / nv, c * (1 - c) / nc
         r_low, r_high = (
-            ratio_bounds(v, c, var_v, var_c, q, method)
-            if (defined)
-            else (math.nan, math.nan)
+            ratio_bounds(v, c, var_v, var_c, q, method) if (defined) else (math.nan, math.nan)
         )
         if method == "fieller" and not defined and sc > 0:
             # Unbounded: Fieller's set of rate ratios (>= 0) is a half-line.
@@ -1632,10 +1630,7 @@ def test_two_sided_intervals_contain_the_estimates(control, variant, method, lev
     method=st.sampled_from(["delta", "fieller", "log"]),
 )
 def test_mean_lift_intervals_contain_the_lift(n, mean, sd, method):
-    arms = [
-        cx.ab.MeanStats(n=k, mean=m, var=s * s)
-        for k, m, s in zip(n, mean, sd, strict=True)
-    ]
+    arms = [cx.ab.MeanStats(n=k, mean=m, var=s * s) for k, m, s in zip(n, mean, sd, strict=True)]
     # Overflow of exp in the log interval: see test_log_lift_does_not_overflow.
     res, _ = run(cx.ab.compare_means, *arms, ci_method=method, ignore="overflow encountered")
     assert res.difference_ci.low <= res.difference <= res.difference_ci.high

@@ -47,7 +47,7 @@ def count_grid() -> tuple[FloatArray, FloatArray]:
 
 
 @pytest.mark.parametrize("level", LEVELS)
-@pytest.mark.parametrize("method", PROPORTION_CI_METHODS)
+@pytest.mark.parametrize("method", list(STATSMODELS_NAME))
 def test_matches_statsmodels(method: ProportionCIMethod, level: float) -> None:
     x, n = count_grid()
     low, high = proportion_interval(method, x / n, n, level)
@@ -56,7 +56,7 @@ def test_matches_statsmodels(method: ProportionCIMethod, level: float) -> None:
     np.testing.assert_allclose(high, ref_high, rtol=0.0, atol=TOL)
 
 
-@pytest.mark.parametrize("method", PROPORTION_CI_METHODS)
+@pytest.mark.parametrize("method", list(STATSMODELS_NAME))
 def test_scalar_inputs_match_statsmodels(method: ProportionCIMethod) -> None:
     low, high = proportion_interval(method, 0.3, 20, 0.95)
     ref = proportion_confint(6, 20, alpha=0.05, method=STATSMODELS_NAME[method])
@@ -104,7 +104,7 @@ def written_out(
 
 
 @pytest.mark.parametrize("level", LEVELS)
-@pytest.mark.parametrize("method", PROPORTION_CI_METHODS)
+@pytest.mark.parametrize("method", list(STATSMODELS_NAME))
 def test_non_integer_effective_n(method: ProportionCIMethod, level: float) -> None:
     p = np.array([0.0, 0.013, 0.2, 0.5, 0.77, 0.999, 1.0])[:, None]
     n = np.array([0.4, 1.0, 1.7, 4.25, 12.4, 55.5, 1234.56, 98765.4])[None, :]
@@ -294,3 +294,52 @@ def test_t_interval_properties(
     w_low, w_high = mean_t_interval(mean, se, n, hi_level)
     assert w_low <= low <= mean <= high <= w_high
     assert float(high) - mean == pytest.approx(mean - float(low), rel=1e-9, abs=1e-9)
+
+
+# --- the modified Wilson interval (Brown, Cai & DasGupta 2001, section 4.1.1) ----------
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_modified_wilson_is_wilson_away_from_the_edges(level: float) -> None:
+    x, n = count_grid()
+    low, high = proportion_interval("modified-wilson", x / n, n, level)
+    w_low, w_high = proportion_confint(x, n, alpha=1.0 - level, method="wilson")
+    cut = np.where(n <= 50, 2, 3)
+    inner = (x > cut) & (n - x > cut)
+    np.testing.assert_allclose(low[inner], w_low[inner], rtol=0.0, atol=TOL)
+    np.testing.assert_allclose(high[inner], w_high[inner], rtol=0.0, atol=TOL)
+    # Next to the edges: the one-sided Poisson bound, written out with scipy, where it
+    # lies outside the Wilson bound; never narrower than Wilson.
+    alpha = 1.0 - level
+    few = (x >= 1) & (x <= cut)
+    poisson = stats.chi2.ppf(alpha, 2 * x[few]) / (2 * n[few])
+    np.testing.assert_allclose(low[few], np.minimum(w_low[few], poisson), rtol=1e-12, atol=0)
+    few_high = (n - x >= 1) & (n - x <= cut)
+    poisson_high = 1 - stats.chi2.ppf(alpha, 2 * (n - x)[few_high]) / (2 * n[few_high])
+    np.testing.assert_allclose(
+        high[few_high], np.maximum(w_high[few_high], poisson_high), rtol=1e-12, atol=0
+    )
+    assert (low <= w_low + TOL).all()
+    assert (high >= w_high - TOL).all()
+
+
+def test_modified_wilson_one_success_has_the_closed_form() -> None:
+    # One success: the bound solves P(Poisson(lambda) >= 1) = alpha, lambda = -log(1 -
+    # alpha), the closed form of Hmisc's binconf.
+    n = np.array([3.0, 10.0, 40.0, 80.0, 500.0])
+    low, _ = proportion_interval("modified-wilson", 1 / n, n, 0.95)
+    np.testing.assert_allclose(low, -np.log(0.95) / n, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "p"), [(10, 0.95), (10, 0.99), (100, 0.99), (30, 0.982), (10, 0.05)])
+def test_modified_wilson_covers_where_wilson_dips(n: int, p: float) -> None:
+    """Exact coverage by enumeration of the binomial outcomes."""
+
+    def coverage(method: ProportionCIMethod) -> float:
+        x = np.arange(n + 1)
+        low, high = proportion_interval(method, x / n, n, 0.95)
+        pmf = stats.binom.pmf(x, n, p)
+        return float(pmf[(low <= p) & (p <= high)].sum())
+
+    assert coverage("wilson") < 0.93
+    assert coverage("modified-wilson") >= 0.95

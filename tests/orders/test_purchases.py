@@ -37,6 +37,7 @@ from reference_orders import (
     to_frame,
     windows,
 )
+from reference_shares import modified_wilson
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -85,10 +86,13 @@ def expected_interval(
     metric: str, ref: Reference, method: str, level: float
 ) -> tuple[float, float]:
     """The interval cxlib should report, from statsmodels or theta +- z se."""
-    if method in STATSMODELS_NAME:
-        low, high = proportion_confint(
-            ref.count, ref.n, alpha=1.0 - level, method=STATSMODELS_NAME[method]
-        )
+    if method in STATSMODELS_NAME or method == "modified-wilson":
+        if method == "modified-wilson":
+            low, high = modified_wilson(ref.count, ref.n, alpha=1.0 - level)
+        else:
+            low, high = proportion_confint(
+                ref.count, ref.n, alpha=1.0 - level, method=STATSMODELS_NAME[method]
+            )
         return 100.0 * min(max(float(low), 0.0), 1.0), 100.0 * min(max(float(high), 0.0), 1.0)
     assert method == "delta"
     half = z_of(level) * ref.se
@@ -177,10 +181,10 @@ def test_default_methods_and_window() -> None:
         }
     )
     expected = {
-        "guest_checkout_rate": ("wilson", 20.0, 5),
+        "guest_checkout_rate": ("modified-wilson", 20.0, 5),
         "average_order_value": ("bootstrap-t", 30.0, 5),
         "purchase_frequency": ("bootstrap-t", 4 / 3, 3),
-        "repeat_purchase_rate": ("wilson", 100 / 3, 3),
+        "repeat_purchase_rate": ("modified-wilson", 100 / 3, 3),
     }
     for metric, (method, value, n) in expected.items():
         est = compute(metric, frame)
@@ -672,7 +676,7 @@ def test_one_customer(orders: list[Order], metric: str) -> None:
 def test_one_order(orders: list[Order], metric: str) -> None:
     assume(defined(metric, orders))
     ref = reference(metric, orders)
-    method = "wilson" if metric in SHARES else "delta"
+    method = "modified-wilson" if metric in SHARES else "delta"
     est = compute(metric, to_frame(orders), window=None, ci_method=method)
     check(est, ref, metric, method, 0.95)
     assert est.n == 1
@@ -690,7 +694,7 @@ def test_same_day_orders(orders: list[Order], occasion: str) -> None:
         occasion=occasion,
     )
     ref = reference("repeat_purchase_rate", orders, occasion=occasion)
-    check(est, ref, "repeat_purchase_rate", "wilson", 0.95)
+    check(est, ref, "repeat_purchase_rate", "modified-wilson", 0.95)
     if occasion == "day":
         assert est.value == 0.0  # one calendar day is one purchase occasion
 
@@ -840,7 +844,7 @@ def test_integer_group_keys_with_gaps_raise_no_warning(metric: str) -> None:
             "tier": [1, 3, 3, 1, 1, 3],
         }
     )
-    method = "wilson" if metric in SHARES else "delta"
+    method = "modified-wilson" if metric in SHARES else "delta"
     out = getattr(cx, metric)(frame, **metric_columns(metric), by="tier", ci_method=method)
     assert out["tier"].tolist() == [1, 3]
 

@@ -20,7 +20,7 @@ from reference_retention import (
     small_tables,
     upsell_brute,
 )
-from statsmodels.stats.proportion import proportion_confint
+from reference_shares import modified_wilson
 
 from cxlib.core.results import Estimate
 from cxlib.orders.repurchase import repurchase_rate, upsell_rate
@@ -176,9 +176,7 @@ def test_confidence_level_and_bootstrap() -> None:
     frame = make_table(16, n_customers=150)
     common: dict[str, Any] = {"customer": "customer_id", "date": "date", "within": 60}
     est = repurchase_rate(frame, confidence_level=0.8, **common)
-    low, high = proportion_confint(
-        est.components["n_repurchased"], est.n, alpha=0.2, method="wilson"
-    )
+    low, high = modified_wilson(est.components["n_repurchased"], est.n, alpha=0.2)
     assert est.ci == pytest.approx((100.0 * low, 100.0 * high))
     boot = repurchase_rate(frame, ci_method="percentile", n_resamples=2000, rng=3, **common)
     again = repurchase_rate(frame, ci_method="percentile", n_resamples=2000, rng=3, **common)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from reference_indices import csat_brute, is_missing, weighted_mean_se
+from reference_shares import modified_wilson
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -98,7 +99,10 @@ def test_csat_value_and_components_brute_force(
     assert est.n == len(given_)
     assert est.n_missing == len(data) - len(given_)
     assert est.metric == "csat"
-    assert est.ci_method == "wilson"
+    assert est.ci_method == "modified-wilson"
+    ref_low, ref_high = modified_wilson(satisfied, len(given_))
+    assert est.ci.low == pytest.approx(100 * float(ref_low), abs=1e-8)
+    assert est.ci.high == pytest.approx(100 * float(ref_high), abs=1e-8)
     expected = {
         "n_satisfied": satisfied,
         "mean_score": pytest.approx(math.fsum(given_) / len(given_), abs=1e-12),

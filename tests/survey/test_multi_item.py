@@ -23,6 +23,7 @@ from reference_indices import (
     sci_segment,
     weighted_mean_se,
 )
+from reference_shares import modified_wilson
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -275,10 +276,10 @@ def test_secure_customer_index_brute_force(
     assert set(est.components) == {f"{p}_{s}" for p in ("n", "pct") for s in SEGMENTS}
     secure = segments.count("secure")
     assert est.value == pytest.approx(100 * secure / n, abs=1e-12)
-    low, high = proportion_confint(secure, n, alpha=0.05, method="wilson")
-    assert est.ci.low == pytest.approx(100 * low, abs=1e-8)
-    assert est.ci.high == pytest.approx(100 * high, abs=1e-8)
-    assert est.ci_method == "wilson"
+    low, high = modified_wilson(secure, n, alpha=0.05)  # the default
+    assert est.ci.low == pytest.approx(100 * float(low), abs=1e-8)
+    assert est.ci.high == pytest.approx(100 * float(high), abs=1e-8)
+    assert est.ci_method == "modified-wilson"
 
 
 def test_secure_customer_index_docstring_example() -> None:
