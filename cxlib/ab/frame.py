@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.errors import DegenerateDataWarning, find_stack_level
+from ..core.frames import engine_frame, is_engine_frame
 from ..core.grouping import normalise_by
 from ..core.lift import FloatArray, Pairs
 from ..core.validation import (
@@ -32,6 +33,7 @@ from ..core.validation import (
     show_values,
 )
 from .cells import Cells, cell_sums, continuous_pairs, index_pairs
+from .engine import engine_compare
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
@@ -98,7 +100,7 @@ def proportion_cells(
 
 
 def compare(
-    data: pd.DataFrame,
+    data: Any,
     *,
     group: str,
     control: Any,
@@ -198,6 +200,24 @@ def compare(
     0   B  0.260   0.0004
     1   C  0.075   0.2875
     """
+    if is_engine_frame(data):
+        return engine_compare(
+            engine_frame(data),
+            compare,
+            group=group,
+            metric=metric,
+            by=by,
+            ci_method=ci_method,
+            covariate=covariate,
+            nan_policy=check_nan_policy(nan_policy),
+            control=control,
+            confidence_level=confidence_level,
+            alternative=alternative,
+            exact=exact,
+            adjust=adjust,
+            n_resamples=n_resamples,
+            rng=rng,
+        )
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     if len(data) == 0:
