@@ -15,11 +15,18 @@ It checks that every engine gives the same NPS and interval, and reports the pea
 resident memory of each process; with ``--rows`` at two sizes the DuckDB figure shows
 that memory stays flat as the file grows (rows are never collected).
 
+``--suite rfm`` times ``cx.rfm_summary`` on an order table (``--rows`` orders) through
+DuckDB and Polars against pandas in memory; ``--suite ab`` times ``cx.ab.compare`` of
+a conversion rate with 1,000 segments x 4 arms through DuckDB and Polars against pandas
+in memory and against the hand-written DuckDB SQL of the same per-cell counts.
+
 Run from the repository root::
 
     python benchmarks/bench_engines.py --quick            # smoke test, a few seconds
     python benchmarks/bench_engines.py --rows 10000000    # 10M answers
     python benchmarks/bench_engines.py --rows 10000000 50000000   # memory as rows grow
+    python benchmarks/bench_engines.py --suite rfm --rows 10000000
+    python benchmarks/bench_engines.py --suite ab --rows 20000000
 """
 
 from __future__ import annotations
@@ -82,6 +89,138 @@ print(json.dumps({"seconds": best, "peak": peak, "summary": summary}))
 """
 
 
+CHILD_OTHER = r"""
+import json, resource, sys, time
+path, engine, suite = sys.argv[1], sys.argv[2], sys.argv[3]
+repeats = int(sys.argv[4])
+import duckdb, pandas as pd, polars as pl
+import cxlib as cx
+frame = pd.read_parquet(path) if engine.startswith("pandas") else None
+
+def source():
+    if engine.startswith("duckdb"):
+        return cx.read(path)
+    if engine.startswith("polars"):
+        return pl.scan_parquet(path)
+    return frame
+
+def run():
+    if engine == "duckdb-sql":
+        return duckdb.sql(
+            f"SELECT segment, arm, sum(converted::INT) AS s, count(*) AS n "
+            f"FROM read_parquet('{path}') GROUP BY ALL").fetchnumpy()
+    if suite == "rfm":
+        return cx.rfm_summary(source(), customer="customer_id", date="date", revenue="revenue")
+    return cx.ab.compare(source(), group="arm", control="a", metric="converted", by="segment")
+
+best = float("inf")
+result = None
+for _ in range(repeats):
+    start = time.perf_counter()
+    result = run()
+    best = min(best, time.perf_counter() - start)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+summary = None
+if engine != "duckdb-sql":
+    column = "monetary_value" if suite == "rfm" else "p_value"
+    summary = [float(result[column].sum()), len(result)]
+print(json.dumps({"seconds": best, "peak": peak, "summary": summary}))
+"""
+
+
+def write_orders(path: Path, rows: int, seed: int) -> None:
+    """A Parquet file of about ``rows`` orders (generated 1M orders at a time)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import cxlib as cx
+
+    per_batch = 250_000  # customers per batch, about 1M orders over two years
+    writer = None
+    made, batch = 0, 0
+    try:
+        while made < rows:
+            orders = cx.datasets.make_orders(per_batch, rng=seed + batch)
+            orders = orders[["customer_id", "date", "revenue"]].copy()
+            orders["customer_id"] = orders["customer_id"] + batch * per_batch * 2
+            table = pa.Table.from_pandas(orders, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+            made += len(orders)
+            batch += 1
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def write_visits(path: Path, rows: int, seed: int) -> None:
+    """A Parquet file of ``rows`` visits: 1,000 segments x 4 arms, a conversion flag."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    segments = np.array([f"seg-{k:04d}" for k in range(1_000)], dtype=object)
+    arms = np.array(["a", "b", "c", "d"], dtype=object)
+    writer = None
+    try:
+        for start in range(0, rows, BATCH):
+            size = min(BATCH, rows - start)
+            segment = rng.integers(0, 1_000, size)
+            arm = rng.integers(0, 4, size)
+            rate = 0.05 + 0.002 * arm + 0.00002 * segment
+            table = pa.table(
+                {
+                    "segment": pa.array(segments[segment], type=pa.string()),
+                    "arm": pa.array(arms[arm], type=pa.string()),
+                    "converted": rng.random(size) < rate,
+                }
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bool:
+    path = Path(folder) / f"{suite}-{rows}.parquet"
+    start = time.perf_counter()
+    (write_orders if suite == "rfm" else write_visits)(path, rows, seed)
+    size = os.path.getsize(path) / 2**20
+    print(
+        f"\n{suite}: {rows:,} rows, {size:.0f} MB of Parquet (written in "
+        f"{time.perf_counter() - start:.1f} s); best of {repeats}; {os.cpu_count()} CPUs"
+    )
+    engines = ["duckdb-cxlib", "polars-cxlib", "pandas-cxlib"]
+    if suite == "ab":
+        engines.append("duckdb-sql")
+    results = {}
+    for engine in engines:
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD_OTHER, str(path), engine, suite, str(repeats)],
+            capture_output=True, text=True, check=True,
+        )
+        results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
+    pandas_time = float(results["pandas-cxlib"]["seconds"])
+    for engine, got in results.items():
+        ratio = float(got["seconds"]) / pandas_time
+        print(
+            f"  {engine:14} {float(got['seconds']):8.3f} s  peak {int(got['peak']) / 2**20:6.0f} MB"
+            f"  {ratio:5.2f}x pandas in memory"
+        )
+    if suite == "ab":
+        floor = float(results["duckdb-sql"]["seconds"])
+        print(f"  cxlib on DuckDB / hand-written SQL of the counts: "
+              f"{float(results['duckdb-cxlib']['seconds']) / floor:.2f}x")
+    summaries = [r["summary"] for e, r in results.items() if r["summary"] is not None]
+    agree = all(np.allclose(s, summaries[0], rtol=1e-9) for s in summaries)
+    print(f"  same results on every engine: {agree}")
+    return agree
+
+
 def write_file(path: Path, rows: int, seed: int) -> None:
     """A Parquet file of ``rows`` answers in row groups of ``BATCH`` rows."""
     import pyarrow as pa
@@ -137,11 +276,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="200,000 rows, one repeat")
+    parser.add_argument(
+        "--suite", choices=("survey", "rfm", "ab"), nargs="+", default=["survey"],
+        help="what to time (default: survey)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.repeats = [200_000], 1
     failed = False
     with tempfile.TemporaryDirectory() as folder:
+        for suite in (s for s in args.suite if s != "survey"):
+            for rows in args.rows:
+                failed |= not run_other(suite, rows, args.repeats, args.seed, folder)
+        if "survey" not in args.suite:
+            return 1 if failed else 0
         for rows in args.rows:
             path = Path(folder) / f"answers-{rows}.parquet"
             start = time.perf_counter()

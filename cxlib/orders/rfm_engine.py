@@ -63,41 +63,49 @@ def _calibrate(freq: BaseOffset) -> _Affine:
     )
 
 
-def _parts(date: str) -> tuple[nw.Expr, nw.Expr, nw.Expr]:
-    """Year, month and day as integers; rows without a date get 1970-01-01 (they are
-    left out later, and a missing value cannot be cast to an integer everywhere)."""
-    parts = (nw.col(date).dt.year(), nw.col(date).dt.month(), nw.col(date).dt.day())
-    year, month, day = (
-        p.fill_null(v).cast(nw.Int64) for p, v in zip(parts, (1970, 1, 1), strict=True)
-    )
-    return year, month, day
+def _with_period(rows: nw.LazyFrame[Any], date: str, affine: _Affine) -> nw.LazyFrame[Any]:
+    """``rows`` with ``__cx_period``, the period number of each order's date.
 
-
-def _days_since_1970(date: str) -> nw.Expr:
-    """Days since 1970-01-01 of the calendar date, by integer arithmetic only.
-
-    The civil-from-days inverse of H. Hinnant's ``days_from_civil``; every term is
-    positive for the years of nanosecond timestamps (1677-2262), so floor and
-    truncating division agree on every engine.
+    Days since 1970-01-01 come from the civil-from-days inverse of H. Hinnant's
+    ``days_from_civil``, by integer arithmetic only, which every engine computes
+    alike; every term is positive for the years of nanosecond timestamps
+    (1677-2262), so floor and truncating division agree. Each step is a column of its
+    own: engines then evaluate the year, month and day once, and the expressions stay
+    small (some engines bind nested expressions slowly). Rows without a date get
+    1970-01-01 (they are left out later; a missing value cannot be cast to an integer
+    on every engine).
     """
-    year, month, day = _parts(date)
-    y = year - nw.when(month <= 2).then(nw.lit(1)).otherwise(nw.lit(0))
-    era = y // 400
-    yoe = y - era * 400
-    mp = nw.when(month > 2).then(month - 3).otherwise(month + 9)
-    doy = (mp * 153 + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days: nw.Expr = era * 146_097 + doe - 719_468
-    return days
-
-
-def _period(date: str, affine: _Affine) -> nw.Expr:
-    if affine.on_days:
-        base = _days_since_1970(date) + (_DAY_SHIFT + affine.shift)
-        return base // affine.divisor + (affine.offset - _DAY_SHIFT // affine.divisor)
-    year, month, _ = _parts(date)
-    base = (year - 1970) * 12 + month - 1 + (_MONTH_SHIFT + affine.shift)
-    return base // affine.divisor + (affine.offset - _MONTH_SHIFT // affine.divisor)
+    col = nw.col(date)
+    rows = rows.with_columns(
+        *(
+            part.fill_null(default).cast(nw.Int64).alias(name)
+            for part, default, name in (
+                (col.dt.year(), 1970, "__cx_y"),
+                (col.dt.month(), 1, "__cx_m"),
+                (col.dt.day(), 1, "__cx_d"),
+            )
+        )
+    )
+    year, month, day = nw.col("__cx_y"), nw.col("__cx_m"), nw.col("__cx_d")
+    if not affine.on_days:
+        base = (year - 1970) * 12 + month - 1 + (_MONTH_SHIFT + affine.shift)
+        period = base // affine.divisor + (affine.offset - _MONTH_SHIFT // affine.divisor)
+        return rows.with_columns(period.alias("__cx_period"))
+    rows = rows.with_columns(
+        (year - nw.when(month <= 2).then(nw.lit(1)).otherwise(nw.lit(0))).alias("__cx_yy"),
+        nw.when(month > 2).then(month - 3).otherwise(month + 9).alias("__cx_mp"),
+    )
+    yy, mp = nw.col("__cx_yy"), nw.col("__cx_mp")
+    rows = rows.with_columns(
+        (yy // 400).alias("__cx_era"), ((mp * 153 + 2) // 5 + day - 1).alias("__cx_doy")
+    )
+    era, doy = nw.col("__cx_era"), nw.col("__cx_doy")
+    rows = rows.with_columns((yy - era * 400).alias("__cx_yoe"))
+    yoe = nw.col("__cx_yoe")
+    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    base = days + (_DAY_SHIFT + affine.shift)
+    period = base // affine.divisor + (affine.offset - _DAY_SHIFT // affine.divisor)
+    return rows.with_columns(period.alias("__cx_period"))
 
 
 def _check_types(ef: EngineFrame, customer: str, date: str, revenue: str | None) -> None:
@@ -170,7 +178,7 @@ def engine_rfm_summary(
         if end_stamp.tzinfo is not None:
             raise ValueError(f"as_of={end_stamp} has a time zone but the date column has none")
     end = ordinal(end_stamp, freq)
-    rows = rows.with_columns(_period(date, affine).alias("__cx_period"))
+    rows = _with_period(rows, date, affine)
     in_time = nw.col("__cx_period") <= end
     counted = nw.col("__cx_no_date")
     if revenue is not None:
