@@ -255,19 +255,18 @@ def _per_customer(used: nw.LazyFrame[Any], customer: str, revenue: str | None) -
         nw.col("__cx_period").min().alias("first"),
         nw.col("__cx_period").max().alias("last"),
     ]
-    if revenue is not None:
-        first = nw.col("__cx_period").min().over(customer).alias("__cx_first")
-        occasions = occasions.with_columns(first).with_columns(
-            nw.when(nw.col("__cx_period") == nw.col("__cx_first"))
-            .then(nw.col("__cx_value"))
-            .otherwise(nw.lit(0.0))
-            .alias("__cx_first_value")
-        )
-        sums += [
-            nw.col("__cx_value").sum().alias("total"),
-            nw.col("__cx_first_value").sum().alias("first_total"),
-        ]
-    table = collect(occasions.group_by(customer).agg(*sums))
+    if revenue is None:
+        table = collect(occasions.group_by(customer).agg(*sums))
+        return table.sort_values(customer, kind="stable").reset_index(drop=True)
+    per = occasions.group_by(customer).agg(*sums, nw.col("__cx_value").sum().alias("total"))
+    # The revenue of each customer's first occasion: a join on (customer, first period),
+    # cheaper in the engines than a window over the customer.
+    firsts = occasions.join(
+        per.select(customer, nw.col("first").alias("__cx_period")),
+        on=[customer, "__cx_period"],
+        how="inner",
+    ).select(customer, nw.col("__cx_value").alias("first_total"))
+    table = collect(per.join(firsts, on=customer, how="left"))
     return table.sort_values(customer, kind="stable").reset_index(drop=True)
 
 
