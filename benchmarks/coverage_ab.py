@@ -316,7 +316,14 @@ def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFram
     rows = revenue_cells(replicates, seed, quick) + conversion_cells(replicates, seed, quick)
     if not quick:
         rows += bca_cells(max(replicates // 10, 50), seed)
-    return pd.DataFrame(rows)[COLUMNS]
+    table = pd.DataFrame(rows)[COLUMNS]
+    # Share of the replicates that cxlib flags with a CoverageWarning, per (metric, cell,
+    # n, method) where it is measured.
+    table.attrs["warnings"] = pd.DataFrame(
+        [(*key, share) for key, share in WARNED.items()],
+        columns=["metric", "cell", "n", "method", "warned"],
+    )
+    return table
 
 
 def main() -> None:

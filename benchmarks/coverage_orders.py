@@ -91,7 +91,7 @@ CELLS = (
     Cell(6, "purchase_frequency", "orders 1 + negative binomial, k=1", 1.0),
     Cell(7, "purchase_frequency", "orders 1 + negative binomial, k=2", 2.0),
     Cell(8, "repeat_purchase_rate", "orders 1 + negative binomial, k=1", 1.0,
-         methods=("wilson", "delta")),
+         methods=("modified-wilson", "wilson", "delta")),
 )  # fmt: skip
 FUNCTIONS = {
     "average_order_value": cx.average_order_value,
@@ -176,7 +176,7 @@ def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFram
             orders, spend = draw(cell, n, replicates, seed)
             for k, method in enumerate(cell.methods):
                 r = replicates
-                if method not in ("delta", "wilson"):
+                if method not in ("delta", "wilson", "modified-wilson"):
                     # The default gets more samples than the other bootstraps.
                     floor, budget = (300, 2) if method == default else (100, 1)
                     r = min(replicates, max(floor, budget * BOOT_ELEMENTS // n))

@@ -1,4 +1,20 @@
-"""Coverage study: how often do cxlib's 95% intervals for NPS and CSAT contain the truth?
+"""Coverage study: how often do cxlib's 95% intervals contain the truth?
+
+The one driver of the coverage simulations. It runs two parts:
+
+1. ``indices`` (below): every interval method of the NPS and CSAT, analytic and
+   bootstrap, on a grid of answer distributions and sample sizes; written to
+   ``docs/guide/coverage.csv``.
+2. the defaults of every index and comparison, beside their alternatives, on the cells
+   where skewed data and small samples test them: the ``run_cells`` of
+   ``coverage_survey.py`` (``survey``: NPS, weighted NPS, CSAT, CES, loyalty and
+   engagement indices, NPS difference), ``coverage_orders.py`` (``orders``: average
+   order value, purchase frequency, repeat purchase rate) and ``coverage_ab.py``
+   (``ab``: difference and lift of revenue and conversion). Their tidy tables are
+   concatenated into ``docs/guide/coverage_defaults.csv`` (``family, metric, cell, n,
+   method, default, coverage, mean_width, nan_share, replicates, warned``; ``warned`` is
+   the share of a cell's samples that cxlib flags with a ``cx.CoverageWarning``, where
+   the family measures it). The script prints the default cells below 93 %.
 
 Design
 ------
@@ -22,7 +38,7 @@ Grid:
 * CSAT (1-5 scale, top-2-box), true share satisfied 0.50, 0.80, 0.95 and 0.99. The
   satisfied share is split 45/55 over answers 4 and 5, the rest 20/30/50 over 1, 2, 3;
 * methods: every analytic interval of the index (``NPS_CI_METHODS``:
-  score, wald, adjusted-wald; ``PROPORTION_CI_METHODS``: wilson, wald,
+  score, wald, adjusted-wald; ``PROPORTION_CI_METHODS``: wilson, modified-wilson, wald,
   agresti-coull, clopper-pearson, jeffreys) and the three bootstrap intervals
   (``BOOTSTRAP_METHODS``: percentile, basic, bca).
 
@@ -60,12 +76,16 @@ worst-case coverage and where, width relative to the default method).
 
 Run from the repository root with cxlib installed::
 
-    python benchmarks/coverage_study.py              # full study (a few minutes)
+    python benchmarks/coverage_study.py              # full study (about 15 minutes)
     python benchmarks/coverage_study.py --quick      # smoke test, a few seconds
+    python benchmarks/coverage_study.py --families survey orders
 
-``--quick`` uses tiny settings and writes no CSV unless ``--out`` is given, so it never
-overwrites the study's result. Other options: ``--replicates``, ``--boot-replicates``,
-``--n-resamples``, ``--seed``, ``--out``.
+``--quick`` uses tiny settings and writes no CSV unless ``--out`` / ``--out-defaults``
+is given, so it never overwrites the study's result. ``--families`` runs a subset of
+``indices``, ``survey``, ``orders``, ``ab``; a subset of the families replaces only its
+own rows of ``coverage_defaults.csv``. Other options: ``--replicates`` (both parts),
+``--boot-replicates``, ``--n-resamples`` (``indices`` only), ``--seed`` (default: each
+part's own master seed), ``--out``, ``--out-defaults``.
 """
 
 from __future__ import annotations
@@ -75,6 +95,7 @@ import inspect
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +110,34 @@ from cxlib.survey.nps_intervals import NPS_CI_METHODS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "docs" / "guide" / "coverage.csv"
+DEFAULTS_OUT = REPO / "docs" / "guide" / "coverage_defaults.csv"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import coverage_ab  # noqa: E402
+import coverage_orders  # noqa: E402
+import coverage_survey  # noqa: E402
+
+# The per-family simulations of the defaults and their alternatives, each with its own
+# master seed (the one its figures in the guide were measured with) unless --seed is given.
+FAMILIES: dict[str, tuple[Callable[..., pd.DataFrame], int]] = {
+    "survey": (coverage_survey.run_cells, 20261205),
+    "orders": (coverage_orders.run_cells, 20241205),
+    "ab": (coverage_ab.run_cells, 20261205),
+}
+ALL_METHODS = "indices"  # the NPS / CSAT comparison of every method (coverage.csv)
+FAMILY_COLUMNS = [
+    "family",
+    "metric",
+    "cell",
+    "n",
+    "method",
+    "default",
+    "coverage",
+    "mean_width",
+    "nan_share",
+    "replicates",
+    "warned",
+]
 
 LEVEL = 0.95
 TOLERANCE = 1e-9  # index points: a bound this close to the truth counts as equal
@@ -346,6 +395,44 @@ def print_summary(table: pd.DataFrame, settings: str) -> None:
         )
 
 
+def run_family(name: str, replicates: int, seed: int | None, quick: bool) -> pd.DataFrame:
+    """One family's cells with the share of warned samples beside the coverage."""
+    run_cells, own_seed = FAMILIES[name]
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # Expected warnings (degenerate samples, the CoverageWarning the study counts):
+        # the families measure the warned share themselves.
+        warnings.simplefilter("ignore", cx.CxlibWarning)
+        table = run_cells(
+            replicates=replicates, seed=own_seed if seed is None else seed, quick=quick
+        )
+    flags = table.attrs.get("warnings")
+    table = pd.DataFrame(table).assign(warned=np.nan)
+    if flags is not None and not flags.empty:
+        keys = [k for k in ("metric", "cell", "n", "method") if k in flags.columns]
+        merged = table.drop(columns="warned").merge(flags[[*keys, "warned"]], on=keys, how="left")
+        if "method" not in keys:  # measured for the default only
+            merged.loc[~merged["default"].astype(bool), "warned"] = np.nan
+        table = merged
+    print(f"  family {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return table[FAMILY_COLUMNS]
+
+
+def combine_defaults(new: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The new families' rows, and the other families' rows already in ``path``."""
+    if not path.exists():
+        return new
+    old = pd.read_csv(path)
+    kept = old[~old["family"].isin(new["family"].unique())]
+    return pd.concat([kept, new], ignore_index=True)[FAMILY_COLUMNS]
+
+
+def check_defaults(table: pd.DataFrame) -> pd.DataFrame:
+    """Default rows below 93 %, with the share of their samples that cxlib warns about."""
+    low = table[table["default"].astype(bool) & (table["coverage"] < 0.93)]
+    return low[["family", "metric", "cell", "n", "method", "coverage", "nan_share", "warned"]]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -367,7 +454,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="bootstrap resamples per interval (default 999)",
     )
-    parser.add_argument("--seed", type=int, default=20240611, help="master seed")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="master seed (default: 20240611 for the NPS / CSAT comparison, each "
+        "family's own seed for the others)",
+    )
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        choices=(ALL_METHODS, *FAMILIES),
+        default=[ALL_METHODS, *FAMILIES],
+        help=f"parts to run (default all): {ALL_METHODS!r} is the NPS / CSAT comparison "
+        "of every method, the others the defaults of each family",
+    )
+    parser.add_argument(
+        "--out-defaults",
+        type=Path,
+        default=None,
+        help=f"CSV of the families' cells (default {DEFAULTS_OUT.relative_to(REPO)}; a "
+        "subset of families replaces only its own rows)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -387,25 +495,62 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("replicates", "boot_replicates", "n_resamples"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
-    if args.out is None and not args.quick:
-        args.out = DEFAULT_OUT
+    if not args.quick:
+        if args.out is None and ALL_METHODS in args.families:
+            args.out = DEFAULT_OUT
+        if args.out_defaults is None and set(FAMILIES) & set(args.families):
+            args.out_defaults = DEFAULTS_OUT
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the study, print the tables, write the CSV."""
+    """Run the study, print the tables, write the CSVs."""
     args = parse_args(argv)
+    if ALL_METHODS in args.families:
+        run_all_methods(args)
+    families = [f for f in FAMILIES if f in args.families]
+    if families:
+        replicates = args.replicates if args.replicates is not None else 2000
+        if args.quick:
+            replicates = min(replicates, 200)
+        print(f"family cells: {replicates} samples per cell", file=sys.stderr)
+        table = pd.concat(
+            [run_family(f, replicates, args.seed, args.quick) for f in families],
+            ignore_index=True,
+        )
+        defaults = table[table["default"].astype(bool)]
+        print(
+            f"\n=== Defaults: {len(defaults)} cells, coverage "
+            f"{100 * defaults['coverage'].min():.1f}-{100 * defaults['coverage'].max():.1f} % ==="
+        )
+        low = check_defaults(table)
+        if low.empty:
+            print("every default covers at least 93 % in every cell")
+        else:
+            print("default cells below 93 % (warned: share of samples with a CoverageWarning)")
+            print(low.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        if args.out_defaults is not None:
+            out = combine_defaults(table, args.out_defaults)
+            args.out_defaults.parent.mkdir(parents=True, exist_ok=True)
+            out.to_csv(args.out_defaults, index=False, float_format="%.6g")
+            print(f"wrote {args.out_defaults}")
+    return 0
+
+
+def run_all_methods(args: argparse.Namespace) -> None:
+    """The NPS / CSAT comparison of every interval method (coverage.csv)."""
+    seed = 20240611 if args.seed is None else args.seed
     settings = (
         f"confidence level {LEVEL:.0%}; analytic methods: {args.replicates} samples per "
         f"cell; bootstrap methods: {args.boot_replicates} samples per cell, "
-        f"{args.n_resamples} resamples each; seed {args.seed}; Monte Carlo SE of a 95% "
+        f"{args.n_resamples} resamples each; seed {seed}; Monte Carlo SE of a 95% "
         f"coverage: {100 * float(_mc_se(pd.Series([args.replicates])).iloc[0]):.2f} "
         f"(analytic), {100 * float(_mc_se(pd.Series([args.boot_replicates])).iloc[0]):.2f}"
         " (bootstrap) points"
     )
     print(f"cxlib {cx.__version__} coverage study: {settings}", file=sys.stderr)
     started = time.perf_counter()
-    res = run(args.replicates, args.boot_replicates, args.n_resamples, args.seed, SAMPLE_SIZES)
+    res = run(args.replicates, args.boot_replicates, args.n_resamples, seed, SAMPLE_SIZES)
     elapsed = time.perf_counter() - started
 
     print_tables(res)
@@ -421,7 +566,6 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         res[COLUMNS].to_csv(args.out, index=False, float_format="%.6g")
         print(f"wrote {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ Cells (family "survey"):
   agrees with the interval) and unequal ones; methods "mover" (default), "wald",
   "adjusted-wald".
 * cells that passed before and must keep passing: the NPS score interval (five share
-  profiles, n = 10 to 2000), weighted NPS (lognormal weights), CSAT Wilson (50 to 99 %
-  satisfied, n = 10 to 2000), all with their defaults.
+  profiles, n = 10 to 2000) and weighted NPS (lognormal weights) with their defaults, and
+  CSAT (50 to 99 % satisfied, n = 10 to 2000) with its default, the modified Wilson
+  interval, and the Wilson interval beside it.
 
 Each cell's ``R`` samples are one grouped call (``by="rep"``). Unweighted samples are
 passed as category counts with frequency weights (``weights_kind="frequency"``), which
@@ -35,7 +36,7 @@ import argparse
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -100,6 +101,7 @@ BIG_N = (10, 30, 100, 500, 2000)
 class Result:
     rows: list[dict[str, Any]]
     notes: list[str]
+    warned: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, metric: str, cell: str, n: int, method: str, default: bool, **kw: Any) -> None:
         self.rows.append(
@@ -176,6 +178,7 @@ def ces_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> None:
                     ((deff > 1.5) & (kish < np.where(deff > 3.0, 80.0, 40.0))).mean()
                 )
                 res.notes.append(f"ces / {label} / n = {n}: CoverageWarning for {warned:.0%}")
+                res.warned.append({"metric": "ces", "cell": label, "n": n, "warned": warned})
                 for method in MEAN_METHODS:
                     out = _quiet(cx.ces, df, "answer", scale=(lo, hi), by="rep", weights="w",
                                  ci_method=method)
@@ -269,9 +272,11 @@ def passing_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> Non
         for n in ns:
             rng = np.random.default_rng([seed, 600 + code, n])
             df = _count_frame(rng.multinomial(n, probs, size=reps), np.arange(1, 6))
-            out = _quiet(cx.csat, df, "answer", by="rep", weights="w", weights_kind="frequency")
-            res.add("csat", f"{share:.0%} satisfied", n, "wilson", True,
-                    **_score(*_interval(out, reps), 100.0 * share))
+            for method in ("modified-wilson", "wilson"):
+                out = _quiet(cx.csat, df, "answer", by="rep", weights="w",
+                             weights_kind="frequency", ci_method=method)
+                res.add("csat", f"{share:.0%} satisfied", n, method, method == "modified-wilson",
+                        **_score(*_interval(out, reps), 100.0 * share))
 
 
 def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFrame:
@@ -287,6 +292,8 @@ def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFram
     passing_cells(res, replicates, seed, big)
     table = pd.DataFrame(res.rows, columns=COLUMNS)
     table.attrs["notes"] = res.notes
+    # Share of the samples of a cell that cxlib flags with a CoverageWarning.
+    table.attrs["warnings"] = pd.DataFrame(res.warned, columns=["metric", "cell", "n", "warned"])
     return table
 
 
