@@ -40,7 +40,7 @@ class _Affine:
     offset: int
 
 
-def _calibrate(freq: BaseOffset) -> _Affine:
+def _calibrate(freq: BaseOffset, unit: str) -> _Affine:
     """The affine floor map from days (or months) since 1970 to pandas period ordinals.
 
     Found by matching pandas on several years of consecutive days (months) and checked
@@ -58,7 +58,7 @@ def _calibrate(freq: BaseOffset) -> _Affine:
                 if np.array_equal(got + offset, want):
                     return _Affine(on_days, shift, divisor, offset)
     raise ValueError(
-        f"time_unit {freq.freqstr!r} is not available on engine frames; use days, "
+        f"time_unit {unit!r} is not available on engine frames; use days, "
         "weeks, months, quarters or years (or pandas data)"
     )
 
@@ -151,7 +151,7 @@ def engine_rfm_summary(
     if revenue is not None:
         revenue = ef.require(revenue, "revenue")
     _check_types(ef, customer, date, revenue)
-    affine = _calibrate(freq)
+    affine = _calibrate(freq, unit)
     rows = ef.frame
     flags = [nw.col(date).is_null().alias("__cx_no_date")]
     if revenue is not None:
