@@ -10,6 +10,7 @@ given as summary rows (already small) are collected as they are.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,9 +18,12 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from ..core.errors import CoverageWarning
 from ..core.frames import EngineFrame, centred_moments, collect
 from ..core.grouping import normalise_by
+from ..core.statistics import CentredMoments
 from .metrics import Index, Mean, Proportion, Ratio
+from .skewness import skewness_warning
 
 __all__ = ["engine_compare"]
 
@@ -101,11 +105,13 @@ def _moments(
     if isinstance(metric, Mean):
         assert metric.column is not None
         column = metric.column
-        table = centred_moments(ef, keys, [column])
+        table = centred_moments(ef, keys, [column], third=True)
         n = table["n"].to_numpy(dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             table["var"] = table[f"m2_{column}"] / (n - 1)
-        table = table.rename(columns={f"mean_{column}": "mean"})
+        table = table.rename(
+            columns={f"mean_{column}": "mean", f"m2_{column}": "m2", f"m3_{column}": "m3"}
+        )
         return table, Mean(n="n", mean="mean", var="var"), table["n_missing"]
     num, den = metric.numerator, metric.denominator
     assert num is not None
@@ -179,10 +185,57 @@ def engine_compare(
             f"metric has {int(missing.sum())} missing value(s) and nan_policy='raise'; use "
             "nan_policy='omit' to skip and count them"
         )
-    out = compare(
-        table, group=group, metric=spec, by=by, ci_method=ci_method, nan_policy="omit", **options
-    )
+    with warnings.catch_warnings():
+        # The summary rows carry no third moment: the skewness rule is applied below,
+        # from the engine's moments, as the per-unit path applies it.
+        warnings.simplefilter("ignore", CoverageWarning)
+        out = compare(
+            table,
+            group=group,
+            metric=spec,
+            by=by,
+            ci_method=ci_method,
+            nan_policy="omit",
+            **options,
+        )
+    if isinstance(spec, Mean):
+        _skewness(out, table, keys, ci_method, options["confidence_level"])
     return _with_missing(out, table, keys, missing, nan_policy)
+
+
+def _cells(out: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> tuple[Any, Any]:
+    """Positions in ``table`` of each comparison's control and variant cells (-1: none)."""
+    group, segments = keys[0], keys[1:]
+    positions = table[keys].assign(__cx_row=np.arange(len(table)))
+    variant = out[keys].merge(positions, on=keys, how="left")["__cx_row"]
+    control_keys = out[segments].assign(**{group: out["control"]})[keys]
+    control = control_keys.merge(positions, on=keys, how="left")["__cx_row"]
+    return (
+        control.fillna(-1).to_numpy(dtype=np.intp),
+        variant.fillna(-1).to_numpy(dtype=np.intp),
+    )
+
+
+def _skewness(
+    out: pd.DataFrame, table: pd.DataFrame, keys: list[str], method: str, level: float
+) -> None:
+    """The CoverageWarning of skewed values, from the per-cell moments of the engine."""
+    control, variant = _cells(out, table, keys)
+    ok = (control >= 0) & (variant >= 0) & out["difference"].notna().to_numpy()
+    if not ok.any():
+        return
+
+    def moments(rows: Any) -> CentredMoments:
+        n = table["n"].to_numpy(dtype=np.float64)[rows]
+        return CentredMoments(
+            n=n,
+            weight=n,
+            mean=table["mean"].to_numpy(dtype=np.float64)[rows][:, None],
+            comoment=table["m2"].to_numpy(dtype=np.float64)[rows][:, None, None],
+            m3=table["m3"].to_numpy(dtype=np.float64)[rows][:, None],
+        )
+
+    skewness_warning(moments(control[ok]), moments(variant[ok]), method=method, level=level)
 
 
 def _with_missing(

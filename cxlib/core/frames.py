@@ -193,6 +193,8 @@ def centred_moments(
     keys: Sequence[str],
     columns: Sequence[str],
     pairs: Sequence[tuple[str, str]] = (),
+    *,
+    third: bool = False,
 ) -> pd.DataFrame:
     """Count, means, centred sums of squares and co-moments per group, in the engine.
 
@@ -202,8 +204,10 @@ def centred_moments(
     ``sum(d_a * d_b) - sum(d_a) * sum(d_b) / n`` (the corrected two-pass algorithm,
     whose correction absorbs the rounding of the mean), so values far from zero keep
     their digits. Rows with a missing value in any of ``columns`` are left out (and
-    counted in ``n_missing``); ``mean_<c>`` is the group mean of the rows kept.
-    Sorted by the keys, missing keys last.
+    counted in ``n_missing``); ``mean_<c>`` is the group mean of the rows kept. With
+    ``third``, ``m3_<c>`` is the centred third moment, ``sum(d**3) - 3 sum(d)
+    sum(d**2) / n + 2 sum(d)**3 / n**2`` (the same correction). Sorted by the keys,
+    missing keys last.
     """
     names = list(dict.fromkeys([*columns, *(c for pair in pairs for c in pair)]))
     prepared = ef.frame.with_columns(*(_missing_as_null(ef, c) for c in names))
@@ -234,7 +238,16 @@ def centred_moments(
             for i, j in dict.fromkeys(product_pairs)
         )
     )
+    if third:
+        kept = kept.with_columns(
+            *(
+                (nw.col(f"__cx_d_{i}") * nw.col(f"__cx_dd_{i}_{i}")).alias(f"__cx_ddd_{i}")
+                for i in range(len(names))
+            )
+        )
     sums = [nw.len().alias(_N)]
+    if third:
+        sums += [nw.col(f"__cx_ddd_{i}").sum() for i in range(len(names))]
     sums += [nw.col(f"__cx_mean_{i}").max() for i in range(len(names))]
     sums += [nw.col(f"__cx_d_{i}").sum() for i in range(len(names))]
     sums += [nw.col(f"__cx_dd_{i}_{j}").sum() for i, j in dict.fromkeys(product_pairs)]
@@ -248,7 +261,7 @@ def centred_moments(
     )
     table = collect(reduced)
     missing_table = collect(miss)
-    return _assemble_moments(table, missing_table, over, names, pairs, index)
+    return _assemble_moments(table, missing_table, over, names, pairs, index, third)
 
 
 def _assemble_moments(
@@ -258,6 +271,7 @@ def _assemble_moments(
     names: list[str],
     pairs: Sequence[tuple[str, str]],
     index: dict[str, int],
+    third: bool,
 ) -> pd.DataFrame:
     if keys:
         table = missing_table.merge(table, on=keys, how="left")
@@ -276,6 +290,10 @@ def _assemble_moments(
             out[f"mean_{c}"] = mean + correction
             ss = table[f"__cx_dd_{i}_{i}"].to_numpy(dtype=np.float64)
             out[f"m2_{c}"] = np.where(n > 0, ss - d[i] * correction, np.nan)
+            if third:
+                cube = table[f"__cx_ddd_{i}"].to_numpy(dtype=np.float64)
+                m3 = cube - 3.0 * correction * ss + 2.0 * d[i] * correction**2
+                out[f"m3_{c}"] = np.where(n > 0, m3, np.nan)
         for a, b in pairs:
             i, j = index[a], index[b]
             sp = table[f"__cx_dd_{i}_{j}"].to_numpy(dtype=np.float64)

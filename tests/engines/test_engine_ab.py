@@ -82,3 +82,19 @@ def test_what_needs_rows_is_refused(engine, visits: pd.DataFrame) -> None:
         cx.ab.compare(frame, metric=cx.ab.Proportion("two"), **kwargs)
     with pytest.raises(ValueError, match=r"group='nope' is not a column"):
         cx.ab.compare(frame, group="nope", control="control", metric="revenue")
+
+
+def test_skewed_unequal_arms_warn_as_in_pandas(engine) -> None:
+    """The CoverageWarning of skewed values with a 10 / 90 split, from the engine's M3."""
+    rng = np.random.default_rng(5)
+    n = 4_000
+    arm = np.where(rng.random(n) < 0.1, "b", "control")
+    revenue = np.where(rng.random(n) < 0.9, 0.0, rng.lognormal(3.0, 2.0, n))
+    visits = pd.DataFrame({"arm": arm, "revenue": revenue})
+    kwargs: dict[str, Any] = {"group": "arm", "control": "control", "metric": "revenue"}
+    with pytest.warns(cx.CoverageWarning) as want:
+        expected = cx.ab.compare(visits, **kwargs)
+    with pytest.warns(cx.CoverageWarning) as got:
+        result = cx.ab.compare(engine(visits), **kwargs)
+    _same(result, expected)
+    assert [str(w.message) for w in got] == [str(w.message) for w in want]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,9 @@ def _data(offset: float, seed: int = 0) -> pd.DataFrame:
 def test_centred_moments_match_numpy_two_pass(engine, offset: float) -> None:
     convert = engine
     data = _data(offset)
-    got = centred_moments(engine_frame(convert(data)), ["g", "h"], ["x", "y"], [("x", "y")])
+    got = centred_moments(
+        engine_frame(convert(data)), ["g", "h"], ["x", "y"], [("x", "y")], third=True
+    )
     complete = data.dropna(subset=["x", "y"])
     keys = data[["g", "h"]].drop_duplicates()
     want = keys.sort_values(["g", "h"], na_position="last").reset_index(drop=True)
@@ -61,6 +64,12 @@ def test_centred_moments_match_numpy_two_pass(engine, offset: float) -> None:
         )
         assert row.m2_x == pytest.approx(((x - x.mean()) ** 2).sum(), rel=1e-9)
         assert row.m2_y == pytest.approx(((y - y.mean()) ** 2).sum(), rel=1e-9)
+        # M3 against exact rational arithmetic (numpy's mean is rounded at the offset).
+        exact = [Fraction(v) for v in x]
+        centre = sum(exact, Fraction(0)) / len(exact)
+        m3 = float(sum(((v - centre) ** 3 for v in exact), Fraction(0)))
+        scale = row.m2_x**1.5 / len(x) ** 0.5
+        assert row.m3_x == pytest.approx(m3, abs=1e-7 * scale)
         assert row.c2_x_y == pytest.approx(
             ((x - x.mean()) * (y - y.mean())).sum(), rel=1e-7, abs=1e-9
         )
