@@ -201,7 +201,9 @@ def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bo
     for engine in engines:
         out = subprocess.run(
             [sys.executable, "-c", CHILD_OTHER, str(path), engine, suite, str(repeats)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
     pandas_time = float(results["pandas-cxlib"]["seconds"])
@@ -213,8 +215,10 @@ def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bo
         )
     if suite == "ab":
         floor = float(results["duckdb-sql"]["seconds"])
-        print(f"  cxlib on DuckDB / hand-written SQL of the counts: "
-              f"{float(results['duckdb-cxlib']['seconds']) / floor:.2f}x")
+        print(
+            f"  cxlib on DuckDB / hand-written SQL of the counts: "
+            f"{float(results['duckdb-cxlib']['seconds']) / floor:.2f}x"
+        )
     summaries = [r["summary"] for e, r in results.items() if r["summary"] is not None]
     agree = all(np.allclose(s, summaries[0], rtol=1e-9) for s in summaries)
     print(f"  same results on every engine: {agree}")
@@ -277,7 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="200,000 rows, one repeat")
     parser.add_argument(
-        "--suite", choices=("survey", "rfm", "ab"), nargs="+", default=["survey"],
+        "--suite",
+        choices=("survey", "rfm", "ab"),
+        nargs="+",
+        default=["survey"],
         help="what to time (default: survey)",
     )
     args = parser.parse_args(argv)

@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from _coverage import COLUMNS
 
 import cxlib as cx
 from cxlib.ab.proportions import proportion_pairs
@@ -58,18 +59,6 @@ from cxlib.ab.two_arms import mean_pairs
 from cxlib.core.lift import Pairs
 from cxlib.core.statistics import CentredMoments, summarise
 
-COLUMNS = [
-    "family",
-    "metric",
-    "cell",
-    "n",
-    "method",
-    "default",
-    "coverage",
-    "mean_width",
-    "nan_share",
-    "replicates",
-]
 ZEROS = (0.5, 0.9, 0.95)
 SIGMAS = (1.0, 2.0, 2.5)
 REVENUE_N = (500, 2_000, 10_000, 50_000)

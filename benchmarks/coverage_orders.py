@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from _coverage import COLUMNS
 from scipy import stats
 
 import cxlib as cx
@@ -54,18 +55,6 @@ QUICK_SIZES = (50, 200)
 N_RESAMPLES = 999
 BOOT_ELEMENTS = 50_000  # bootstrap samples x customers per (cell, n)
 MEAN_EXTRA = 2.0  # mean of the negative-binomial part of the order count
-COLUMNS = [
-    "family",
-    "metric",
-    "cell",
-    "n",
-    "method",
-    "default",
-    "coverage",
-    "mean_width",
-    "nan_share",
-    "replicates",
-]
 RATIO_METHODS = ("bootstrap-t", "delta", "percentile", "bca")
 
 FloatArray = npt.NDArray[np.float64]

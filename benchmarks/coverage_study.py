@@ -102,6 +102,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from _coverage import FAMILY_COLUMNS
 
 import cxlib as cx
 from cxlib.core import bootstrap
@@ -125,19 +126,6 @@ FAMILIES: dict[str, tuple[Callable[..., pd.DataFrame], int]] = {
     "ab": (coverage_ab.run_cells, 20261205),
 }
 ALL_METHODS = "indices"  # the NPS / CSAT comparison of every method (coverage.csv)
-FAMILY_COLUMNS = [
-    "family",
-    "metric",
-    "cell",
-    "n",
-    "method",
-    "default",
-    "coverage",
-    "mean_width",
-    "nan_share",
-    "replicates",
-    "warned",
-]
 
 LEVEL = 0.95
 TOLERANCE = 1e-9  # index points: a bound this close to the truth counts as equal

@@ -42,24 +42,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from _coverage import COLUMNS
 
 import cxlib as cx
 from cxlib.survey.nps_difference_intervals import NPS_DIFFERENCE_METHODS, nps_difference_interval
 
 LEVEL = 0.95
 TOL = 1e-9
-COLUMNS = [
-    "family",
-    "metric",
-    "cell",
-    "n",
-    "method",
-    "default",
-    "coverage",
-    "mean_width",
-    "nan_share",
-    "replicates",
-]
 FloatArray = npt.NDArray[np.float64]
 
 CES_CELLS: dict[str, tuple[int, int, list[float]]] = {
@@ -105,8 +94,15 @@ class Result:
 
     def add(self, metric: str, cell: str, n: int, method: str, default: bool, **kw: Any) -> None:
         self.rows.append(
-            {"family": "survey", "metric": metric, "cell": cell, "n": n, "method": method,
-             "default": default, **kw}
+            {
+                "family": "survey",
+                "metric": metric,
+                "cell": cell,
+                "n": n,
+                "method": method,
+                "default": default,
+                **kw,
+            }
         )
 
 
@@ -126,8 +122,11 @@ def _count_frame(counts: npt.NDArray[np.int64], answers: npt.NDArray[np.int64]) 
     """One row per (sample, answer) with its count as a frequency weight."""
     r, k = counts.shape
     return pd.DataFrame(
-        {"rep": np.repeat(np.arange(r), k), "answer": np.tile(answers, r),
-         "w": counts.ravel().astype(np.float64)}
+        {
+            "rep": np.repeat(np.arange(r), k),
+            "answer": np.tile(answers, r),
+            "w": counts.ravel().astype(np.float64),
+        }
     )
 
 
@@ -158,10 +157,24 @@ def ces_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> None:
             rng = np.random.default_rng([seed, 100 + code, n])
             df = _count_frame(rng.multinomial(n, p, size=reps), answers)
             for method in MEAN_METHODS:
-                out = _quiet(cx.ces, df, "answer", scale=(lo, hi), by="rep", weights="w",
-                             weights_kind="frequency", ci_method=method)
-                res.add("ces", cell, n, method, method == "adjusted-wald",
-                        **_score(*_interval(out, reps), truth))
+                out = _quiet(
+                    cx.ces,
+                    df,
+                    "answer",
+                    scale=(lo, hi),
+                    by="rep",
+                    weights="w",
+                    weights_kind="frequency",
+                    ci_method=method,
+                )
+                res.add(
+                    "ces",
+                    cell,
+                    n,
+                    method,
+                    method == "adjusted-wald",
+                    **_score(*_interval(out, reps), truth),
+                )
         for sigma in CES_WEIGHTED.get(cell, ()):
             for n in (10, 30, 100):
                 rng = np.random.default_rng([seed, 150 + code, n, int(10 * sigma)])
@@ -169,21 +182,33 @@ def ces_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> None:
                 # design effect 1 + CV**2 is 1.28 at sigma 0.5, 2.72 at sigma 1).
                 x = rng.choice(answers, size=(reps, n), p=p)
                 w = rng.lognormal(0.0, sigma, size=(reps, n))
-                df = pd.DataFrame({"rep": np.repeat(np.arange(reps), n), "answer": x.ravel(),
-                                   "w": w.ravel()})
+                df = pd.DataFrame(
+                    {"rep": np.repeat(np.arange(reps), n), "answer": x.ravel(), "w": w.ravel()}
+                )
                 label = f"{cell}, weighted (lognormal sigma {sigma})"
                 kish = w.sum(axis=1) ** 2 / (w**2).sum(axis=1)
                 deff = n / kish
-                warned = float(
-                    ((deff > 1.5) & (kish < np.where(deff > 3.0, 80.0, 40.0))).mean()
-                )
+                warned = float(((deff > 1.5) & (kish < np.where(deff > 3.0, 80.0, 40.0))).mean())
                 res.notes.append(f"ces / {label} / n = {n}: CoverageWarning for {warned:.0%}")
                 res.warned.append({"metric": "ces", "cell": label, "n": n, "warned": warned})
                 for method in MEAN_METHODS:
-                    out = _quiet(cx.ces, df, "answer", scale=(lo, hi), by="rep", weights="w",
-                                 ci_method=method)
-                    res.add("ces", label, n, method, method == "adjusted-wald",
-                            **_score(*_interval(out, reps), truth))
+                    out = _quiet(
+                        cx.ces,
+                        df,
+                        "answer",
+                        scale=(lo, hi),
+                        by="rep",
+                        weights="w",
+                        ci_method=method,
+                    )
+                    res.add(
+                        "ces",
+                        label,
+                        n,
+                        method,
+                        method == "adjusted-wald",
+                        **_score(*_interval(out, reps), truth),
+                    )
 
 
 def multi_item_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> None:
@@ -214,19 +239,29 @@ def multi_item_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> 
             df["rep"] = np.repeat(np.arange(reps), n)
             for method in MEAN_METHODS:
                 out = _quiet(func, df, cols, by="rep", ci_method=method)
-                res.add(name, "skewed to the positive end", n, method,
-                        method == "adjusted-wald", **_score(*_interval(out, reps), truth))
+                res.add(
+                    name,
+                    "skewed to the positive end",
+                    n,
+                    method,
+                    method == "adjusted-wald",
+                    **_score(*_interval(out, reps), truth),
+                )
 
 
-def _nps_counts(rng: np.random.Generator, shares: tuple[float, ...], n: int, reps: int
-                ) -> pd.DataFrame:
+def _nps_counts(
+    rng: np.random.Generator, shares: tuple[float, ...], n: int, reps: int
+) -> pd.DataFrame:
     # Only the category matters: answers 0 (detractor), 7 (passive), 10 (promoter).
     return _count_frame(rng.multinomial(n, shares, size=reps), np.array([0, 7, 10]))
 
 
 def _shares(out: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
-    return (out["pct_promoters"].to_numpy() / 100.0, out["pct_detractors"].to_numpy() / 100.0,
-            out["n"].to_numpy().astype(np.float64))
+    return (
+        out["pct_promoters"].to_numpy() / 100.0,
+        out["pct_detractors"].to_numpy() / 100.0,
+        out["n"].to_numpy().astype(np.float64),
+    )
 
 
 def nps_difference_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> None:
@@ -235,14 +270,30 @@ def nps_difference_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...])
         truth = (sa[2] - sa[0]) - (sb[2] - sb[0])
         for n in ns:
             rng = np.random.default_rng([seed, 400 + code, n])
-            a = cx.nps(_nps_counts(rng, sa, n, reps), "answer", by="rep", weights="w",
-                       weights_kind="frequency")
-            b = cx.nps(_nps_counts(rng, sb, n, reps), "answer", by="rep", weights="w",
-                       weights_kind="frequency")
+            a = cx.nps(
+                _nps_counts(rng, sa, n, reps),
+                "answer",
+                by="rep",
+                weights="w",
+                weights_kind="frequency",
+            )
+            b = cx.nps(
+                _nps_counts(rng, sb, n, reps),
+                "answer",
+                by="rep",
+                weights="w",
+                weights_kind="frequency",
+            )
             for method in NPS_DIFFERENCE_METHODS:
                 low, high = nps_difference_interval(method, _shares(a), _shares(b), LEVEL)
-                res.add("nps_difference", cell, n, method, method == "mover",
-                        **_score(low * 100.0, high * 100.0, truth * 100.0))
+                res.add(
+                    "nps_difference",
+                    cell,
+                    n,
+                    method,
+                    method == "mover",
+                    **_score(low * 100.0, high * 100.0, truth * 100.0),
+                )
 
 
 def passing_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> None:
@@ -250,8 +301,14 @@ def passing_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> Non
         truth = 100.0 * (shares[2] - shares[0])
         for n in ns:
             rng = np.random.default_rng([seed, 500 + code, n])
-            out = _quiet(cx.nps, _nps_counts(rng, shares, n, reps), "answer", by="rep",
-                         weights="w", weights_kind="frequency")
+            out = _quiet(
+                cx.nps,
+                _nps_counts(rng, shares, n, reps),
+                "answer",
+                by="rep",
+                weights="w",
+                weights_kind="frequency",
+            )
             res.add("nps", cell, n, "score", True, **_score(*_interval(out, reps), truth))
         if cell in ("typical", "skewed positive"):
             for n in (30, 100, 500):
@@ -261,22 +318,47 @@ def passing_cells(res: Result, reps: int, seed: int, ns: tuple[int, ...]) -> Non
                 q = np.asarray(shares) * tilt / np.sum(np.asarray(shares) * tilt)
                 cat = rng.choice(3, size=(reps, n), p=q)
                 w = (np.asarray(shares) / q)[cat] * rng.lognormal(0.0, 0.5, size=(reps, n))
-                df = pd.DataFrame({"rep": np.repeat(np.arange(reps), n),
-                                   "answer": np.array([0, 7, 10])[cat].ravel(), "w": w.ravel()})
+                df = pd.DataFrame(
+                    {
+                        "rep": np.repeat(np.arange(reps), n),
+                        "answer": np.array([0, 7, 10])[cat].ravel(),
+                        "w": w.ravel(),
+                    }
+                )
                 out = _quiet(cx.nps, df, "answer", by="rep", weights="w")
-                res.add("nps", f"{cell}, weighted (lognormal 0.5, promoters 2x)", n, "score",
-                        True, **_score(*_interval(out, reps), truth))
+                res.add(
+                    "nps",
+                    f"{cell}, weighted (lognormal 0.5, promoters 2x)",
+                    n,
+                    "score",
+                    True,
+                    **_score(*_interval(out, reps), truth),
+                )
     for code, share in enumerate(CSAT_SHARES):
-        probs = np.concatenate([(1 - share) * np.array([0.2, 0.3, 0.5]),
-                                share * np.array([0.45, 0.55])])
+        probs = np.concatenate(
+            [(1 - share) * np.array([0.2, 0.3, 0.5]), share * np.array([0.45, 0.55])]
+        )
         for n in ns:
             rng = np.random.default_rng([seed, 600 + code, n])
             df = _count_frame(rng.multinomial(n, probs, size=reps), np.arange(1, 6))
             for method in ("modified-wilson", "wilson"):
-                out = _quiet(cx.csat, df, "answer", by="rep", weights="w",
-                             weights_kind="frequency", ci_method=method)
-                res.add("csat", f"{share:.0%} satisfied", n, method, method == "modified-wilson",
-                        **_score(*_interval(out, reps), 100.0 * share))
+                out = _quiet(
+                    cx.csat,
+                    df,
+                    "answer",
+                    by="rep",
+                    weights="w",
+                    weights_kind="frequency",
+                    ci_method=method,
+                )
+                res.add(
+                    "csat",
+                    f"{share:.0%} satisfied",
+                    n,
+                    method,
+                    method == "modified-wilson",
+                    **_score(*_interval(out, reps), 100.0 * share),
+                )
 
 
 def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFrame:
@@ -300,8 +382,9 @@ def run_cells(*, replicates: int, seed: int, quick: bool = False) -> pd.DataFram
 def _report(table: pd.DataFrame) -> Iterator[str]:
     pd.set_option("display.width", 200)
     for metric, part in table.groupby("metric", sort=False):
-        pivot = part.pivot_table(index=["cell", "method"], columns="n", values="coverage",
-                                 sort=False)
+        pivot = part.pivot_table(
+            index=["cell", "method"], columns="n", values="coverage", sort=False
+        )
         yield f"\n== {metric}: coverage (rows: cell x method, columns: n)\n"
         yield (100 * pivot.sort_index(axis=1)).round(1).to_string()
     fp = table[(table["metric"] == "nps_difference") & table["cell"].str.startswith("0:")]
@@ -310,9 +393,11 @@ def _report(table: pd.DataFrame) -> Iterator[str]:
     yield (100 * (1 - pivot.sort_index(axis=1))).round(1).to_string()
     d = table[table["default"]]
     worst = d.loc[d["coverage"].idxmin()]
-    yield (f"\nDefaults: {len(d)} cells, coverage {100 * d['coverage'].min():.1f}-"
-           f"{100 * d['coverage'].max():.1f} %; worst {worst['metric']} / {worst['cell']} / "
-           f"n = {worst['n']}")
+    yield (
+        f"\nDefaults: {len(d)} cells, coverage {100 * d['coverage'].min():.1f}-"
+        f"{100 * d['coverage'].max():.1f} %; worst {worst['metric']} / {worst['cell']} / "
+        f"n = {worst['n']}"
+    )
 
 
 def main() -> None:
