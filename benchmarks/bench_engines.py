@@ -38,7 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -128,61 +130,66 @@ print(json.dumps({"seconds": best, "peak": peak, "summary": summary}))
 """
 
 
-def write_orders(path: Path, rows: int, seed: int) -> None:
-    """A Parquet file of about ``rows`` orders (generated 1M orders at a time)."""
-    import pyarrow as pa
+def write_parquet(path: Path, tables: Iterable[Any]) -> None:
+    """Write the tables (of one schema) to one Parquet file, a row group each."""
     import pyarrow.parquet as pq
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import cxlib as cx
-
-    per_batch = 250_000  # customers per batch, about 1M orders over two years
     writer = None
-    made, batch = 0, 0
     try:
-        while made < rows:
-            orders = cx.datasets.make_orders(per_batch, rng=seed + batch)
-            orders = orders[["customer_id", "date", "revenue"]].copy()
-            orders["customer_id"] = orders["customer_id"] + batch * per_batch * 2
-            table = pa.Table.from_pandas(orders, preserve_index=False)
+        for table in tables:
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table)
-            made += len(orders)
-            batch += 1
     finally:
         if writer is not None:
             writer.close()
 
 
+def write_orders(path: Path, rows: int, seed: int) -> None:
+    """A Parquet file of about ``rows`` orders (generated 1M orders at a time)."""
+    import pyarrow as pa
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import cxlib as cx
+
+    per_batch = 250_000  # customers per batch, about 1M orders over two years
+
+    def batches() -> Iterator[pa.Table]:
+        made, batch = 0, 0
+        while made < rows:
+            orders = cx.datasets.make_orders(per_batch, rng=seed + batch)
+            orders = orders[["customer_id", "date", "revenue"]].copy()
+            orders["customer_id"] = orders["customer_id"] + batch * per_batch * 2
+            yield pa.Table.from_pandas(orders, preserve_index=False)
+            made += len(orders)
+            batch += 1
+
+    write_parquet(path, batches())
+
+
 def write_visits(path: Path, rows: int, seed: int) -> None:
     """A Parquet file of ``rows`` visits: 1,000 segments x 4 arms, a conversion flag."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
     segments = np.array([f"seg-{k:04d}" for k in range(1_000)], dtype=object)
     arms = np.array(["a", "b", "c", "d"], dtype=object)
-    writer = None
-    try:
+
+    def batches() -> Iterator[pa.Table]:
         for start in range(0, rows, BATCH):
             size = min(BATCH, rows - start)
             segment = rng.integers(0, 1_000, size)
             arm = rng.integers(0, 4, size)
             rate = 0.05 + 0.002 * arm + 0.00002 * segment
-            table = pa.table(
+            yield pa.table(
                 {
                     "segment": pa.array(segments[segment], type=pa.string()),
                     "arm": pa.array(arms[arm], type=pa.string()),
                     "converted": rng.random(size) < rate,
                 }
             )
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+
+    write_parquet(path, batches())
 
 
 def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bool:
@@ -228,32 +235,25 @@ def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bo
 def write_file(path: Path, rows: int, seed: int) -> None:
     """A Parquet file of ``rows`` answers in row groups of ``BATCH`` rows."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
     labels = np.array([f"tp-{k:05d}" for k in rng.permutation(N_GROUPS)], dtype=object)
     tilt = rng.normal(0.0, 0.6, N_GROUPS)
-    writer = None
-    try:
+
+    def batches() -> Iterator[pa.Table]:
         for start in range(0, rows, BATCH):
             size = min(BATCH, rows - start)
             group = rng.integers(0, N_GROUPS, size)
             latent = rng.normal(7.0 + tilt[group], 2.2)
-            recommend = np.clip(np.rint(latent), 0, 10).astype(np.int64)
-            satisfaction = np.clip(np.rint(latent / 2.2), 1, 5).astype(np.int64)
-            table = pa.table(
+            yield pa.table(
                 {
                     "touchpoint": pa.array(labels[group], type=pa.string()),
-                    "recommend": recommend,
-                    "satisfaction": satisfaction,
+                    "recommend": np.clip(np.rint(latent), 0, 10).astype(np.int64),
+                    "satisfaction": np.clip(np.rint(latent / 2.2), 1, 5).astype(np.int64),
                 }
             )
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+
+    write_parquet(path, batches())
 
 
 def measure(path: Path, engine: str, index: str, repeats: int) -> dict[str, object]:

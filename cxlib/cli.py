@@ -116,11 +116,16 @@ def _orders(args: argparse.Namespace, extra: Sequence[str | None]) -> pd.DataFra
     """The columns an order metric reads, in memory."""
     wanted = [args.customer, args.date, *extra, *(args.by or [])]
     columns = list(dict.fromkeys(c for c in wanted if c is not None))
-    relation = read(args.path)
+    return _read_columns(args.path, columns)
+
+
+def _read_columns(path: str, columns: list[str]) -> pd.DataFrame:
+    """Just these columns of the files, in memory (named in the error when one is absent)."""
+    relation = read(path)
     missing = [c for c in columns if c not in relation.columns]
     if missing:
         raise ValueError(
-            f"{missing[0]!r} is not a column of {args.path}; columns: "
+            f"{missing[0]!r} is not a column of {path}; columns: "
             + ", ".join(repr(c) for c in relation.columns[:20])
         )
     frame: pd.DataFrame = relation.select(*columns).df()
@@ -156,12 +161,8 @@ def _run_orders(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def _run_ab(args: argparse.Namespace) -> pd.DataFrame:
-    relation = read(args.path)
-    columns = [args.group, args.metric, *(args.by or [])]
-    missing = [c for c in columns if c not in relation.columns]
-    if missing:
-        raise ValueError(f"{missing[0]!r} is not a column of {args.path}")
-    frame: pd.DataFrame = relation.select(*dict.fromkeys(columns)).df()
+    columns = list(dict.fromkeys([args.group, args.metric, *(args.by or [])]))
+    frame = _read_columns(args.path, columns)
     control: Any = args.control
     if pd.api.types.is_numeric_dtype(frame[args.group]):
         control = pd.to_numeric(pd.Series([args.control])).iloc[0]

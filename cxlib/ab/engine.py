@@ -198,9 +198,10 @@ def engine_compare(
             nan_policy="omit",
             **options,
         )
+    cells = _cells(out, table, keys)
     if isinstance(spec, Mean):
-        _skewness(out, table, keys, ci_method, options["confidence_level"])
-    return _with_missing(out, table, keys, missing, nan_policy)
+        _skewness(out, table, cells, ci_method, options["confidence_level"])
+    return _with_missing(out, cells, missing, nan_policy)
 
 
 def _cells(out: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> tuple[Any, Any]:
@@ -217,10 +218,10 @@ def _cells(out: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> tuple[Any
 
 
 def _skewness(
-    out: pd.DataFrame, table: pd.DataFrame, keys: list[str], method: str, level: float
+    out: pd.DataFrame, table: pd.DataFrame, cells: tuple[Any, Any], method: str, level: float
 ) -> None:
     """The CoverageWarning of skewed values, from the per-cell moments of the engine."""
-    control, variant = _cells(out, table, keys)
+    control, variant = cells
     ok = (control >= 0) & (variant >= 0) & out["difference"].notna().to_numpy()
     if not ok.any():
         return
@@ -239,22 +240,13 @@ def _skewness(
 
 
 def _with_missing(
-    out: pd.DataFrame,
-    table: pd.DataFrame,
-    keys: list[str],
-    missing: pd.Series[Any],
-    nan_policy: str,
+    out: pd.DataFrame, cells: tuple[Any, Any], missing: pd.Series[Any], nan_policy: str
 ) -> pd.DataFrame:
     """Each side's missing values, as the per-unit path reports them."""
-    group, segments = keys[0], keys[1:]
-    counts = table[keys].assign(__cx_missing=missing.to_numpy(dtype=np.float64))
-    variant = out[keys].merge(counts, on=keys, how="left")["__cx_missing"].to_numpy()
-    control_keys = (
-        out[segments].assign(**{group: out["control"]})
-        if segments
-        else out[["control"]].rename(columns={"control": group})
-    )
-    control = control_keys[keys].merge(counts, on=keys, how="left")["__cx_missing"].to_numpy()
+    counts = missing.to_numpy(dtype=np.float64)
+    control_row, variant_row = cells
+    control = np.where(control_row >= 0, counts[control_row], np.nan)
+    variant = np.where(variant_row >= 0, counts[variant_row], np.nan)
     position = list(out.columns).index("n_variant") + 1
     out.insert(position, "n_missing_control", control)
     out.insert(position + 1, "n_missing_variant", variant)

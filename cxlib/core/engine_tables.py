@@ -30,12 +30,9 @@ from .tabulate import (
     _non_integer,
     _out_of_scale,
 )
-from .validation import NanPolicy, show_values
+from .validation import TINY_WEIGHT, NanPolicy, show_values
 
 __all__ = ["EngineInputs", "check_whole_weights", "engine_inputs", "engine_tabulate"]
-
-#: Positive weights below this cannot be squared in float64 (as for pandas input).
-_TINY_WEIGHT = 1e-150
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ def _check_weights(ef: EngineFrame, column: str) -> None:
     """Finite, non-negative weights, none too small to square: checked in the engine."""
     w = nw.col(column).cast(nw.Float64)
     invalid = w.is_null() | w.is_nan() | (w < 0) | (w.abs() > np.finfo(np.float64).max)
-    tiny = (w > 0) & (w < _TINY_WEIGHT)
+    tiny = (w > 0) & (w < TINY_WEIGHT)
     flags = ef.frame.with_columns(
         invalid.cast(nw.Int64).alias("__cx_bad"), tiny.cast(nw.Int64).alias("__cx_tiny")
     )
@@ -96,7 +93,7 @@ def _check_weights(ef: EngineFrame, column: str) -> None:
         shown = _sample(flags.filter(nw.col("__cx_tiny") == 1), column)
         raise ValueError(
             f"weights holds positive values too small to square in float64 (below "
-            f"{_TINY_WEIGHT:g}): {show_values(shown)}; multiply them by a constant first"
+            f"{TINY_WEIGHT:g}): {show_values(shown)}; multiply them by a constant first"
         )
 
 

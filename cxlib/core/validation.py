@@ -299,7 +299,7 @@ def check_magnitude(values: npt.NDArray[np.floating[Any]], name: str) -> None:
 
 
 #: Smallest positive weight: its square (in variances and Kish's n) must not underflow.
-_TINY_WEIGHT = 1e-150
+TINY_WEIGHT = 1e-150
 
 
 def as_weights(weights: object, data: object, n: int) -> npt.NDArray[np.float64] | None:
@@ -324,11 +324,11 @@ def as_weights(weights: object, data: object, n: int) -> npt.NDArray[np.float64]
     if bad.any():
         raise ValueError("weights must be finite and non-negative; got " + show_values(w[bad]))
     check_magnitude(w, "weights")
-    tiny = (w > 0) & (w < _TINY_WEIGHT)
+    tiny = (w > 0) & (w < TINY_WEIGHT)
     if tiny.any():
         raise ValueError(
             f"weights holds positive values too small to square in float64 (below "
-            f"{_TINY_WEIGHT:g}): {show_values(w[tiny])}; multiply them by a constant first"
+            f"{TINY_WEIGHT:g}): {show_values(w[tiny])}; multiply them by a constant first"
         )
     return w
 
