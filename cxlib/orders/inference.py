@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ from ..core.bootstrap import (
     rows_acceleration,
     rows_replicates,
 )
-from ..core.grouping import dense_rank, distinct
+from ..core.grouping import Groups, dense_rank, distinct
 from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
@@ -34,6 +34,7 @@ from ..core.results import Estimate
 from ..core.statistics import ratio_estimates
 from ..core.studentized import ratio_t_replicates, studentized_interval
 from ..core.validation import (
+    NanPolicy,
     as_generator,
     check_choice,
     check_confidence_level,
@@ -49,6 +50,7 @@ __all__ = [
     "REVENUE_DOC",
     "SHARE_METHODS",
     "Clusters",
+    "Context",
     "Options",
     "RatioCIMethod",
     "ShareCIMethod",
@@ -60,6 +62,7 @@ __all__ = [
     "distinct_customers",
     "infer",
     "infer_share",
+    "mixed_groups_error",
     "order_clusters",
     "read_options",
     "sum_by_group",
@@ -92,6 +95,23 @@ NAN_POLICY_DOC = """
 Options = tuple[str, float, int, np.random.Generator]
 
 
+class Context(Protocol):
+    """What inference needs to know of the orders beside the clusters.
+
+    An :class:`~cxlib.orders.table.OrderData` (pandas) or the summary of an engine's
+    order table: the groups of ``by=``, the unreadable rows per group, the policy.
+    """
+
+    @property
+    def groups(self) -> Groups | None: ...
+
+    @property
+    def n_missing(self) -> npt.NDArray[np.int64]: ...
+
+    @property
+    def nan_policy(self) -> NanPolicy: ...
+
+
 @dataclass(frozen=True)
 class Clusters:
     """Totals ``y`` and ``x`` of every cluster, and the group of each cluster."""
@@ -120,13 +140,17 @@ def customer_groups(od: OrderData, metric: str) -> npt.NDArray[np.intp] | None:
     np.maximum.at(high, cust, codes)
     mixed = low != high
     if mixed.any():
-        raise ValueError(
-            f"{metric} is a customer-level metric, but the by= column(s) take several "
-            f"values for {int(mixed.sum())} customer(s), e.g. customer ids "
-            f"{show_values(od.customer_ids[np.flatnonzero(mixed)[:5]])}; group by a "
-            "customer attribute"
-        )
+        raise mixed_groups_error(metric, int(mixed.sum()), od.customer_ids[np.flatnonzero(mixed)])
     return low
+
+
+def mixed_groups_error(metric: str, n_mixed: int, ids: Any) -> ValueError:
+    """The error for customers whose orders fall in several groups of ``by=``."""
+    return ValueError(
+        f"{metric} is a customer-level metric, but the by= column(s) take several "
+        f"values for {n_mixed} customer(s), e.g. customer ids {show_values(ids[:5])}; "
+        "group by a customer attribute"
+    )
 
 
 def order_clusters(od: OrderData, y_of_order: FloatArray) -> Clusters:
@@ -134,10 +158,11 @@ def order_clusters(od: OrderData, y_of_order: FloatArray) -> Clusters:
     guest = od.customer < 0
     base = od.n_customers + int(guest.sum())
     cluster = od.customer.copy()
-    # Guest orders have no id: number them by time and value so that row order is moot
-    # (orders equal in both are interchangeable).
+    # Guest orders have no id: number them by value so that row order is moot (a guest
+    # cluster is its value alone, so orders of equal value are interchangeable), and an
+    # engine's table of guest orders counted per value gives the same clusters.
     guest_rows = np.flatnonzero(guest)
-    canonical = guest_rows[np.lexsort((y_of_order[guest_rows], od.time[guest_rows]))]
+    canonical = guest_rows[np.argsort(y_of_order[guest_rows], kind="stable")]
     cluster[canonical] = od.n_customers + np.arange(len(canonical))
     n_groups = 1 if od.groups is None else od.groups.n_groups
     group = None
@@ -158,7 +183,7 @@ def infer(
     label: str,
     options: Options,
     share: bool,
-    od: OrderData,
+    od: Context,
     components: dict[str, Any],
     n_units: FloatArray,
     empty_reason: str = "no customers or orders to count",
@@ -323,7 +348,7 @@ def count_customers(
 
 
 def infer_share(
-    od: OrderData,
+    od: Context,
     group: npt.NDArray[np.intp] | None,
     success: BoolArray,
     eligible: BoolArray,

@@ -18,6 +18,8 @@ import pandas as pd
 from ..core.results import Estimate
 from ..core.statistics import summarise
 from ..core.validation import NanPolicy
+from .engine_purchases import engine_average_order_value, engine_guest_checkout_rate
+from .engine_table import EngineOrders, read_orders
 from .inference import (
     RATIO_METHODS,
     SHARE_METHODS,
@@ -30,7 +32,7 @@ from .inference import (
     read_options,
     sum_by_group,
 )
-from .table import Window, prepare_orders
+from .table import Window
 
 __all__ = ["average_order_value", "guest_checkout_rate"]
 
@@ -122,7 +124,7 @@ def guest_checkout_rate(
     Guest checkout rate 40.0 (95% CI 7.1 to 76.9, modified-wilson) · n = 5
     """
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -134,6 +136,8 @@ def guest_checkout_rate(
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if isinstance(od, EngineOrders):
+        return engine_guest_checkout_rate(od, options)
     is_guest = (od.customer < 0).astype(np.float64) * 100.0
     clusters = order_clusters(od, is_guest)
     n_groups = clusters.n_groups
@@ -266,7 +270,7 @@ default "bootstrap-t"
     Average order value 51.4 (95% CI 50.3 to 52.5, bootstrap-t) · n = 8,910
     """
     options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng)
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -277,6 +281,8 @@ default "bootstrap-t"
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if isinstance(od, EngineOrders):
+        return engine_average_order_value(od, options)
     assert od.revenue is not None
     clusters = order_clusters(od, od.revenue)
     sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)

@@ -19,6 +19,8 @@ from ..core.grouping import distinct
 from ..core.results import Estimate
 from ..core.statistics import summarise
 from ..core.validation import NanPolicy, check_choice
+from .engine_purchases import engine_purchase_frequency, engine_repeat_purchase_rate
+from .engine_table import EngineOrders, read_orders
 from .inference import (
     RATIO_METHODS,
     SHARE_METHODS,
@@ -32,7 +34,7 @@ from .inference import (
     read_options,
     sum_by_group,
 )
-from .table import Window, prepare_orders
+from .table import Window
 
 __all__ = ["purchase_frequency", "repeat_purchase_rate"]
 
@@ -128,7 +130,7 @@ default "bootstrap-t"
     Purchase frequency 2.08 (95% CI 2.01 to 2.15, bootstrap-t) · n = 3,791
     """
     options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng)
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -139,6 +141,8 @@ default "bootstrap-t"
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if isinstance(od, EngineOrders):
+        return engine_purchase_frequency(od, options)
     per_customer = customer_orders(od).astype(np.float64)
     clusters = customer_clusters(od, per_customer, "purchase_frequency")
     sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
@@ -251,7 +255,7 @@ def repeat_purchase_rate(
     """
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
     per = check_choice("occasion", occasion, ("order", "day"))
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -262,6 +266,8 @@ def repeat_purchase_rate(
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if isinstance(od, EngineOrders):
+        return engine_repeat_purchase_rate(od, options, per_day=per == "day")
     if per == "order":
         purchases = customer_orders(od)
     else:

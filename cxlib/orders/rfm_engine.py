@@ -20,6 +20,7 @@ from pandas.tseries.offsets import BaseOffset
 from ..core.frames import EngineFrame, collect
 from ..core.validation import NanPolicy, show_values
 from .dates import parse_date
+from .engine_dates import DAY, with_days
 from .rfm_occasions import ordinal
 
 __all__ = ["engine_rfm_summary"]
@@ -66,44 +67,16 @@ def _calibrate(freq: BaseOffset, unit: str) -> _Affine:
 def _with_period(rows: nw.LazyFrame[Any], date: str, affine: _Affine) -> nw.LazyFrame[Any]:
     """``rows`` with ``__cx_period``, the period number of each order's date.
 
-    Days since 1970-01-01 come from the civil-from-days inverse of H. Hinnant's
-    ``days_from_civil``, by integer arithmetic only, which every engine computes
-    alike; every term is positive for the years of nanosecond timestamps
-    (1677-2262), so floor and truncating division agree. Each step is a column of its
-    own: engines then evaluate the year, month and day once, and the expressions stay
-    small (some engines bind nested expressions slowly). Rows without a date get
-    1970-01-01 (they are left out later; a missing value cannot be cast to an integer
-    on every engine).
+    Periods follow from the calendar day (or month) by the affine floor map, in
+    integer arithmetic (see :mod:`cxlib.orders.engine_dates`).
     """
-    col = nw.col(date)
-    rows = rows.with_columns(
-        *(
-            part.fill_null(default).cast(nw.Int64).alias(name)
-            for part, default, name in (
-                (col.dt.year(), 1970, "__cx_y"),
-                (col.dt.month(), 1, "__cx_m"),
-                (col.dt.day(), 1, "__cx_d"),
-            )
-        )
-    )
-    year, month, day = nw.col("__cx_y"), nw.col("__cx_m"), nw.col("__cx_d")
+    rows = with_days(rows, date)
     if not affine.on_days:
+        year, month = nw.col("__cx_y"), nw.col("__cx_m")
         base = (year - 1970) * 12 + month - 1 + (_MONTH_SHIFT + affine.shift)
         period = base // affine.divisor + (affine.offset - _MONTH_SHIFT // affine.divisor)
         return rows.with_columns(period.alias("__cx_period"))
-    rows = rows.with_columns(
-        (year - nw.when(month <= 2).then(nw.lit(1)).otherwise(nw.lit(0))).alias("__cx_yy"),
-        nw.when(month > 2).then(month - 3).otherwise(month + 9).alias("__cx_mp"),
-    )
-    yy, mp = nw.col("__cx_yy"), nw.col("__cx_mp")
-    rows = rows.with_columns(
-        (yy // 400).alias("__cx_era"), ((mp * 153 + 2) // 5 + day - 1).alias("__cx_doy")
-    )
-    era, doy = nw.col("__cx_era"), nw.col("__cx_doy")
-    rows = rows.with_columns((yy - era * 400).alias("__cx_yoe"))
-    yoe = nw.col("__cx_yoe")
-    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
-    base = days + (_DAY_SHIFT + affine.shift)
+    base = nw.col(DAY) + (_DAY_SHIFT + affine.shift)
     period = base // affine.divisor + (affine.offset - _DAY_SHIFT // affine.divisor)
     return rows.with_columns(period.alias("__cx_period"))
 

@@ -27,7 +27,7 @@ from ..core.validation import (
 )
 from .dates import check_zone, parse_date, parse_dates, parse_duration
 
-__all__ = ["OrderData", "Window", "prepare_orders"]
+__all__ = ["OrderData", "Window", "prepare_orders", "window_start"]
 
 #: A window: a number of days, a pandas Timedelta, or None for all history.
 Window = int | float | pd.Timedelta | None
@@ -77,7 +77,7 @@ class OrderData:
 _NANOS_PER_DAY = np.int64(86_400_000_000_000)
 
 
-def _window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
+def window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
     if window is None:
         return None
     span = parse_duration(window, "window", none_allowed=True)
@@ -208,7 +208,7 @@ def prepare_orders(
     else:
         end = parse_date(as_of, as_of_name)
         check_zone(end, as_of_name, when.dt.tz, f"date column {date!r}")
-    start = _window_start(end, window)
+    start = window_start(end, window)
     keep = (when <= end).to_numpy(copy=True)
     if start is not None:
         keep &= (when > start).to_numpy()

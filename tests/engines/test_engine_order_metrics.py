@@ -1,0 +1,133 @@
+"""Order metrics on every engine: per-customer tables reduced in the engine.
+
+Each metric on an engine's frame must give the pandas result to 1e-9: the same
+groups in the same order, the same intervals (the bootstrap included: the engine's
+tables are turned into the same clusters in the same order), the same n_missing.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxlib as cx
+
+Metric = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def orders() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    data = cx.datasets.make_orders(500, rng=4)
+    data = data[["customer_id", "date", "revenue", "member"]].copy()
+    # Times of day, so that windows cut between orders of one day.
+    data["date"] = data["date"] + pd.to_timedelta(rng.integers(0, 86_400, len(data)), unit="s")
+    ids = data["customer_id"]
+    data["customer"] = ("c" + ids.astype("string").str.zfill(4)).astype("str")
+    data.loc[ids.isna(), "customer"] = None
+    # A customer attribute with a missing key: the customer-level metrics group by it.
+    segment = np.array(["gold", "silver", None], dtype=object)[ids.fillna(0).to_numpy() % 3]
+    data["segment"] = pd.Series(segment, index=data.index, dtype="str")
+    # Guest checkouts flagged as such, some with a customer id.
+    data["flagged"] = ids.isna() | (np.arange(len(data)) % 37 == 0)
+    # An order attribute: a customer's orders come through several channels.
+    data["channel"] = np.array(["web", "app", "store"], dtype=object)[rng.integers(0, 3, len(data))]
+    data.loc[[3, 10, 40], "revenue"] = np.nan  # unreadable rows, counted in n_missing
+    data.loc[[5, 77], "date"] = pd.NaT
+    return data.reset_index(drop=True)
+
+
+def _same(got: Any, want: Any) -> None:
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9)
+        return
+    assert isinstance(got, cx.Estimate)
+    assert got.n == want.n
+    assert got.n_missing == want.n_missing
+    np.testing.assert_allclose(
+        [got.value, got.se, got.ci.low, got.ci.high],
+        [want.value, want.se, want.ci.low, want.ci.high],
+        rtol=1e-9,
+    )
+    assert got.components.keys() == want.components.keys()
+    np.testing.assert_allclose(
+        list(got.components.values()), list(want.components.values()), rtol=1e-9
+    )
+
+
+def _both(metric: Metric, frame: Any, orders: pd.DataFrame, **kwargs: Any) -> None:
+    """Same result and the same warnings, word for word."""
+    with warnings.catch_warnings(record=True) as want_warned:
+        warnings.simplefilter("always")
+        want = metric(orders, **kwargs)
+    with warnings.catch_warnings(record=True) as got_warned:
+        warnings.simplefilter("always")
+        got = metric(frame, **kwargs)
+    _same(got, want)
+    assert [str(w.message) for w in got_warned] == [str(w.message) for w in want_warned]
+
+
+KEYS: dict[str, Any] = {"customer": "customer", "date": "date"}
+PURCHASE_METRICS: list[tuple[Metric, dict[str, Any]]] = [
+    (cx.guest_checkout_rate, {"ci_method": "modified-wilson"}),
+    (cx.guest_checkout_rate, {"ci_method": "delta", "guest": "flagged"}),
+    (cx.average_order_value, {"ci_method": "bootstrap-t"}),
+    (cx.average_order_value, {"ci_method": "bca"}),
+    (cx.purchase_frequency, {"ci_method": "bootstrap-t"}),
+    (cx.purchase_frequency, {"ci_method": "delta", "window": None}),
+    (cx.repeat_purchase_rate, {"occasion": "order"}),
+    (cx.repeat_purchase_rate, {"occasion": "day", "ci_method": "percentile"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("metric", "options"), PURCHASE_METRICS, ids=lambda v: getattr(v, "__name__", "")
+)
+@pytest.mark.parametrize("by", [None, "segment"])
+def test_purchase_metrics_match_pandas(
+    engine, orders: pd.DataFrame, metric: Metric, options: dict[str, Any], by: Any
+) -> None:
+    frame = engine(orders)
+    if by is not None and metric is cx.guest_checkout_rate:
+        by = "channel"  # an order attribute: grouped order metrics need no customer attribute
+    kwargs = {**KEYS, "revenue": "revenue", "by": by, "n_resamples": 199, "rng": 1, **options}
+    _both(metric, frame, orders, **kwargs)
+
+
+@pytest.mark.parametrize("policy", ["omit", "propagate"])
+def test_windows_and_policies(engine, orders: pd.DataFrame, policy: str) -> None:
+    frame = engine(orders)
+    # A window cutting through a day, ending between two orders of another day.
+    kwargs = {**KEYS, "as_of": "2024-09-30 13:30", "window": 100.25, "nan_policy": policy}
+    _both(cx.average_order_value, frame, orders, revenue="revenue", ci_method="delta", **kwargs)
+    _both(cx.repeat_purchase_rate, frame, orders, by="segment", occasion="day", **kwargs)
+    _both(cx.guest_checkout_rate, frame, orders, revenue="revenue", by="channel", **kwargs)
+
+
+def test_bad_input_is_named(engine, orders: pd.DataFrame) -> None:
+    bad = orders.assign(
+        refund=np.where(np.arange(len(orders)) == 4, -5.0, orders["revenue"]),
+        huge=np.where(np.arange(len(orders)) == 6, 1e160, orders["revenue"]),
+        text=orders["date"].astype("str"),
+        flag_text=orders["flagged"].astype("str"),
+    )
+    frame = engine(bad)
+    with pytest.raises(ValueError, match=r"revenue column 'refund' has negative values \[-5\]"):
+        cx.average_order_value(frame, revenue="refund", **KEYS)
+    with pytest.raises(ValueError, match=r"revenue column 'huge' holds values too large"):
+        cx.average_order_value(frame, revenue="huge", **KEYS)
+    with pytest.raises(TypeError, match=r"date column 'text' must hold dates"):
+        cx.purchase_frequency(frame, customer="customer", date="text")
+    with pytest.raises(TypeError, match=r"guest column 'flag_text' must be boolean"):
+        cx.guest_checkout_rate(frame, guest="flag_text", **KEYS)
+    with pytest.raises(ValueError, match=r"by='nope' is not a column of the \w+ frame"):
+        cx.purchase_frequency(frame, by="nope", **KEYS)
+    with pytest.raises(ValueError, match=r"customer-level metric.*several values"):
+        cx.purchase_frequency(frame, by="channel", **KEYS)
+    with pytest.raises(ValueError, match=r"2 row\(s\) with missing values \(2 in date column"):
+        cx.purchase_frequency(frame, nan_policy="raise", **KEYS)
