@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from engine_params import IN_PROCESS
 
 import cxlib as cx
 
@@ -89,6 +90,7 @@ PURCHASE_METRICS: list[tuple[Metric, dict[str, Any]]] = [
     ("metric", "options"), PURCHASE_METRICS, ids=lambda v: getattr(v, "__name__", "")
 )
 @pytest.mark.parametrize("by", [None, "segment"])
+@pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
 def test_purchase_metrics_match_pandas(
     engine, orders: pd.DataFrame, metric: Metric, options: dict[str, Any], by: Any
 ) -> None:
@@ -100,6 +102,7 @@ def test_purchase_metrics_match_pandas(
 
 
 @pytest.mark.parametrize("policy", ["omit", "propagate"])
+@pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
 def test_windows_and_policies(engine, orders: pd.DataFrame, policy: str) -> None:
     frame = engine(orders)
     # A window cutting through a day, ending between two orders of another day.
@@ -107,6 +110,16 @@ def test_windows_and_policies(engine, orders: pd.DataFrame, policy: str) -> None
     _both(cx.average_order_value, frame, orders, revenue="revenue", ci_method="delta", **kwargs)
     _both(cx.repeat_purchase_rate, frame, orders, by="segment", occasion="day", **kwargs)
     _both(cx.guest_checkout_rate, frame, orders, revenue="revenue", by="channel", **kwargs)
+
+
+def test_every_metric_on_every_engine(engine, orders: pd.DataFrame) -> None:
+    """One grouped call of each metric, with a cut window, on every engine."""
+    frame = engine(orders)
+    kwargs = {**KEYS, "as_of": "2024-09-30 13:30", "window": 200.5, "n_resamples": 99, "rng": 2}
+    _both(cx.guest_checkout_rate, frame, orders, by="channel", guest="flagged", **kwargs)
+    _both(cx.average_order_value, frame, orders, revenue="revenue", by="channel", **kwargs)
+    _both(cx.purchase_frequency, frame, orders, revenue="revenue", by="segment", **kwargs)
+    _both(cx.repeat_purchase_rate, frame, orders, occasion="day", nan_policy="propagate", **kwargs)
 
 
 def test_bad_input_is_named(engine, orders: pd.DataFrame) -> None:
