@@ -59,25 +59,31 @@ def with_days(rows: nw.LazyFrame[Any], date: str) -> nw.LazyFrame[Any]:
     return rows.with_columns(days.alias(DAY))
 
 
-def with_nanos(rows: nw.LazyFrame[Any], date: str, is_date: bool) -> nw.LazyFrame[Any]:
+def with_nanos(
+    rows: nw.LazyFrame[Any], date: str, is_date: bool, *, zoned: bool = False
+) -> nw.LazyFrame[Any]:
     """``rows`` with :data:`DAY` and :data:`NANOS` (nanoseconds since 1970-01-01).
 
-    ``is_date``: the column holds dates without a time of day (midnight). Engines
-    with microsecond timestamps give whole microseconds. Rows without a date get 0.
+    ``is_date``: the column holds dates without a time of day (midnight). ``zoned``:
+    it holds zone-aware timestamps (Polars, pyarrow or Dask only); the times are then
+    instants (nanoseconds since 1970-01-01 UTC) and the days local calendar days, as
+    for pandas data. Engines with microsecond timestamps give whole microseconds. Rows
+    without a date get 0.
     """
-    if (
-        rows.implementation.is_polars()
-        or rows.implementation.is_pyarrow()
-        or (rows.implementation.is_dask())
-    ):
+    day_ns = _SECONDS_PER_DAY * _NS_PER_SECOND
+    engine = rows.implementation
+    if engine.is_polars() or engine.is_pyarrow() or engine.is_dask():
         # These engines count nanoseconds since 1970 themselves, in one cheap step (on
         # Dask, the long arithmetic below makes every query slow to plan and to run).
-        nanos = nw.col(date).dt.timestamp("ns").fill_null(0).cast(nw.Int64)
-        rows = rows.with_columns(nanos.alias(NANOS))
-        return rows.with_columns((nw.col(NANOS) // (_SECONDS_PER_DAY * _NS_PER_SECOND)).alias(DAY))
+        col = nw.col(date)
+        rows = rows.with_columns(col.dt.timestamp("ns").fill_null(0).cast(nw.Int64).alias(NANOS))
+        if zoned:
+            wall = col.dt.replace_time_zone(None).dt.timestamp("ns").fill_null(0)
+            return rows.with_columns((wall.cast(nw.Int64) // day_ns).alias(DAY))
+        return rows.with_columns((nw.col(NANOS) // day_ns).alias(DAY))
     rows = with_days(rows, date)
     if is_date:
-        return rows.with_columns((nw.col(DAY) * (_SECONDS_PER_DAY * _NS_PER_SECOND)).alias(NANOS))
+        return rows.with_columns((nw.col(DAY) * day_ns).alias(NANOS))
     col = nw.col(date)
     rows = rows.with_columns(
         *(

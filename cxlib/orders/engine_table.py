@@ -24,7 +24,7 @@ from ..core.files import is_path, read
 from ..core.frames import EngineFrame, collect, engine_frame, is_engine_frame
 from ..core.grouping import Groups, factorize, make_groups, normalise_by
 from ..core.validation import NanPolicy, check_bool, check_nan_policy, show_values
-from .dates import parse_date
+from .dates import check_zone, parse_date
 from .engine_dates import DAY, NANOS, with_nanos
 from .table import OrderData, prepare_orders, window_start
 
@@ -115,16 +115,31 @@ def customer_codes(table: pd.DataFrame) -> tuple[npt.NDArray[np.intp], pd.Index[
     return codes.astype(np.intp), ids
 
 
-def _check_types(ef: EngineFrame, date: str, revenue: str | None, guest: str | None) -> bool:
-    """Refuse columns of the wrong type; True when ``date`` holds dates without times."""
+#: Engines whose timestamps keep their own time zone in the data type; the others
+#: (DuckDB, Spark) number days in their session's zone.
+_ZONED_ENGINES = ("polars", "pyarrow", "dask")
+
+
+@dataclass(frozen=True)
+class _DateKind:
+    is_date: bool  # dates without a time of day
+    zone: str | None  # the time zone of zone-aware timestamps
+
+
+def _check_types(ef: EngineFrame, date: str, revenue: str | None, guest: str | None) -> _DateKind:
+    """Refuse columns of the wrong type; say what the date column holds."""
     dtype = ef.schema[date]
+    zone = None
     if isinstance(dtype, nw.Datetime):
+        zone = dtype.time_zone
         # Spark's timestamps always carry the session's zone, in which it numbers days.
-        if dtype.time_zone is not None and ef.engine != "pyspark":
+        if zone is not None and ef.engine == "pyspark":
+            zone = None
+        elif zone is not None and ef.engine not in _ZONED_ENGINES:
             raise ValueError(
                 f"date column {date!r} has the time zone {dtype.time_zone} in the "
-                f"{ef.engine} frame; engines number days in different zones, so give "
-                "naive local times (convert them to local time and drop the zone first)"
+                f"{ef.engine} frame, which numbers days in its session's zone; give naive "
+                "local times (convert them to local time and drop the zone first)"
             )
     elif dtype != nw.Date:
         raise TypeError(
@@ -141,7 +156,7 @@ def _check_types(ef: EngineFrame, date: str, revenue: str | None, guest: str | N
             f"guest column {guest!r} must be boolean without missing values; got "
             f"{ef.schema[guest]} in the {ef.engine} frame"
         )
-    return bool(dtype == nw.Date)
+    return _DateKind(is_date=bool(dtype == nw.Date), zone=zone)
 
 
 def _sample(rows: nw.LazyFrame[Any], condition: nw.Expr, column: str) -> str:
@@ -254,8 +269,8 @@ def prepare_engine_orders(
     if guest is not None:
         guest = ef.require(guest, "guest")
     by_names = [] if by is None else [ef.require(b, "by") for b in normalise_by(by)]
-    is_date = _check_types(ef, date, revenue, guest)
-    rows = with_nanos(ef.frame, date, is_date)
+    kind = _check_types(ef, date, revenue, guest)
+    rows = with_nanos(ef.frame, date, kind.is_date, zoned=kind.zone is not None)
     staged = [nw.col(date).is_null().alias(_NO_DATE)]
     if revenue is not None:
         value = nw.col(revenue).cast(nw.Float64)
@@ -272,12 +287,11 @@ def prepare_engine_orders(
                 "orders to analyse"
             )
         end = pd.Timestamp(int(checks["last"]), unit="ns")
+        if kind.zone is not None:
+            end = end.tz_localize("UTC").tz_convert(kind.zone)
     else:
         end = parse_date(as_of, as_of_name)
-        if end.tzinfo is not None:
-            raise ValueError(
-                f"{as_of_name}={end} has a time zone but the date column {date!r} has none"
-            )
+        check_zone(end, as_of_name, kind.zone, f"date column {date!r}")
     start = window_start(end, window)
     keep = ~nw.col(_NO_DATE) & (nw.col(NANOS) <= end.value)
     if start is not None:

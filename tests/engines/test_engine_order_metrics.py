@@ -17,6 +17,7 @@ import pytest
 from engine_params import IN_PROCESS
 
 import cxlib as cx
+from cxlib.core.frames import engine_frame
 
 Metric = Callable[..., Any]
 
@@ -112,6 +113,30 @@ def test_windows_and_policies(engine, orders: pd.DataFrame, policy: str) -> None
     _both(cx.guest_checkout_rate, frame, orders, revenue="revenue", by="channel", **kwargs)
 
 
+@pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
+def test_date_columns_and_time_zones(engine, orders: pd.DataFrame) -> None:
+    """Dates without times, and zone-aware times: local days, windows on instants."""
+    data = orders.assign(
+        day=[None if pd.isna(t) else t.date() for t in orders["date"]],
+        zoned=orders["date"].dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin"),
+    )
+    frame = engine(data)
+    kwargs: dict[str, Any] = {"customer": "customer", "window": 150, "n_resamples": 99, "rng": 4}
+    _both(cx.repeat_purchase_rate, frame, data, date="day", occasion="day", **kwargs)
+    _both(cx.average_order_value, frame, data, date="day", revenue="revenue", **kwargs)
+    # Across the change to summer time: the window ends 13:30 local time.
+    end = pd.Timestamp("2024-04-15 13:30", tz="Europe/Berlin")
+    zoned: dict[str, Any] = {**kwargs, "date": "zoned", "as_of": end}
+    if engine_frame(frame).engine in ("polars", "pyarrow"):
+        _both(cx.repeat_purchase_rate, frame, data, occasion="day", **zoned)
+        _both(cx.purchase_frequency, frame, data, by="segment", **zoned)
+        with pytest.raises(ValueError, match=r"as_of=.* time zone"):
+            cx.purchase_frequency(frame, **{**zoned, "as_of": "2024-04-15"})
+    else:  # engines that number days in their session's zone
+        with pytest.raises((TypeError, ValueError), match=r"date column 'zoned'"):
+            cx.purchase_frequency(frame, **zoned)
+
+
 def test_every_metric_on_every_engine(engine, orders: pd.DataFrame) -> None:
     """One grouped call of each metric, with a cut window, on every engine."""
     frame = engine(orders)
@@ -120,6 +145,11 @@ def test_every_metric_on_every_engine(engine, orders: pd.DataFrame) -> None:
     _both(cx.average_order_value, frame, orders, revenue="revenue", by="channel", **kwargs)
     _both(cx.purchase_frequency, frame, orders, revenue="revenue", by="segment", **kwargs)
     _both(cx.repeat_purchase_rate, frame, orders, occasion="day", nan_policy="propagate", **kwargs)
+    if engine_frame(frame).engine == "dask":  # the in-process engines are tested above
+        data = orders.assign(zoned=orders["date"].dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo"))
+        end = pd.Timestamp("2024-09-30 13:30", tz="Asia/Tokyo")
+        zoned = {**kwargs, "date": "zoned", "as_of": end}
+        _both(cx.repeat_purchase_rate, engine(data), data, occasion="day", **zoned)
 
 
 def test_bad_input_is_named(engine, orders: pd.DataFrame) -> None:
