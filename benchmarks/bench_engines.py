@@ -16,7 +16,10 @@ resident memory of each process; with ``--rows`` at two sizes the DuckDB figure 
 that memory stays flat as the file grows (rows are never collected).
 
 ``--suite rfm`` times ``cx.rfm_summary`` on an order table (``--rows`` orders) through
-DuckDB and Polars against pandas in memory; ``--suite ab`` times ``cx.ab.compare`` of
+DuckDB and Polars against pandas in memory; ``--suite orders`` does the same for the
+repeat purchase rate (purchase days) and the average order value, with the
+hand-written DuckDB SQL of the per-customer table they need (orders, purchase days and
+revenue per customer) as the floor; ``--suite ab`` times ``cx.ab.compare`` of
 a conversion rate with 1,000 segments x 4 arms through DuckDB and Polars against pandas
 in memory and against the hand-written DuckDB SQL of the same per-cell counts.
 
@@ -26,6 +29,7 @@ Run from the repository root::
     python benchmarks/bench_engines.py --rows 10000000    # 10M answers
     python benchmarks/bench_engines.py --rows 10000000 50000000   # memory as rows grow
     python benchmarks/bench_engines.py --suite rfm --rows 10000000
+    python benchmarks/bench_engines.py --suite orders --rows 10000000
     python benchmarks/bench_engines.py --suite ab --rows 20000000
 """
 
@@ -107,12 +111,22 @@ def source():
     return frame
 
 def run():
+    if engine == "duckdb-sql" and suite == "orders":
+        return duckdb.sql(
+            f"SELECT customer_id, count(*) AS n, count(DISTINCT date::DATE) AS days, "
+            f"sum(revenue) AS revenue FROM read_parquet('{path}') "
+            "WHERE customer_id IS NOT NULL GROUP BY ALL").fetchnumpy()
     if engine == "duckdb-sql":
         return duckdb.sql(
             f"SELECT segment, arm, sum(converted::INT) AS s, count(*) AS n "
             f"FROM read_parquet('{path}') GROUP BY ALL").fetchnumpy()
     if suite == "rfm":
         return cx.rfm_summary(source(), customer="customer_id", date="date", revenue="revenue")
+    if suite == "orders":
+        keys = dict(customer="customer_id", date="date", window=None)
+        repeat = cx.repeat_purchase_rate(source(), occasion="day", **keys)
+        aov = cx.average_order_value(source(), revenue="revenue", ci_method="delta", **keys)
+        return [repeat.value, repeat.ci.low, aov.value, aov.ci.low, aov.ci.high]
     return cx.ab.compare(source(), group="arm", control="a", metric="converted", by="segment")
 
 best = float("inf")
@@ -123,7 +137,9 @@ for _ in range(repeats):
     best = min(best, time.perf_counter() - start)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 summary = None
-if engine != "duckdb-sql":
+if engine != "duckdb-sql" and suite == "orders":
+    summary = [float(v) for v in result]
+elif engine != "duckdb-sql":
     column = "monetary_value" if suite == "rfm" else "p_value"
     summary = [float(result[column].sum()), len(result)]
 print(json.dumps({"seconds": best, "peak": peak, "summary": summary}))
@@ -195,14 +211,14 @@ def write_visits(path: Path, rows: int, seed: int) -> None:
 def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bool:
     path = Path(folder) / f"{suite}-{rows}.parquet"
     start = time.perf_counter()
-    (write_orders if suite == "rfm" else write_visits)(path, rows, seed)
+    (write_visits if suite == "ab" else write_orders)(path, rows, seed)
     size = os.path.getsize(path) / 2**20
     print(
         f"\n{suite}: {rows:,} rows, {size:.0f} MB of Parquet (written in "
         f"{time.perf_counter() - start:.1f} s); best of {repeats}; {os.cpu_count()} CPUs"
     )
     engines = ["duckdb-cxlib", "polars-cxlib", "pandas-cxlib"]
-    if suite == "ab":
+    if suite in ("ab", "orders"):
         engines.append("duckdb-sql")
     results = {}
     for engine in engines:
@@ -220,10 +236,11 @@ def run_other(suite: str, rows: int, repeats: int, seed: int, folder: str) -> bo
             f"  {engine:14} {float(got['seconds']):8.3f} s  peak {int(got['peak']) / 2**20:6.0f} MB"
             f"  {ratio:5.2f}x pandas in memory"
         )
-    if suite == "ab":
+    if suite in ("ab", "orders"):
         floor = float(results["duckdb-sql"]["seconds"])
+        what = "counts" if suite == "ab" else "per-customer table"
         print(
-            f"  cxlib on DuckDB / hand-written SQL of the counts: "
+            f"  cxlib on DuckDB / hand-written SQL of the {what}: "
             f"{float(results['duckdb-cxlib']['seconds']) / floor:.2f}x"
         )
     summaries = [r["summary"] for e, r in results.items() if r["summary"] is not None]
@@ -282,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="200,000 rows, one repeat")
     parser.add_argument(
         "--suite",
-        choices=("survey", "rfm", "ab"),
+        choices=("survey", "rfm", "orders", "ab"),
         nargs="+",
         default=["survey"],
         help="what to time (default: survey)",
