@@ -385,8 +385,10 @@ def infer_share(
 
 
 COMMON_DOC = """
-    orders : pandas.DataFrame
-        One row per order.
+    orders : DataFrame or path
+        One row per order: a pandas DataFrame, a frame of another engine (Polars,
+        pyarrow, DuckDB, Dask, PySpark: reduced in the engine, see the engines guide),
+        or the path of a CSV or Parquet file (read with DuckDB).
     customer : str
         Customer id column; a missing id marks a guest order.
     date : str

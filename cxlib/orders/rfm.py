@@ -84,8 +84,11 @@ def rfm_summary(
 
     Parameters
     ----------
-    orders : pandas.DataFrame
-        One row per order (or order line: rows of one period are merged anyway).
+    orders : DataFrame or path
+        One row per order (or order line: rows of one period are merged anyway). A
+        pandas DataFrame, a frame of another engine (Polars, pyarrow, DuckDB, Dask,
+        PySpark: reduced in the engine, see the engines guide), or the path of a CSV or
+        Parquet file (read with DuckDB).
     customer : str
         Customer id column; a missing id marks a guest order.
     date : str
