@@ -137,11 +137,14 @@ def _missing_as_null(ef: EngineFrame, column: str) -> nw.Expr:
 def collect(query: nw.LazyFrame[Any]) -> pd.DataFrame:
     """The (small) result of a query as a pandas DataFrame.
 
-    Through Arrow where the engine collects to Arrow natively (PySpark's own
-    conversion to pandas lags behind pandas releases); the table is small either way.
+    Through Arrow where the engine collects to Arrow natively: PySpark's own
+    conversion to pandas lags behind pandas releases, Ibis' reads an option that
+    pandas 3 deprecates, and SQLFrame's goes through ``pandas.read_sql``, which warns
+    on a DuckDB connection. The table is small either way.
     """
+    impl = query.implementation
     with _quiet():
-        if query.implementation.is_pyspark() or query.implementation.is_pyspark_connect():
+        if impl.is_pyspark() or impl.is_pyspark_connect() or impl.is_ibis() or impl.is_sqlframe():
             arrow = query.collect(backend="pyarrow").to_native()
             from_arrow: pd.DataFrame = arrow.to_pandas()
             return from_arrow

@@ -6,6 +6,7 @@ two worker processes, both started once per test session.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,8 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-#: Every engine of the matrix; "polars-lazy" is a Polars LazyFrame.
-ENGINES = ["polars", "polars-lazy", "pyarrow", "duckdb", "dask", "spark"]
+#: Every engine of the matrix; "polars-lazy" is a Polars LazyFrame, "ibis" an Ibis table
+#: and "sqlframe" a SQLFrame DataFrame, both on DuckDB.
+ENGINES = ["polars", "polars-lazy", "pyarrow", "duckdb", "ibis", "sqlframe", "dask", "spark"]
 #: The engines that start a cluster (slow to start; marked ``cluster``).
 CLUSTER_ENGINES = {"dask", "spark"}
 
@@ -42,6 +44,22 @@ def spark_session() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlframe_session() -> Iterator[tuple[Any, Any]]:
+    """A SQLFrame session on a DuckDB connection of its own, and that connection."""
+    import duckdb
+
+    # Not installed in the minimum-versions run (its sqlglot clashes with old Ibis).
+    DuckDBSession = pytest.importorskip("sqlframe.duckdb").DuckDBSession
+
+    connection = duckdb.connect()
+    yield DuckDBSession(conn=connection), connection
+    connection.close()
+
+
+_tables = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +92,31 @@ def _converter(name: str, request: pytest.FixtureRequest) -> Convert:
         connection = duckdb.connect()
 
         return lambda frame: connection.from_arrow(_arrow(frame))
+    if name == "ibis":
+        import ibis
+
+        # From Arrow: Ibis reads a pandas 3 frame through a deprecated pandas option.
+        # A memtable runs on Ibis' default backend, DuckDB.
+        return lambda frame: ibis.memtable(_arrow(frame))
+    if name == "sqlframe":
+        session, connection = request.getfixturevalue("sqlframe_session")
+
+        def to_sqlframe(frame: pd.DataFrame) -> Any:
+            # Through a DuckDB table: createDataFrame of a pandas frame writes every row
+            # as a SQL literal (slow, and NaN does not survive).
+            # SQLFrame cannot parse DuckDB's nanosecond zoned type (TIMESTAMPTZ_NS):
+            # zoned times travel in microseconds, DuckDB's usual TIMESTAMPTZ.
+            zoned = {
+                c: frame[c].dt.as_unit("us")
+                for c in frame.columns
+                if isinstance(frame[c].dtype, pd.DatetimeTZDtype)
+            }
+            name = f"cx_rows_{next(_tables)}"
+            arrow = _arrow(frame.assign(**zoned))  # noqa: F841 (read by name in the SQL)
+            connection.execute(f"CREATE TABLE {name} AS SELECT * FROM arrow")
+            return session.table(name)
+
+        return to_sqlframe
     if name == "dask":
         import dask.dataframe as dd
 

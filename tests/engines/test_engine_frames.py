@@ -120,8 +120,9 @@ def test_importing_cxlib_imports_no_engine() -> None:
 
     code = (
         "import sys, cxlib, cxlib.core.frames\n"
-        "loaded = [m for m in ('polars', 'duckdb', 'dask', 'pyspark', 'matplotlib')"
-        " if m in sys.modules]\n"
+        "engines = ('polars', 'duckdb', 'dask', 'pyspark', 'ibis', 'sqlframe', 'sqlglot',"
+        " 'matplotlib')\n"
+        "loaded = [m for m in engines if m in sys.modules]\n"
         "print(','.join(loaded))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
