@@ -92,7 +92,7 @@ def with_nanos(
                 (col.dt.hour(), "__cx_hh"),
                 (col.dt.minute(), "__cx_mi"),
                 (col.dt.second(), "__cx_ss"),
-                (col.dt.nanosecond(), "__cx_nn"),
+                (_nanosecond(rows, col), "__cx_nn"),
             )
         )
     )
@@ -103,3 +103,10 @@ def with_nanos(
         + nw.col("__cx_ss")
     )
     return rows.with_columns((seconds * _NS_PER_SECOND + nw.col("__cx_nn")).alias(NANOS))
+
+
+def _nanosecond(rows: nw.LazyFrame[Any], col: nw.Expr) -> nw.Expr:
+    """Nanoseconds within the second (Ibis reads whole microseconds only)."""
+    if rows.implementation.is_ibis():
+        return col.dt.microsecond() * 1_000
+    return col.dt.nanosecond()
