@@ -6,6 +6,14 @@ centred second moments (two passes, see :func:`cxlib.core.frames.centred_moments
 for a mean or a ratio. That small table is compared by the summary path of
 :func:`cxlib.ab.compare`, which gives the same numbers as the per-unit path. Metrics
 given as summary rows (already small) are collected as they are.
+
+CUPED (``covariate=``) needs the co-moments of the values and the covariate: per
+cell for the adjusted means and variances, and per segment, from the units of all
+its arms, for ``theta`` (as the per-unit path, from the rows rather than merged from
+the cells, whose rounded means would carry into ``theta`` at large offsets). A
+survey index (:class:`~cxlib.ab.Index`) is computed per cell by its own function,
+which counts the answers in the engine; its values and standard errors are compared
+as the per-unit path compares them.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from ..core.errors import CoverageWarning
 from ..core.frames import EngineFrame, centred_moments, collect
 from ..core.grouping import normalise_by
 from ..core.statistics import CentredMoments
+from ..core.validation import check_choice
+from .cuped import adjust_cells
 from .metrics import Index, Mean, Proportion, Ratio
 from .skewness import skewness_warning
 
@@ -51,12 +61,6 @@ def _per_unit(ef: EngineFrame, metric: object) -> Proportion | Mean | Ratio | No
         return metric if metric.column is not None else None
     if isinstance(metric, Ratio):
         return None if metric.summed else metric
-    if isinstance(metric, Index):
-        raise ValueError(
-            f"metric=Index(...) compares survey indices of rows in a pandas DataFrame; "
-            f"the {ef.engine} frame gives each index per arm as cx.nps(frame, ..., "
-            "by=group) does, whose results cx.compare_estimates compares"
-        )
     raise TypeError(
         "metric must be a column name, a (numerator, denominator) tuple, or a "
         f"Proportion, Mean, Ratio or Index; got {metric!r}"
@@ -106,23 +110,18 @@ def _moments(
         assert metric.column is not None
         column = metric.column
         table = centred_moments(ef, keys, [column], third=True)
-        n = table["n"].to_numpy(dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            table["var"] = table[f"m2_{column}"] / (n - 1)
         table = table.rename(
             columns={f"mean_{column}": "mean", f"m2_{column}": "m2", f"m3_{column}": "m3"}
         )
+        _summaries(table, ["mean"], {"var": "m2"})
         return table, Mean(n="n", mean="mean", var="var"), table["n_missing"]
     num, den = metric.numerator, metric.denominator
     assert num is not None
     assert den is not None
     table = centred_moments(ef, keys, [num, den], [(num, den)])
-    n = table["n"].to_numpy(dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["num_var"] = table[f"m2_{num}"] / (n - 1)
-        table["den_var"] = table[f"m2_{den}"] / (n - 1)
-        table["cov"] = table[f"c2_{num}_{den}"] / (n - 1)
     table = table.rename(columns={f"mean_{num}": "num_mean", f"mean_{den}": "den_mean"})
+    second = {"num_var": f"m2_{num}", "den_var": f"m2_{den}", "cov": f"c2_{num}_{den}"}
+    _summaries(table, ["num_mean", "den_mean"], second)
     spec = Ratio(
         n="n",
         numerator_mean="num_mean",
@@ -132,6 +131,22 @@ def _moments(
         covariance="cov",
     )
     return table, spec, table["n_missing"]
+
+
+def _summaries(table: pd.DataFrame, means: list[str], second: dict[str, str]) -> None:
+    """Summary columns of each cell in place: (co)variances from the co-moments.
+
+    Cells with fewer than two units have no variance and cells without units no mean;
+    they hold 0 there, which the summary rows read as n gives them (their comparisons
+    need two units a side, as on the per-unit path).
+    """
+    n = table["n"].to_numpy(dtype=np.float64)
+    for column in means:
+        table[column] = np.where(n > 0, table[column].to_numpy(dtype=np.float64), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, comoment in second.items():
+            values = table[comoment].to_numpy(dtype=np.float64)
+            table[name] = np.where(n >= 2, values / (n - 1.0), 0.0)
 
 
 def engine_compare(
@@ -150,6 +165,8 @@ def engine_compare(
     group = ef.require(group, "group")
     segments = [] if by is None else [ef.require(b, "by") for b in normalise_by(by)]
     keys = [group, *segments]
+    if isinstance(metric, Index):
+        return _index(ef, compare, metric, keys, by, ci_method, covariate, nan_policy, options)
     unit = _per_unit(ef, metric)
     if unit is None:  # summary rows: small already
         assert isinstance(metric, (Proportion, Mean, Ratio))
@@ -166,10 +183,7 @@ def engine_compare(
             **options,
         )
     if covariate is not None:
-        raise ValueError(
-            f"covariate (CUPED) needs the per-unit rows in a pandas DataFrame; the "
-            f"{ef.engine} frame is compared without it (or collect the columns first)"
-        )
+        covariate = _covariate(ef, covariate, unit)
     if ci_method in _BOOTSTRAP:
         raise ValueError(
             f"ci_method={ci_method!r} resamples units, which stay in the {ef.engine} frame; "
@@ -178,11 +192,18 @@ def engine_compare(
     spec: Proportion | Mean | Ratio
     if isinstance(unit, Proportion):
         table, spec, missing = _proportions(ef, keys, unit.successes)
+        _check_arms(table, group, table["trials"] + missing)
+    elif covariate is not None:
+        assert isinstance(unit, Mean)
+        assert unit.column is not None
+        table, spec, missing = _cuped(ef, keys, unit.column, covariate)
     else:
         table, spec, missing = _moments(ef, keys, unit)
+        _check_arms(table, group, table["n"] + missing)
     if nan_policy == "raise" and int(missing.sum()):
+        what = "metric" if covariate is None else "metric or covariate"
         raise ValueError(
-            f"metric has {int(missing.sum())} missing value(s) and nan_policy='raise'; use "
+            f"{what} has {int(missing.sum())} missing value(s) and nan_policy='raise'; use "
             "nan_policy='omit' to skip and count them"
         )
     with warnings.catch_warnings():
@@ -202,6 +223,147 @@ def engine_compare(
     if isinstance(spec, Mean):
         _skewness(out, table, cells, ci_method, options["confidence_level"])
     return _with_missing(out, cells, missing, nan_policy)
+
+
+def _check_arms(table: pd.DataFrame, group: str, units: pd.Series[Any]) -> None:
+    """Every unit in an arm, as the per-unit path requires (counted over the units)."""
+    orphans = table[group].isna().to_numpy()
+    if orphans.any():
+        count = int(units.to_numpy(dtype=np.float64)[orphans].sum())
+        raise ValueError(
+            f"group={group!r} has {count:,} missing values; every unit must belong to an arm"
+        )
+
+
+def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio) -> str:
+    """The covariate column, for a mean of per-unit values only (as the per-unit path)."""
+    if not isinstance(unit, Mean):
+        raise ValueError(
+            f"covariate (CUPED) applies to a mean of per-unit values; got metric {unit!r}"
+        )
+    column = ef.require(covariate, "covariate")
+    dtype = ef.schema[column]
+    if not (dtype == nw.Boolean or dtype.is_numeric()):
+        raise TypeError(
+            f"covariate column {column!r} must hold numbers; got {dtype} in the {ef.engine} frame"
+        )
+    return column
+
+
+def _cuped(
+    ef: EngineFrame, keys: list[str], column: str, covariate: str
+) -> tuple[pd.DataFrame, Mean, pd.Series[Any]]:
+    """Per-cell moments of the CUPED-adjusted values, from co-moments in the engine.
+
+    Two reductions, each in two passes: the cells' moments of ``(y, x)`` (with the
+    third moments, for the skewness of the adjusted values) and the segments' (for
+    ``theta``, from their units as the per-unit path has it).
+    """
+    group, segments = keys[0], keys[1:]
+    y, x = column, covariate
+    pair = [(y, x)]
+    table = centred_moments(ef, keys, [y, x], pair, third=True)
+    _check_arms(table, group, table["n"] + table["n_missing"])
+    per_segment = centred_moments(ef, segments, [y, x], pair)
+    if segments:
+        where = per_segment[segments].assign(__cx_segment=np.arange(len(per_segment)))
+        found = table[segments].merge(where, on=segments, how="left")["__cx_segment"]
+        segment_of_cell = found.to_numpy(dtype=np.intp)
+    else:
+        segment_of_cell = np.zeros(len(table), dtype=np.intp)
+    moments, t, _ = adjust_cells(
+        _pair_moments(table, y, x), _pair_moments(per_segment, y, x), segment_of_cell
+    )
+
+    def third(name: str) -> Any:
+        return table[name].to_numpy(dtype=np.float64)
+
+    out = table[keys].copy()
+    out["n"] = table["n"]
+    out["mean"] = moments.mean[:, 0]
+    out["m2"] = moments.comoment[:, 0, 0]
+    # M3 of y - t x (x's centre drops out of the deviations), expanded in the engine's
+    # centred third moments.
+    out["m3"] = (
+        third(f"m3_{y}")
+        - 3.0 * t * third(f"c3_{y}_{y}_{x}")
+        + 3.0 * t * t * third(f"c3_{y}_{x}_{x}")
+        - t**3 * third(f"m3_{x}")
+    )
+    out["n_missing"] = table["n_missing"]
+    _summaries(out, ["mean"], {"var": "m2"})
+    return out, Mean(n="n", mean="mean", var="var"), out["n_missing"]
+
+
+def _pair_moments(table: pd.DataFrame, y: str, x: str) -> CentredMoments:
+    """The moments of the columns ``(y, x)`` of a table of :func:`centred_moments`.
+
+    Groups without units get co-moments 0, as :func:`cxlib.core.statistics.summarise`
+    gives them.
+    """
+    n = table["n"].to_numpy(dtype=np.float64)
+    mean = np.stack([table[f"mean_{c}"].to_numpy(dtype=np.float64) for c in (y, x)], axis=1)
+    cyy, cxx, cxy = (
+        np.nan_to_num(table[name].to_numpy(dtype=np.float64))
+        for name in (f"m2_{y}", f"m2_{x}", f"c2_{y}_{x}")
+    )
+    comoment = np.stack([np.stack([cyy, cxy], axis=1), np.stack([cxy, cxx], axis=1)], axis=1)
+    return CentredMoments(n=n, weight=n, mean=mean, comoment=comoment)
+
+
+def _index(
+    ef: EngineFrame,
+    compare: Callable[..., pd.DataFrame],
+    metric: Index,
+    keys: list[str],
+    by: str | Sequence[str] | None,
+    ci_method: str,
+    covariate: str | None,
+    nan_policy: str,
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """A survey index per cell by its own function (answers counted in the engine).
+
+    The index functions read engine frames: they count the answers per cell in the
+    engine, and their value, standard error and ``n`` per cell are all the comparison
+    uses. ``compare`` then runs on the table of cells, with an index function that
+    returns what was computed.
+    """
+    if covariate is not None:
+        raise ValueError(
+            f"covariate (CUPED) applies to a mean of per-unit values; got metric {metric!r}"
+        )
+    check_choice("ci_method", ci_method, ("delta", "fieller", "log"))
+    extra = dict(metric.options)
+    for reserved in ("by", "confidence_level", "nan_policy"):
+        if reserved in extra:
+            raise ValueError(f"Index options must not set {reserved!r}: compare sets it")
+    group, segments = keys[0], keys[1:]
+    cell_keys = [*segments, group]  # the order the per-unit path groups by
+    result = metric.function(
+        ef.frame.to_native(),
+        metric.columns,
+        by=cell_keys,
+        confidence_level=options["confidence_level"],
+        nan_policy=nan_policy,
+        **extra,
+    )
+    if not isinstance(result, pd.DataFrame):  # pragma: no cover - index contract
+        raise TypeError("the index function must return a DataFrame when given by=")
+    _check_arms(result, group, result["n"] + result.get("n_missing", 0))
+
+    def computed(*_: Any, **__: Any) -> pd.DataFrame:
+        return result
+
+    return compare(
+        result[cell_keys],
+        group=group,
+        metric=Index(computed, metric.columns),
+        by=by,
+        ci_method=ci_method,
+        nan_policy=nan_policy,
+        **options,
+    )
 
 
 def _cells(out: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> tuple[Any, Any]:
