@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import CoverageWarning
-from ..core.frames import EngineFrame, centred_moments, collect
+from ..core.frames import EngineFrame, collect
 from ..core.grouping import normalise_by
 from ..core.statistics import CentredMoments
 from ..core.validation import check_choice
-from .cuped import adjust_cells
+from .engine_cells import check_arms, cuped_table, moment_table, proportion_table
 from .metrics import Index, Mean, Proportion, Ratio
 from .skewness import skewness_warning
 
@@ -70,83 +70,6 @@ def _per_unit(ef: EngineFrame, metric: object) -> Proportion | Mean | Ratio | No
 def _summary_columns(metric: Proportion | Mean | Ratio) -> list[str]:
     names = [v for k, v in vars(metric).items() if isinstance(v, str)]
     return list(dict.fromkeys(names))
-
-
-def _proportions(
-    ef: EngineFrame, keys: list[str], column: str
-) -> tuple[pd.DataFrame, Proportion, pd.Series[Any]]:
-    flag = nw.col(column)
-    if ef.schema[column] != nw.Boolean:
-        # 0/1 values: anything else is an error, checked on the distinct values.
-        distinct = collect(ef.frame.select(flag.cast(nw.Float64)).unique())[column]
-        values = distinct.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = values[~np.isnan(values) & (values != 0.0) & (values != 1.0)]
-        if len(bad):
-            raise ValueError(
-                f"metric column {column!r} must hold 0/1 or booleans for a conversion "
-                f"rate; found {sorted(bad.tolist())[:5]}"
-            )
-    prepared = ef.frame.with_columns(
-        flag.cast(nw.Float64).alias("__cx_success"),
-        (~flag.is_null()).cast(nw.Int64).alias("__cx_trial"),
-        flag.is_null().cast(nw.Int64).alias("__cx_missing"),
-    )
-    table = collect(
-        prepared.group_by(*keys, drop_null_keys=False).agg(
-            nw.col("__cx_success").sum(), nw.col("__cx_trial").sum(), nw.col("__cx_missing").sum()
-        )
-    )
-    table = table.rename(
-        columns={"__cx_success": "successes", "__cx_trial": "trials", "__cx_missing": "n_missing"}
-    )
-    table["successes"] = np.rint(table["successes"].fillna(0).to_numpy(np.float64)).astype(np.int64)
-    return table, Proportion("successes", "trials"), table["n_missing"]
-
-
-def _moments(
-    ef: EngineFrame, keys: list[str], metric: Mean | Ratio
-) -> tuple[pd.DataFrame, Mean | Ratio, pd.Series[Any]]:
-    if isinstance(metric, Mean):
-        assert metric.column is not None
-        column = metric.column
-        table = centred_moments(ef, keys, [column], third=True)
-        table = table.rename(
-            columns={f"mean_{column}": "mean", f"m2_{column}": "m2", f"m3_{column}": "m3"}
-        )
-        _summaries(table, ["mean"], {"var": "m2"})
-        return table, Mean(n="n", mean="mean", var="var"), table["n_missing"]
-    num, den = metric.numerator, metric.denominator
-    assert num is not None
-    assert den is not None
-    table = centred_moments(ef, keys, [num, den], [(num, den)])
-    table = table.rename(columns={f"mean_{num}": "num_mean", f"mean_{den}": "den_mean"})
-    second = {"num_var": f"m2_{num}", "den_var": f"m2_{den}", "cov": f"c2_{num}_{den}"}
-    _summaries(table, ["num_mean", "den_mean"], second)
-    spec = Ratio(
-        n="n",
-        numerator_mean="num_mean",
-        denominator_mean="den_mean",
-        numerator_var="num_var",
-        denominator_var="den_var",
-        covariance="cov",
-    )
-    return table, spec, table["n_missing"]
-
-
-def _summaries(table: pd.DataFrame, means: list[str], second: dict[str, str]) -> None:
-    """Summary columns of each cell in place: (co)variances from the co-moments.
-
-    Cells with fewer than two units have no variance and cells without units no mean;
-    they hold 0 there, which the summary rows read as n gives them (their comparisons
-    need two units a side, as on the per-unit path).
-    """
-    n = table["n"].to_numpy(dtype=np.float64)
-    for column in means:
-        table[column] = np.where(n > 0, table[column].to_numpy(dtype=np.float64), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for name, comoment in second.items():
-            values = table[comoment].to_numpy(dtype=np.float64)
-            table[name] = np.where(n >= 2, values / (n - 1.0), 0.0)
 
 
 def engine_compare(
@@ -191,15 +114,13 @@ def engine_compare(
         )
     spec: Proportion | Mean | Ratio
     if isinstance(unit, Proportion):
-        table, spec, missing = _proportions(ef, keys, unit.successes)
-        _check_arms(table, group, table["trials"] + missing)
+        table, spec, missing = proportion_table(ef, keys, unit.successes)
     elif covariate is not None:
         assert isinstance(unit, Mean)
         assert unit.column is not None
-        table, spec, missing = _cuped(ef, keys, unit.column, covariate)
+        table, spec, missing = cuped_table(ef, keys, unit.column, covariate)
     else:
-        table, spec, missing = _moments(ef, keys, unit)
-        _check_arms(table, group, table["n"] + missing)
+        table, spec, missing = moment_table(ef, keys, unit)
     if nan_policy == "raise" and int(missing.sum()):
         what = "metric" if covariate is None else "metric or covariate"
         raise ValueError(
@@ -225,16 +146,6 @@ def engine_compare(
     return _with_missing(out, cells, missing, nan_policy)
 
 
-def _check_arms(table: pd.DataFrame, group: str, units: pd.Series[Any]) -> None:
-    """Every unit in an arm, as the per-unit path requires (counted over the units)."""
-    orphans = table[group].isna().to_numpy()
-    if orphans.any():
-        count = int(units.to_numpy(dtype=np.float64)[orphans].sum())
-        raise ValueError(
-            f"group={group!r} has {count:,} missing values; every unit must belong to an arm"
-        )
-
-
 def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio) -> str:
     """The covariate column, for a mean of per-unit values only (as the per-unit path)."""
     if not isinstance(unit, Mean):
@@ -248,67 +159,6 @@ def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Rat
             f"covariate column {column!r} must hold numbers; got {dtype} in the {ef.engine} frame"
         )
     return column
-
-
-def _cuped(
-    ef: EngineFrame, keys: list[str], column: str, covariate: str
-) -> tuple[pd.DataFrame, Mean, pd.Series[Any]]:
-    """Per-cell moments of the CUPED-adjusted values, from co-moments in the engine.
-
-    Two reductions, each in two passes: the cells' moments of ``(y, x)`` (with the
-    third moments, for the skewness of the adjusted values) and the segments' (for
-    ``theta``, from their units as the per-unit path has it).
-    """
-    group, segments = keys[0], keys[1:]
-    y, x = column, covariate
-    pair = [(y, x)]
-    table = centred_moments(ef, keys, [y, x], pair, third=True)
-    _check_arms(table, group, table["n"] + table["n_missing"])
-    per_segment = centred_moments(ef, segments, [y, x], pair)
-    if segments:
-        where = per_segment[segments].assign(__cx_segment=np.arange(len(per_segment)))
-        found = table[segments].merge(where, on=segments, how="left")["__cx_segment"]
-        segment_of_cell = found.to_numpy(dtype=np.intp)
-    else:
-        segment_of_cell = np.zeros(len(table), dtype=np.intp)
-    moments, t, _ = adjust_cells(
-        _pair_moments(table, y, x), _pair_moments(per_segment, y, x), segment_of_cell
-    )
-
-    def third(name: str) -> Any:
-        return table[name].to_numpy(dtype=np.float64)
-
-    out = table[keys].copy()
-    out["n"] = table["n"]
-    out["mean"] = moments.mean[:, 0]
-    out["m2"] = moments.comoment[:, 0, 0]
-    # M3 of y - t x (x's centre drops out of the deviations), expanded in the engine's
-    # centred third moments.
-    out["m3"] = (
-        third(f"m3_{y}")
-        - 3.0 * t * third(f"c3_{y}_{y}_{x}")
-        + 3.0 * t * t * third(f"c3_{y}_{x}_{x}")
-        - t**3 * third(f"m3_{x}")
-    )
-    out["n_missing"] = table["n_missing"]
-    _summaries(out, ["mean"], {"var": "m2"})
-    return out, Mean(n="n", mean="mean", var="var"), out["n_missing"]
-
-
-def _pair_moments(table: pd.DataFrame, y: str, x: str) -> CentredMoments:
-    """The moments of the columns ``(y, x)`` of a table of :func:`centred_moments`.
-
-    Groups without units get co-moments 0, as :func:`cxlib.core.statistics.summarise`
-    gives them.
-    """
-    n = table["n"].to_numpy(dtype=np.float64)
-    mean = np.stack([table[f"mean_{c}"].to_numpy(dtype=np.float64) for c in (y, x)], axis=1)
-    cyy, cxx, cxy = (
-        np.nan_to_num(table[name].to_numpy(dtype=np.float64))
-        for name in (f"m2_{y}", f"m2_{x}", f"c2_{y}_{x}")
-    )
-    comoment = np.stack([np.stack([cyy, cxy], axis=1), np.stack([cxy, cxx], axis=1)], axis=1)
-    return CentredMoments(n=n, weight=n, mean=mean, comoment=comoment)
 
 
 def _index(
@@ -350,7 +200,7 @@ def _index(
     )
     if not isinstance(result, pd.DataFrame):  # pragma: no cover - index contract
         raise TypeError("the index function must return a DataFrame when given by=")
-    _check_arms(result, group, result["n"] + result.get("n_missing", 0))
+    check_arms(result, group, result["n"] + result.get("n_missing", 0))
 
     def computed(*_: Any, **__: Any) -> pd.DataFrame:
         return result

@@ -302,3 +302,39 @@ def test_cuped_on_polars_equals_pandas_property(
         result = cx.ab.compare(pl.from_pandas(visits), **CUPED, by="segment")
     _same(result, expected)
     assert _messages(got) == _messages(want)
+
+
+def test_infinite_values_are_refused_naming_column_and_engine(engine) -> None:
+    for column, role, metric, covariate in (
+        ("revenue", "metric", "revenue", None),
+        ("pre", "covariate", "revenue", "pre"),
+        ("pre", "denominator", ("revenue", "pre"), None),
+    ):
+        visits = _visits(0.0, n=300)
+        visits.loc[[7, 8], column] = [np.inf, -np.inf]
+        kwargs = {"group": "arm", "control": "control", "metric": metric}
+        with pytest.raises(ValueError, match="must hold finite values"):
+            cx.ab.compare(visits, **kwargs, covariate=covariate)
+        pattern = rf"{role} column '{column}' must hold finite values; got 2 infinite values in the"
+        with pytest.raises(ValueError, match=pattern):
+            cx.ab.compare(engine(visits), **kwargs, covariate=covariate)
+
+
+def test_nan_is_missing_where_the_engine_keeps_it_apart_from_null() -> None:
+    """Polars keeps NaN apart from null: both are missing values, as in pandas."""
+    import polars as pl
+
+    visits = _visits(1e9, n=900).assign(won=lambda f: f["flag"].astype(np.float64))
+    visits["segment"] = visits["segment"].fillna("web")  # no tiny cells
+    visits.loc[[3, 50], "won"] = np.nan
+    frame = pl.from_pandas(visits, nan_to_null=False)
+    assert frame["won"].is_nan().sum() == 2
+    assert frame["revenue"].is_nan().sum() == 3
+    kwargs: dict[str, Any] = {"group": "arm", "control": "control", "by": "segment"}
+    for extra in (
+        {"metric": cx.ab.Proportion("won")},
+        {"metric": "revenue"},
+        {"metric": "revenue", "covariate": "pre"},
+        {"metric": cx.ab.Index(cx.nps, "score")},
+    ):
+        _same(cx.ab.compare(frame, **kwargs, **extra), cx.ab.compare(visits, **kwargs, **extra))
