@@ -3,9 +3,10 @@
 Per-unit metrics are reduced in the engine to one row per arm and segment: the
 number of units and of successes for a conversion rate; the count, means and
 centred second moments (two passes, see :func:`cxlib.core.frames.centred_moments`)
-for a mean or a ratio. That small table is compared by the summary path of
-:func:`cxlib.ab.compare`, which gives the same numbers as the per-unit path. Metrics
-given as summary rows (already small) are collected as they are.
+for a mean or a ratio (:mod:`cxlib.ab.engine_cells`). That small table is compared
+by the summary path of :func:`cxlib.ab.compare`, which gives the same numbers as the
+per-unit path. Metrics given as summary rows (already small) are collected as they
+are.
 
 CUPED (``covariate=``) needs the co-moments of the values and the covariate: per
 cell for the adjusted means and variances, and per segment, from the units of all
@@ -87,6 +88,8 @@ def engine_compare(
     """:func:`cxlib.ab.compare` of an engine frame (see there for the arguments)."""
     group = ef.require(group, "group")
     segments = [] if by is None else [ef.require(b, "by") for b in normalise_by(by)]
+    if group in segments:
+        raise ValueError(f"group={group!r} must not also be a by column")
     keys = [group, *segments]
     if isinstance(metric, Index):
         return _index(ef, compare, metric, keys, by, ci_method, covariate, nan_policy, options)

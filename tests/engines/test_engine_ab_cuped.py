@@ -187,6 +187,8 @@ def test_cuped_bad_input_names_column_and_engine(engine) -> None:
         cx.ab.compare(frame, **{**base, "metric": "flag"}, covariate="pre")
     with pytest.raises(ValueError, match=r"ci_method='percentile' resamples units.*'fieller'"):
         cx.ab.compare(frame, **CUPED, ci_method="percentile")
+    with pytest.raises(ValueError, match="group='arm' must not also be a by column"):
+        cx.ab.compare(frame, **CUPED, by=["segment", "arm"])
 
 
 def test_units_without_an_arm_are_refused_as_in_pandas(engine) -> None:
