@@ -37,6 +37,7 @@ def _visits(offset: float, seed: int = 13, n: int = 6_000) -> pd.DataFrame:
             "score": rng.integers(0, 11, n).astype(np.float64),
             "satisfaction": rng.integers(1, 6, n).astype(np.float64),
             "w": rng.integers(1, 4, n).astype(np.float64),
+            **{f"q{i}": rng.integers(1, 7, n).astype(np.float64) for i in (1, 2, 3)},
         }
     )
     data.loc[::97, "segment"] = None
@@ -209,9 +210,10 @@ def test_units_without_an_arm_are_refused_as_in_pandas(engine) -> None:
     [
         (cx.nps, "score", {}),
         (cx.csat, "satisfaction", {"weights": "w"}),
+        (cx.loyalty_index, ["q1", "q2", "q3"], {}),
     ],
 )
-def test_index_matches_pandas(engine, function: Any, column: str, options: Any) -> None:
+def test_index_matches_pandas(engine, function: Any, column: Any, options: Any) -> None:
     visits = _visits(0.0)
     frame = engine(visits)
     metric = cx.ab.Index(function, column, options)
