@@ -10,7 +10,6 @@ together.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Hashable
 from typing import Any
 
@@ -18,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.grouping import dense_rank, factorize_column, make_groups
 from ..core.lift import FloatArray, Pairs, normal_pairs
 from ..core.statistics import CentredMoments, ratio_estimates, summarise
 from ..core.validation import get_column
+from .cuped import adjust_cells
 from .metrics import Index, Mean, Ratio
 from .resampling import bootstrap_cells
 from .skewness import skewness_warning
@@ -144,36 +143,13 @@ def index_pairs(
 def _cuped_cells(
     y: FloatArray, x: FloatArray, codes: npt.NDArray[np.intp], cells: Cells
 ) -> tuple[CentredMoments, FloatArray]:
-    """CUPED-adjusted moments per cell, slope per segment, and the adjusted values.
-
-    The co-moments of ``(y, x)`` per segment give ``theta = C_xy / C_xx``; each
-    cell's adjusted mean is
-    ``ybar - theta (xbar - xbar_segment)`` and its adjusted M2
-    ``C_yy - 2 theta C_xy + theta**2 C_xx``.
-    """
+    """CUPED-adjusted moments per cell (:func:`cxlib.ab.cuped.adjust_cells`), and the
+    adjusted values."""
     per_cell = summarise(np.stack([y, x]), codes, cells.n_cells)
     # From the rows again rather than merged from the cells: merging would carry the
     # rounding of the cell means, which at large offsets is not negligible for theta.
     segment = summarise(np.stack([y, x]), cells.segment[codes], cells.n_segments)
-    cxx, cxy = segment.comoment[:, 1, 1], segment.comoment[:, 0, 1]
-    flat = ~(cxx > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        theta = np.where(flat, 0.0, cxy / cxx)
-    if flat.any():
-        warnings.warn(
-            f"the covariate does not vary in {int(flat.sum()):,} of {cells.n_segments:,} "
-            "segments: CUPED leaves their values unadjusted",
-            DegenerateDataWarning,
-            stacklevel=find_stack_level(),
-        )
-    t = theta[cells.segment]
-    x_centre = np.nan_to_num(segment.mean[:, 1])[cells.segment]
-    c = per_cell.comoment
-    m2 = c[:, 0, 0] - 2.0 * t * c[:, 0, 1] + t * t * c[:, 1, 1]
-    adjusted_mean = per_cell.mean[:, 0] - t * (per_cell.mean[:, 1] - x_centre)
-    moments = CentredMoments(
-        per_cell.n, per_cell.weight, adjusted_mean[:, None], np.maximum(m2, 0.0)[:, None, None]
-    )
+    moments, t, x_centre = adjust_cells(per_cell, segment, cells.segment)
     values = y - t[codes] * (x - x_centre[codes])
     return moments, values
 

@@ -40,11 +40,11 @@ import pandas as pd
 from ..core.display import fmt as _fmt
 from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.results import Result
-from ..core.statistics import summarise
+from ..core.statistics import CentredMoments, summarise
 from ..core.validation import NanPolicy, as_numeric_1d, check_nan_policy
 from ._arms import missing_mask
 
-__all__ = ["CupedResult", "cuped"]
+__all__ = ["CupedResult", "adjust_cells", "cuped"]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 
@@ -346,3 +346,38 @@ def cuped(
         n_missing=n_missing,
         theta_given=fixed_theta is not None and not x_constant,
     )
+
+
+def adjust_cells(
+    cells: CentredMoments, segments: CentredMoments, segment_of_cell: npt.NDArray[np.intp]
+) -> tuple[CentredMoments, FloatArray, FloatArray]:
+    """CUPED-adjusted moments of cells (arm x segment), ``theta`` estimated per segment.
+
+    ``cells`` and ``segments`` hold the moments of the columns ``(y, x)`` (values,
+    covariate), the segments' from the units of all their arms; ``segment_of_cell``
+    maps each cell to its segment. With ``theta = C_xy / C_xx`` of the segment (0 where
+    the covariate does not vary, with a warning), each cell's adjusted mean is
+    ``ybar - theta (xbar - xbar_segment)`` and its M2
+    ``C_yy - 2 theta C_xy + theta**2 C_xx``. Returns the adjusted moments (one
+    column, no M3) and, per cell, ``theta`` and the centre ``xbar_segment``.
+    """
+    cxx, cxy = segments.comoment[:, 1, 1], segments.comoment[:, 0, 1]
+    flat = ~(cxx > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(flat, 0.0, cxy / cxx)
+    if flat.any():
+        warnings.warn(
+            f"the covariate does not vary in {int(flat.sum()):,} of {segments.n_groups:,} "
+            "segments: CUPED leaves their values unadjusted",
+            DegenerateDataWarning,
+            stacklevel=find_stack_level(),
+        )
+    t = theta[segment_of_cell]
+    x_centre = np.nan_to_num(segments.mean[:, 1])[segment_of_cell]
+    c = cells.comoment
+    m2 = c[:, 0, 0] - 2.0 * t * c[:, 0, 1] + t * t * c[:, 1, 1]
+    adjusted_mean = cells.mean[:, 0] - t * (cells.mean[:, 1] - x_centre)
+    moments = CentredMoments(
+        cells.n, cells.weight, adjusted_mean[:, None], np.maximum(m2, 0.0)[:, None, None]
+    )
+    return moments, t, x_centre

@@ -3,9 +3,18 @@
 Per-unit metrics are reduced in the engine to one row per arm and segment: the
 number of units and of successes for a conversion rate; the count, means and
 centred second moments (two passes, see :func:`cxlib.core.frames.centred_moments`)
-for a mean or a ratio. That small table is compared by the summary path of
-:func:`cxlib.ab.compare`, which gives the same numbers as the per-unit path. Metrics
-given as summary rows (already small) are collected as they are.
+for a mean or a ratio (:mod:`cxlib.ab.engine_cells`). That small table is compared
+by the summary path of :func:`cxlib.ab.compare`, which gives the same numbers as the
+per-unit path. Metrics given as summary rows (already small) are collected as they
+are.
+
+CUPED (``covariate=``) needs the co-moments of the values and the covariate: per
+cell for the adjusted means and variances, and per segment, from the units of all
+its arms, for ``theta`` (as the per-unit path, from the rows rather than merged from
+the cells, whose rounded means would carry into ``theta`` at large offsets). A
+survey index (:class:`~cxlib.ab.Index`) is computed per cell by its own function,
+which counts the answers in the engine; its values and standard errors are compared
+as the per-unit path compares them.
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import CoverageWarning
-from ..core.frames import EngineFrame, centred_moments, collect
+from ..core.frames import EngineFrame, collect
 from ..core.grouping import normalise_by
 from ..core.statistics import CentredMoments
+from ..core.validation import check_choice
+from .engine_cells import check_arms, cuped_table, moment_table, proportion_table
 from .metrics import Index, Mean, Proportion, Ratio
 from .skewness import skewness_warning
 
@@ -51,12 +62,6 @@ def _per_unit(ef: EngineFrame, metric: object) -> Proportion | Mean | Ratio | No
         return metric if metric.column is not None else None
     if isinstance(metric, Ratio):
         return None if metric.summed else metric
-    if isinstance(metric, Index):
-        raise ValueError(
-            f"metric=Index(...) compares survey indices of rows in a pandas DataFrame; "
-            f"the {ef.engine} frame gives each index per arm as cx.nps(frame, ..., "
-            "by=group) does, whose results cx.compare_estimates compares"
-        )
     raise TypeError(
         "metric must be a column name, a (numerator, denominator) tuple, or a "
         f"Proportion, Mean, Ratio or Index; got {metric!r}"
@@ -66,72 +71,6 @@ def _per_unit(ef: EngineFrame, metric: object) -> Proportion | Mean | Ratio | No
 def _summary_columns(metric: Proportion | Mean | Ratio) -> list[str]:
     names = [v for k, v in vars(metric).items() if isinstance(v, str)]
     return list(dict.fromkeys(names))
-
-
-def _proportions(
-    ef: EngineFrame, keys: list[str], column: str
-) -> tuple[pd.DataFrame, Proportion, pd.Series[Any]]:
-    flag = nw.col(column)
-    if ef.schema[column] != nw.Boolean:
-        # 0/1 values: anything else is an error, checked on the distinct values.
-        distinct = collect(ef.frame.select(flag.cast(nw.Float64)).unique())[column]
-        values = distinct.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = values[~np.isnan(values) & (values != 0.0) & (values != 1.0)]
-        if len(bad):
-            raise ValueError(
-                f"metric column {column!r} must hold 0/1 or booleans for a conversion "
-                f"rate; found {sorted(bad.tolist())[:5]}"
-            )
-    prepared = ef.frame.with_columns(
-        flag.cast(nw.Float64).alias("__cx_success"),
-        (~flag.is_null()).cast(nw.Int64).alias("__cx_trial"),
-        flag.is_null().cast(nw.Int64).alias("__cx_missing"),
-    )
-    table = collect(
-        prepared.group_by(*keys, drop_null_keys=False).agg(
-            nw.col("__cx_success").sum(), nw.col("__cx_trial").sum(), nw.col("__cx_missing").sum()
-        )
-    )
-    table = table.rename(
-        columns={"__cx_success": "successes", "__cx_trial": "trials", "__cx_missing": "n_missing"}
-    )
-    table["successes"] = np.rint(table["successes"].fillna(0).to_numpy(np.float64)).astype(np.int64)
-    return table, Proportion("successes", "trials"), table["n_missing"]
-
-
-def _moments(
-    ef: EngineFrame, keys: list[str], metric: Mean | Ratio
-) -> tuple[pd.DataFrame, Mean | Ratio, pd.Series[Any]]:
-    if isinstance(metric, Mean):
-        assert metric.column is not None
-        column = metric.column
-        table = centred_moments(ef, keys, [column], third=True)
-        n = table["n"].to_numpy(dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            table["var"] = table[f"m2_{column}"] / (n - 1)
-        table = table.rename(
-            columns={f"mean_{column}": "mean", f"m2_{column}": "m2", f"m3_{column}": "m3"}
-        )
-        return table, Mean(n="n", mean="mean", var="var"), table["n_missing"]
-    num, den = metric.numerator, metric.denominator
-    assert num is not None
-    assert den is not None
-    table = centred_moments(ef, keys, [num, den], [(num, den)])
-    n = table["n"].to_numpy(dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["num_var"] = table[f"m2_{num}"] / (n - 1)
-        table["den_var"] = table[f"m2_{den}"] / (n - 1)
-        table["cov"] = table[f"c2_{num}_{den}"] / (n - 1)
-    table = table.rename(columns={f"mean_{num}": "num_mean", f"mean_{den}": "den_mean"})
-    spec = Ratio(
-        n="n",
-        numerator_mean="num_mean",
-        denominator_mean="den_mean",
-        numerator_var="num_var",
-        denominator_var="den_var",
-        covariance="cov",
-    )
-    return table, spec, table["n_missing"]
 
 
 def engine_compare(
@@ -149,7 +88,11 @@ def engine_compare(
     """:func:`cxlib.ab.compare` of an engine frame (see there for the arguments)."""
     group = ef.require(group, "group")
     segments = [] if by is None else [ef.require(b, "by") for b in normalise_by(by)]
+    if group in segments:
+        raise ValueError(f"group={group!r} must not also be a by column")
     keys = [group, *segments]
+    if isinstance(metric, Index):
+        return _index(ef, compare, metric, keys, by, ci_method, covariate, nan_policy, options)
     unit = _per_unit(ef, metric)
     if unit is None:  # summary rows: small already
         assert isinstance(metric, (Proportion, Mean, Ratio))
@@ -166,10 +109,7 @@ def engine_compare(
             **options,
         )
     if covariate is not None:
-        raise ValueError(
-            f"covariate (CUPED) needs the per-unit rows in a pandas DataFrame; the "
-            f"{ef.engine} frame is compared without it (or collect the columns first)"
-        )
+        covariate = _covariate(ef, covariate, unit)
     if ci_method in _BOOTSTRAP:
         raise ValueError(
             f"ci_method={ci_method!r} resamples units, which stay in the {ef.engine} frame; "
@@ -177,12 +117,17 @@ def engine_compare(
         )
     spec: Proportion | Mean | Ratio
     if isinstance(unit, Proportion):
-        table, spec, missing = _proportions(ef, keys, unit.successes)
+        table, spec, missing = proportion_table(ef, keys, unit.successes)
+    elif covariate is not None:
+        assert isinstance(unit, Mean)
+        assert unit.column is not None
+        table, spec, missing = cuped_table(ef, keys, unit.column, covariate)
     else:
-        table, spec, missing = _moments(ef, keys, unit)
+        table, spec, missing = moment_table(ef, keys, unit)
     if nan_policy == "raise" and int(missing.sum()):
+        what = "metric" if covariate is None else "metric or covariate"
         raise ValueError(
-            f"metric has {int(missing.sum())} missing value(s) and nan_policy='raise'; use "
+            f"{what} has {int(missing.sum())} missing value(s) and nan_policy='raise'; use "
             "nan_policy='omit' to skip and count them"
         )
     with warnings.catch_warnings():
@@ -202,6 +147,76 @@ def engine_compare(
     if isinstance(spec, Mean):
         _skewness(out, table, cells, ci_method, options["confidence_level"])
     return _with_missing(out, cells, missing, nan_policy)
+
+
+def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio) -> str:
+    """The covariate column, for a mean of per-unit values only (as the per-unit path)."""
+    if not isinstance(unit, Mean):
+        raise ValueError(
+            f"covariate (CUPED) applies to a mean of per-unit values; got metric {unit!r}"
+        )
+    column = ef.require(covariate, "covariate")
+    dtype = ef.schema[column]
+    if not (dtype == nw.Boolean or dtype.is_numeric()):
+        raise TypeError(
+            f"covariate column {column!r} must hold numbers; got {dtype} in the {ef.engine} frame"
+        )
+    return column
+
+
+def _index(
+    ef: EngineFrame,
+    compare: Callable[..., pd.DataFrame],
+    metric: Index,
+    keys: list[str],
+    by: str | Sequence[str] | None,
+    ci_method: str,
+    covariate: str | None,
+    nan_policy: str,
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """A survey index per cell by its own function (answers counted in the engine).
+
+    The index functions read engine frames: they count the answers per cell in the
+    engine, and their value, standard error and ``n`` per cell are all the comparison
+    uses. ``compare`` then runs on the table of cells, with an index function that
+    returns what was computed.
+    """
+    if covariate is not None:
+        raise ValueError(
+            f"covariate (CUPED) applies to a mean of per-unit values; got metric {metric!r}"
+        )
+    check_choice("ci_method", ci_method, ("delta", "fieller", "log"))
+    extra = dict(metric.options)
+    for reserved in ("by", "confidence_level", "nan_policy"):
+        if reserved in extra:
+            raise ValueError(f"Index options must not set {reserved!r}: compare sets it")
+    group, segments = keys[0], keys[1:]
+    cell_keys = [*segments, group]  # the order the per-unit path groups by
+    result = metric.function(
+        ef.frame.to_native(),
+        metric.columns,
+        by=cell_keys,
+        confidence_level=options["confidence_level"],
+        nan_policy=nan_policy,
+        **extra,
+    )
+    if not isinstance(result, pd.DataFrame):  # pragma: no cover - index contract
+        raise TypeError("the index function must return a DataFrame when given by=")
+    check_arms(result, group, result["n"] + result.get("n_missing", 0))
+
+    def computed(*_: Any, **__: Any) -> pd.DataFrame:
+        return result
+
+    return compare(
+        result[cell_keys],
+        group=group,
+        metric=Index(computed, metric.columns),
+        by=by,
+        ci_method=ci_method,
+        nan_policy=nan_policy,
+        **options,
+    )
 
 
 def _cells(out: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> tuple[Any, Any]:

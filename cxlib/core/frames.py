@@ -209,8 +209,12 @@ def centred_moments(
     their digits. Rows with a missing value in any of ``columns`` are left out (and
     counted in ``n_missing``); ``mean_<c>`` is the group mean of the rows kept. With
     ``third``, ``m3_<c>`` is the centred third moment, ``sum(d**3) - 3 sum(d)
-    sum(d**2) / n + 2 sum(d)**3 / n**2`` (the same correction). Sorted by the keys,
-    missing keys last.
+    sum(d**2) / n + 2 sum(d)**3 / n**2`` (the same correction), and each pair
+    ``(a, b)`` adds the mixed third moments ``c3_<a>_<a>_<b>`` (of ``e_a**2 e_b``, ``e``
+    the deviations from the exact means) and ``c3_<a>_<b>_<b>`` (of ``e_a e_b**2``),
+    corrected alike: ``sum(d_a**2 d_b) - 2 sum(d_a) sum(d_a d_b) / n - sum(d_b)
+    sum(d_a**2) / n + 2 sum(d_a)**2 sum(d_b) / n**2``. Sorted by the keys, missing keys
+    last.
     """
     names = list(dict.fromkeys([*columns, *(c for pair in pairs for c in pair)]))
     prepared = ef.frame.with_columns(*(_missing_as_null(ef, c) for c in names))
@@ -241,16 +245,18 @@ def centred_moments(
             for i, j in dict.fromkeys(product_pairs)
         )
     )
+    cubes: dict[str, nw.Expr] = {}
     if third:
-        kept = kept.with_columns(
-            *(
-                (nw.col(f"__cx_d_{i}") * nw.col(f"__cx_dd_{i}_{i}")).alias(f"__cx_ddd_{i}")
-                for i in range(len(names))
-            )
-        )
+        for i in range(len(names)):
+            cubes[f"__cx_ddd_{i}"] = nw.col(f"__cx_d_{i}") * nw.col(f"__cx_dd_{i}_{i}")
+        for a, b in pairs:
+            i, j = index[a], index[b]
+            product = nw.col(f"__cx_dd_{i}_{j}")
+            cubes[f"__cx_ddd_{i}_{i}_{j}"] = nw.col(f"__cx_d_{i}") * product
+            cubes[f"__cx_ddd_{i}_{j}_{j}"] = nw.col(f"__cx_d_{j}") * product
+        kept = kept.with_columns(*(expr.alias(name) for name, expr in cubes.items()))
     sums = [nw.len().alias(_N)]
-    if third:
-        sums += [nw.col(f"__cx_ddd_{i}").sum() for i in range(len(names))]
+    sums += [nw.col(name).sum() for name in cubes]
     sums += [nw.col(f"__cx_mean_{i}").max() for i in range(len(names))]
     sums += [nw.col(f"__cx_d_{i}").sum() for i in range(len(names))]
     sums += [nw.col(f"__cx_dd_{i}_{j}").sum() for i, j in dict.fromkeys(product_pairs)]
@@ -301,4 +307,24 @@ def _assemble_moments(
             i, j = index[a], index[b]
             sp = table[f"__cx_dd_{i}_{j}"].to_numpy(dtype=np.float64)
             out[f"c2_{a}_{b}"] = np.where(n > 0, sp - d[i] * d[j] / np.where(n > 0, n, 1), np.nan)
+            if third:
+                for p, q, name in ((i, j, f"{a}_{a}_{b}"), (j, i, f"{a}_{b}_{b}")):
+                    name_p = f"__cx_ddd_{i}_{i}_{j}" if p == i else f"__cx_ddd_{i}_{j}_{j}"
+                    sums_p = table[name_p].to_numpy(dtype=np.float64)
+                    m3 = _mixed_third(sums_p, p, q, table, d, sp, n)
+                    out[f"c3_{name}"] = np.where(n > 0, m3, np.nan)
     return _sorted(out, keys)
+
+
+def _mixed_third(
+    cube: Any, p: int, q: int, table: pd.DataFrame, d: dict[int, Any], products: Any, n: Any
+) -> Any:
+    """``sum(e_p**2 e_q)`` about the exact means, from the sums about the window means.
+
+    With ``m = sum(d) / n`` the rounding of each window mean and ``e = d - m``, the
+    expansion of ``sum((d_p - m_p)**2 (d_q - m_q))`` leaves ``cube = sum(d_p**2 d_q)``,
+    ``products = sum(d_p d_q)``, ``sum(d_p**2)`` and the two ``sum(d)``.
+    """
+    square = table[f"__cx_dd_{p}_{p}"].to_numpy(dtype=np.float64)
+    mp, mq = np.where(n > 0, d[p] / n, 0.0), np.where(n > 0, d[q] / n, 0.0)
+    return cube - 2.0 * mp * products - mq * square + 2.0 * d[p] * mp * mq
