@@ -1,8 +1,8 @@
 """The ``cxlib`` command: indices of CSV or Parquet files, without writing Python.
 
-Survey indices read the files lazily with DuckDB (see :func:`cxlib.read`), so a file
-larger than memory works; order metrics and A/B comparisons read the columns they
-need into memory.
+Every command reads the files lazily with DuckDB (see :func:`cxlib.read`) and passes
+the relation on: the index, order metric or A/B comparison reduces the rows in DuckDB,
+so a file larger than memory works.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import narwhals as nw
 import pandas as pd
 
 from ._version import __version__
@@ -23,6 +24,7 @@ from .cli_output import FORMATS, OutputFormat, render
 from .core.files import read
 from .core.results import Estimate
 from .datasets import make_survey
+from .orders.purchases import average_order_value, guest_checkout_rate
 from .orders.repeat_purchases import purchase_frequency, repeat_purchase_rate
 from .orders.rfm import rfm_summary
 from .survey.ces import ces
@@ -40,6 +42,7 @@ examples:
   cxlib loyalty answers.parquet --columns rec,buy,other --output loyalty.csv
   cxlib repeat-purchase-rate orders.parquet --customer customer_id --date date
   cxlib rfm orders.csv --customer customer_id --date date --revenue revenue
+  cxlib aov orders.parquet --customer customer_id --date date --revenue revenue --by member
   cxlib ab compare visits.parquet --group arm --control A --metric converted
   cxlib demo --n 2000 --seed 1
 """
@@ -112,62 +115,64 @@ def _run_survey(args: argparse.Namespace) -> pd.DataFrame:
     return result.to_frame() if isinstance(result, Estimate) else result
 
 
-def _orders(args: argparse.Namespace, extra: Sequence[str | None]) -> pd.DataFrame:
-    """The columns an order metric reads, in memory."""
-    wanted = [args.customer, args.date, *extra, *(args.by or [])]
-    columns = list(dict.fromkeys(c for c in wanted if c is not None))
-    return _read_columns(args.path, columns)
-
-
-def _read_columns(path: str, columns: list[str]) -> pd.DataFrame:
-    """Just these columns of the files, in memory (named in the error when one is absent)."""
-    relation = read(path)
-    missing = [c for c in columns if c not in relation.columns]
-    if missing:
-        raise ValueError(
-            f"{missing[0]!r} is not a column of {path}; columns: "
-            + ", ".join(repr(c) for c in relation.columns[:20])
-        )
-    frame: pd.DataFrame = relation.select(*columns).df()
-    return frame
+#: Order commands: (help, function, aliases). Each reads the files as a DuckDB relation,
+#: so the per-customer reduction runs in DuckDB and files larger than memory work.
+ORDERS: dict[str, tuple[str, Callable[..., Any], list[str]]] = {
+    "rfm": ("frequency, recency, age and monetary value of every customer", rfm_summary, []),
+    "repeat-purchase-rate": (
+        "share of customers with more than one purchase",
+        repeat_purchase_rate,
+        [],
+    ),
+    "purchase-frequency": ("orders per customer", purchase_frequency, []),
+    "average-order-value": ("revenue per order", average_order_value, ["aov"]),
+    "guest-checkout-rate": (
+        "share of orders placed without a customer account",
+        guest_checkout_rate,
+        [],
+    ),
+}
+_ORDER_ALIASES = {alias: name for name, (_, _, aliases) in ORDERS.items() for alias in aliases}
 
 
 def _run_orders(args: argparse.Namespace) -> pd.DataFrame:
-    if args.command == "rfm":
-        frame = _orders(args, [args.revenue])
-        summary = rfm_summary(
-            frame,
-            customer=args.customer,
-            date=args.date,
-            revenue=args.revenue,
-            as_of=args.as_of,
-            time_unit=args.time_unit,
-        )
+    name = _ORDER_ALIASES.get(args.command, args.command)
+    function = ORDERS[name][1]
+    # The relation is lazy: the engine paths check the columns against its schema and
+    # reduce the rows in DuckDB; only per-customer tables reach Python.
+    orders = read(args.path)
+    keys: dict[str, Any] = {
+        "customer": args.customer,
+        "date": args.date,
+        "revenue": args.revenue,
+        "as_of": args.as_of,
+    }
+    if name == "rfm":
+        summary: pd.DataFrame = function(orders, **keys, time_unit=args.time_unit)
         return summary.reset_index()
-    function = (
-        repeat_purchase_rate if args.command == "repeat-purchase-rate" else purchase_frequency
-    )
-    frame = _orders(args, [args.revenue])
+    if name == "guest-checkout-rate":
+        keys["guest"] = args.guest
     result = function(
-        frame,
-        customer=args.customer,
-        date=args.date,
-        revenue=args.revenue,
-        as_of=args.as_of,
+        orders,
+        **keys,
         window=args.window,
         by=args.by,
+        ci_method=args.ci_method,
+        confidence_level=args.confidence_level,
+        n_resamples=args.n_resamples,
+        rng=args.seed,
     )
     return result.to_frame() if isinstance(result, Estimate) else result
 
 
 def _run_ab(args: argparse.Namespace) -> pd.DataFrame:
-    columns = list(dict.fromkeys([args.group, args.metric, *(args.by or [])]))
-    frame = _read_columns(args.path, columns)
+    visits = read(args.path)
+    schema = nw.from_native(visits).collect_schema()
     control: Any = args.control
-    if pd.api.types.is_numeric_dtype(frame[args.group]):
+    if args.group in schema and schema[args.group].is_numeric():
         control = pd.to_numeric(pd.Series([args.control])).iloc[0]
     out: pd.DataFrame = ab_compare(
-        frame,
+        visits,
         group=args.group,
         control=control,
         metric=args.metric,
@@ -210,21 +215,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--scale", help="answer scale, e.g. 1-5 (one per item, comma-separated)")
         _inference(p, _default(function, "ci_method"))
         p.set_defaults(run=_run_survey)
-    for name, title in (
-        ("rfm", "frequency, recency, age and monetary value of every customer"),
-        ("repeat-purchase-rate", "share of customers with more than one purchase"),
-        ("purchase-frequency", "orders per customer"),
-    ):
-        p = sub.add_parser(name, help=title, description=title)
+    for name, (title, function, aliases) in ORDERS.items():
+        p = sub.add_parser(name, help=title, description=title, aliases=aliases)
         _common(p)
         p.add_argument("--customer", required=True, help="customer id column")
         p.add_argument("--date", required=True, help="order date column")
-        p.add_argument("--revenue", help="order value column")
+        p.add_argument(
+            "--revenue", required=name == "average-order-value", help="order value column"
+        )
         p.add_argument("--as-of", help="end of the observation window (default: last order)")
         if name == "rfm":
             p.add_argument("--time-unit", default="D", help="period of the counts (default D)")
         else:
             p.add_argument("--window", type=float, default=365, help="window in days")
+            if name == "guest-checkout-rate":
+                p.add_argument(
+                    "--guest", help="boolean guest flag column (default: no customer id)"
+                )
+            _inference(p, _default(function, "ci_method"))
         p.set_defaults(run=_run_orders)
     ab = sub.add_parser("ab", help="A/B tests", description="A/B tests")
     ab_sub = ab.add_subparsers(dest="ab_command", required=True, parser_class=_Parser)
@@ -245,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_USER_ERRORS = (ValueError, TypeError, KeyError, FileNotFoundError, ImportError, OSError)
+
+
+def _engine_error(exc: Exception) -> bool:
+    """An error DuckDB raised while reading the files (a value its type does not hold,
+    a broken file): found only when the rows are read, so after the checks."""
+    return any(cls.__module__.lstrip("_").split(".")[0] == "duckdb" for cls in type(exc).__mro__)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m cxlib`` and the ``cxlib`` command."""
     parser = build_parser()
@@ -259,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.output.write_text(text)
         else:
             sys.stdout.write(text)
-    except (ValueError, TypeError, KeyError, FileNotFoundError, ImportError, OSError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, _USER_ERRORS) and not _engine_error(exc):
+            raise
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         first = textwrap.shorten(" ".join(message.split()), width=400, placeholder=" ...")
         sys.stderr.write(f"cxlib: error: {first}\n")

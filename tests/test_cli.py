@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
@@ -30,7 +31,24 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         {"arm": rng.choice(["A", "B"], 3_000), "converted": rng.random(3_000) < 0.1}
     )
     visits.to_parquet(folder / "visits.parquet", index=False)
+    # Orders DuckDB reads as dates from its sample of the first 20,480 lines, with a row
+    # beyond it that is no date, and orders with a refund.
+    n = 21_000
+    broken = pd.DataFrame(
+        {
+            "customer_id": np.arange(n) % 500,
+            "date": pd.date_range("2024-01-01", periods=n, freq="h").strftime("%Y-%m-%d"),
+            "revenue": np.full(n, 10.0),
+        }
+    )
+    broken.loc[n - 1, "date"] = "not a date"
+    broken.to_csv(folder / "broken_orders.csv", index=False)
+    orders.assign(revenue=orders["revenue"].where(orders.index != 7, -4.0)).to_parquet(
+        folder / "refunds.parquet", index=False
+    )
     return {
+        "broken_orders": folder / "broken_orders.csv",
+        "refunds": folder / "refunds.parquet",
         "answers": folder / "answers.parquet",
         "answers_csv": folder / "answers.csv",
         "orders": folder / "orders.parquet",
@@ -168,6 +186,87 @@ def test_order_and_ab_commands_match_the_library(capsys, files) -> None:
     np.testing.assert_allclose(_values(got, columns), _values(want, columns), rtol=1e-12)
 
 
+ORDER_KEYS = ["--customer", "customer_id", "--date", "date"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "function", "kwargs"),
+    [
+        (
+            [
+                "aov",
+                "--revenue",
+                "revenue",
+                "--by",
+                "member",
+                "--seed",
+                "3",
+                "--n-resamples",
+                "199",
+            ],
+            cx.average_order_value,
+            {"revenue": "revenue", "by": "member", "rng": 3, "n_resamples": 199},
+        ),
+        (
+            ["average-order-value", "--revenue", "revenue", "--ci-method", "delta"],
+            cx.average_order_value,
+            {"revenue": "revenue", "ci_method": "delta"},
+        ),
+        (
+            ["guest-checkout-rate", "--guest", "guest", "--by", "tier", "--window", "200"],
+            cx.guest_checkout_rate,
+            {"guest": "guest", "by": "tier", "window": 200.0},
+        ),
+        (
+            ["guest-checkout-rate", "--revenue", "revenue", "--as-of", "2024-06-30"],
+            cx.guest_checkout_rate,
+            {"revenue": "revenue", "as_of": "2024-06-30"},
+        ),
+        (
+            ["purchase-frequency", "--by", "member", "--seed", "4", "--n-resamples", "199"],
+            cx.purchase_frequency,
+            {"by": "member", "rng": 4, "n_resamples": 199},
+        ),
+        (
+            ["repeat-purchase-rate", "--ci-method", "wilson", "--confidence-level", "0.9"],
+            cx.repeat_purchase_rate,
+            {"ci_method": "wilson", "confidence_level": 0.9},
+        ),
+    ],
+    ids=["aov", "average-order-value", "guest-by-tier", "guest-revenue", "frequency", "repeat"],
+)
+def test_order_metric_commands_match_the_library(
+    capsys, files, argv: list[str], function, kwargs: dict[str, object]
+) -> None:
+    orders = pd.read_parquet(files["orders"])
+    got = _csv(capsys, [argv[0], str(files["orders"]), *ORDER_KEYS, *argv[1:]])
+    want = function(orders, customer="customer_id", date="date", **kwargs)
+    want = want.to_frame() if isinstance(want, cx.Estimate) else want
+    assert list(got.columns) == list(want.columns)
+    np.testing.assert_allclose(
+        _values(got, SURVEY_COLUMNS), _values(want, SURVEY_COLUMNS), rtol=1e-12
+    )
+
+
+def test_order_commands_pass_the_lazy_relation(capsys, files, monkeypatch) -> None:
+    """The order commands give the metric the DuckDB relation, not rows in memory."""
+    import cxlib.cli as cli
+
+    seen: list[str] = []
+    for name, (title, function, aliases) in list(cli.ORDERS.items()):
+
+        @functools.wraps(function)  # the command line reads the defaults of its signature
+        def spy(data, *args, _function=function, **kwargs):
+            seen.append(type(data).__module__.split(".")[0].lstrip("_"))
+            return _function(data, *args, **kwargs)
+
+        monkeypatch.setitem(cli.ORDERS, name, (title, spy, aliases))
+    for command in ["rfm", "repeat-purchase-rate", "purchase-frequency", "aov"]:
+        _csv(capsys, [command, str(files["orders"]), *ORDER_KEYS, "--revenue", "revenue"])
+    _csv(capsys, ["guest-checkout-rate", str(files["orders"]), *ORDER_KEYS])
+    assert seen == ["duckdb"] * 5
+
+
 def test_formats_and_output_file(capsys, files, tmp_path: Path) -> None:
     argv = ["nps", str(files["answers"]), "--column", "recommend", "--by", "touchpoint"]
     assert main([*argv, "--format", "json"]) == 0
@@ -197,10 +296,72 @@ def test_formats_and_output_file(capsys, files, tmp_path: Path) -> None:
         (["demo", "--n", "0"], "n must be a positive integer"),
         (["nps", "{answers}", "--column", "recommend", "--format", "xml"], "invalid choice: 'xml'"),
         (["rfm", "{orders}", "--customer", "nope", "--date", "date"], "'nope' is not a column"),
+        (
+            [
+                "aov",
+                "{orders}",
+                "--customer",
+                "customer_id",
+                "--date",
+                "nope",
+                "--revenue",
+                "revenue",
+            ],
+            "date='nope' is not a column of the duckdb frame",
+        ),
+        (
+            [
+                "guest-checkout-rate",
+                "{orders}",
+                "--customer",
+                "customer_id",
+                "--date",
+                "date",
+                "--guest",
+                "tier",
+            ],
+            "guest column 'tier' must be boolean",
+        ),
+        (
+            [
+                "purchase-frequency",
+                "{refunds}",
+                "--customer",
+                "customer_id",
+                "--date",
+                "date",
+                "--revenue",
+                "revenue",
+            ],
+            "revenue column 'revenue' has negative values [-4]",
+        ),
+        (
+            ["repeat-purchase-rate", "{broken}", "--customer", "customer_id", "--date", "date"],
+            'Could not convert string "not a date"',
+        ),
+        (
+            [
+                "ab",
+                "compare",
+                "{orders}",
+                "--group",
+                "member",
+                "--control",
+                "True",
+                "--metric",
+                "nope",
+            ],
+            "metric='nope' is not a column of the duckdb frame",
+        ),
+        (
+            ["average-order-value", "{orders}", "--customer", "customer_id", "--date", "date"],
+            "the following arguments are required: --revenue",
+        ),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(capsys, files, argv: list[str], message: str) -> None:
-    argv = [a.format(answers=files["answers"], orders=files["orders"]) for a in argv]
+    paths = {"answers": files["answers"], "orders": files["orders"], "refunds": files["refunds"]}
+    argv = [a.format(broken=files["broken_orders"], **paths) for a in argv]
     if "required" in message or "invalid choice" in message:  # argparse's own checks
         with pytest.raises(SystemExit) as stop:
             main(argv)

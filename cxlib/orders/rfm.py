@@ -33,6 +33,7 @@ from ..core.files import is_path, read
 from ..core.frames import engine_frame, is_engine_frame
 from ..core.validation import NanPolicy, check_bool, check_nan_policy
 from .dates import parse_date
+from .engine_holdout import engine_rfm_calibration_holdout
 from .rfm_engine import engine_rfm_summary
 from .rfm_occasions import (
     Occasions,
@@ -246,7 +247,7 @@ def _summary_frame(
 
 
 def rfm_calibration_holdout(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -288,8 +289,9 @@ def rfm_calibration_holdout(
 
     Parameters
     ----------
-    orders : pandas.DataFrame
-        One row per order.
+    orders : pandas.DataFrame, a frame of another engine, or a path
+        One row per order. An engine's frame is reduced in the engine (both periods per
+        customer); only the table of the calibration customers is collected.
     customer : str
         Customer id column; a missing id marks a guest order (left out).
     date : str
@@ -351,6 +353,21 @@ def rfm_calibration_holdout(
     """
     freq = period_freq(time_unit)
     end_arg = as_of_argument(as_of, observation_period_end)
+    if is_path(orders):
+        orders = read(orders)
+    if is_engine_frame(orders):
+        return engine_rfm_calibration_holdout(
+            engine_frame(orders, "orders"),
+            customer=customer,
+            date=date,
+            calibration_period_end=calibration_period_end,
+            as_of=end_arg,
+            revenue=revenue,
+            freq=freq,
+            unit=time_unit,
+            allow_refunds=check_bool("allow_refunds", allow_refunds),
+            nan_policy=check_nan_policy(nan_policy),
+        )
     occ = occasions(
         orders,
         customer=customer,

@@ -23,7 +23,13 @@ from .dates import parse_date
 from .engine_dates import DAY, with_days
 from .rfm_occasions import ordinal
 
-__all__ = ["engine_rfm_summary"]
+__all__ = [
+    "EngineOccasions",
+    "engine_occasions",
+    "engine_rfm_summary",
+    "no_orders_error",
+    "summary_frame",
+]
 
 #: Days added before a floor division so that every dividend is positive (a multiple
 #: of 7 and of the days of 400 Gregorian years), and months likewise.
@@ -105,7 +111,38 @@ def _check_types(ef: EngineFrame, customer: str, date: str, revenue: str | None)
         )
 
 
-def engine_rfm_summary(
+@dataclass(frozen=True)
+class EngineOccasions:
+    """An engine's orders checked and numbered by period, up to the observation end.
+
+    ``used`` holds the readable customer orders in or before the period of the end
+    (``end``, a period number; ``end_stamp`` the date it came from), with the column
+    ``__cx_period``; ``n_missing`` counts the unreadable rows a summary reads.
+    """
+
+    rows: nw.LazyFrame[Any]
+    used: nw.LazyFrame[Any]
+    counted: nw.Expr  # marks the rows counted in n_missing
+    customer: str
+    revenue: str | None
+    end: int
+    end_stamp: pd.Timestamp
+    n_missing: int
+    nan_policy: NanPolicy
+
+    def mark_missing(self, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Record ``n_missing``; under "propagate", NaN in ``columns`` for the customers
+        with an unreadable row (as :func:`cxlib.rfm_summary` does for pandas)."""
+        if self.nan_policy == "propagate" and self.n_missing:
+            customer = self.customer
+            marked = self.rows.filter(~nw.col(customer).is_null() & self.counted)
+            bad = collect(marked.select(customer).unique())[customer]
+            frame.loc[frame.index.isin(bad), columns] = np.nan
+        frame.attrs["n_missing"] = self.n_missing
+        return frame
+
+
+def engine_occasions(
     ef: EngineFrame,
     *,
     customer: str,
@@ -114,11 +151,11 @@ def engine_rfm_summary(
     as_of: object,
     freq: BaseOffset,
     unit: str,
-    include_first: bool,
     allow_refunds: bool,
     nan_policy: NanPolicy,
-) -> pd.DataFrame:
-    """:func:`cxlib.rfm_summary` of an engine frame (see there for the semantics)."""
+) -> EngineOccasions:
+    """Check an engine's orders and number their periods (the arguments of
+    :func:`cxlib.rfm_summary`); only the checks and the missing rows are collected."""
     customer = ef.require(customer, "customer")
     date = ef.require(date, "date")
     if revenue is not None:
@@ -146,6 +183,10 @@ def engine_rfm_summary(
         if pd.isna(checks["last"]):
             raise ValueError("every order has a missing date or revenue: no orders to analyse")
         end_stamp = pd.Timestamp(checks["last"])
+        if end_stamp.tzinfo is not None:
+            # Spark's timestamps come back in its session zone, in which it numbers the
+            # days: their wall time is the end, as for naive dates.
+            end_stamp = end_stamp.tz_localize(None)
     else:
         end_stamp = parse_date(as_of, "as_of")
         if end_stamp.tzinfo is not None:
@@ -163,19 +204,57 @@ def engine_rfm_summary(
             "nan_policy='omit' to skip them (counted in n_missing)"
         )
     used = rows.filter(~nw.col(customer).is_null() & readable & in_time)
-    table = _per_customer(used, customer, revenue)
+    if revenue is not None:
+        used = used.with_columns(nw.col(revenue).cast(nw.Float64).alias("__cx_value"))
+    return EngineOccasions(
+        rows=rows,
+        used=used,
+        counted=counted,
+        customer=customer,
+        revenue=revenue,
+        end=end,
+        end_stamp=end_stamp,
+        n_missing=n_missing,
+        nan_policy=nan_policy,
+    )
+
+
+def no_orders_error(end_stamp: pd.Timestamp, unit: str) -> ValueError:
+    return ValueError(
+        f"no customer order falls in or before the period of as_of={end_stamp} (time_unit {unit!r})"
+    )
+
+
+def engine_rfm_summary(
+    ef: EngineFrame,
+    *,
+    customer: str,
+    date: str,
+    revenue: str | None,
+    as_of: object,
+    freq: BaseOffset,
+    unit: str,
+    include_first: bool,
+    allow_refunds: bool,
+    nan_policy: NanPolicy,
+) -> pd.DataFrame:
+    """:func:`cxlib.rfm_summary` of an engine frame (see there for the semantics)."""
+    occ = engine_occasions(
+        ef,
+        customer=customer,
+        date=date,
+        revenue=revenue,
+        as_of=as_of,
+        freq=freq,
+        unit=unit,
+        allow_refunds=allow_refunds,
+        nan_policy=nan_policy,
+    )
+    table = _per_customer(occ.used, occ.customer, occ.revenue)
     if table.empty:
-        raise ValueError(
-            f"no customer order falls in or before the period of as_of={end_stamp} "
-            f"(time_unit {unit!r})"
-        )
-    frame = _summary(table, customer, end, include_first, revenue is not None)
-    if nan_policy == "propagate" and n_missing:
-        marked = rows.filter(~nw.col(customer).is_null() & counted).select(customer).unique()
-        bad = collect(marked)[customer]
-        frame.loc[frame.index.isin(bad)] = np.nan
-    frame.attrs["n_missing"] = n_missing
-    return frame
+        raise no_orders_error(occ.end_stamp, unit)
+    frame = summary_frame(table, occ.customer, occ.end, include_first, occ.revenue is not None)
+    return occ.mark_missing(frame, list(frame.columns))
 
 
 def _checks(
@@ -220,7 +299,6 @@ def _per_customer(used: nw.LazyFrame[Any], customer: str, revenue: str | None) -
     """Occasions, first and last period and revenue per customer, in the engine."""
     aggs = [nw.len().alias("__cx_orders")]
     if revenue is not None:
-        used = used.with_columns(nw.col(revenue).cast(nw.Float64).alias("__cx_value"))
         aggs.append(nw.col("__cx_value").sum())
     occasions = used.group_by(customer, "__cx_period").agg(*aggs)
     sums = [
@@ -243,7 +321,7 @@ def _per_customer(used: nw.LazyFrame[Any], customer: str, revenue: str | None) -
     return table.sort_values(customer, kind="stable").reset_index(drop=True)
 
 
-def _summary(
+def summary_frame(
     table: pd.DataFrame, customer: str, end: int, include_first: bool, with_revenue: bool
 ) -> pd.DataFrame:
     n = table["n_periods"].to_numpy(dtype=np.float64)

@@ -28,7 +28,7 @@ _METRICS: dict[str, Callable[..., Estimate | pd.DataFrame]] = {
 
 
 def compare_segments(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     metric: SegmentMetric,
     segment: str,
@@ -56,9 +56,13 @@ def compare_segments(
     the difference, the relative lift ``(a - b) / |b|`` (a fraction), their intervals and
     the p-value of the z test.
 
+    Each side is the metric's own result per segment (one grouped call), so a frame of
+    another engine (Polars, pyarrow, DuckDB, Dask, PySpark) or a path of files is
+    reduced in the engine as by the metric itself, and gives the pandas result.
+
     Parameters
     ----------
-    orders : pandas.DataFrame
+    orders : pandas.DataFrame, a frame of another engine, or a path
         One row per order.
     metric : {"average_order_value", "purchase_frequency", "repeat_purchase_rate", \
 "guest_checkout_rate"}
