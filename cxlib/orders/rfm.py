@@ -29,11 +29,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.files import is_path, read
-from ..core.frames import engine_frame, is_engine_frame
 from ..core.validation import NanPolicy, check_bool, check_nan_policy
 from .dates import parse_date
 from .engine_holdout import engine_rfm_calibration_holdout
+from .engine_table import as_engine_frame
 from .rfm_engine import engine_rfm_summary
 from .rfm_occasions import (
     Occasions,
@@ -176,11 +175,10 @@ def rfm_summary(
     c               1.0      0.0  2.0            12.0
     """
     freq = period_freq(time_unit)
-    if is_path(orders):
-        orders = read(orders)  # type: ignore[arg-type]  # is_path narrows to a path
-    if is_engine_frame(orders):
+    ef = as_engine_frame(orders)
+    if ef is not None:
         return engine_rfm_summary(
-            engine_frame(orders, "orders"),
+            ef,
             customer=customer,
             date=date,
             revenue=revenue,
@@ -353,11 +351,10 @@ def rfm_calibration_holdout(
     """
     freq = period_freq(time_unit)
     end_arg = as_of_argument(as_of, observation_period_end)
-    if is_path(orders):
-        orders = read(orders)
-    if is_engine_frame(orders):
+    ef = as_engine_frame(orders)
+    if ef is not None:
         return engine_rfm_calibration_holdout(
-            engine_frame(orders, "orders"),
+            ef,
             customer=customer,
             date=date,
             calibration_period_end=calibration_period_end,
