@@ -39,7 +39,7 @@ __all__ = ["average_order_value", "guest_checkout_rate"]
 
 @overload
 def guest_checkout_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -59,7 +59,7 @@ def guest_checkout_rate(
 
 @overload
 def guest_checkout_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -78,7 +78,7 @@ def guest_checkout_rate(
 
 
 def guest_checkout_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -176,7 +176,7 @@ def guest_checkout_rate(
 
 @overload
 def average_order_value(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -195,7 +195,7 @@ def average_order_value(
 
 @overload
 def average_order_value(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -213,7 +213,7 @@ def average_order_value(
 
 
 def average_order_value(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,

@@ -41,7 +41,7 @@ __all__ = ["purchase_frequency", "repeat_purchase_rate"]
 
 @overload
 def purchase_frequency(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -60,7 +60,7 @@ def purchase_frequency(
 
 @overload
 def purchase_frequency(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -78,7 +78,7 @@ def purchase_frequency(
 
 
 def purchase_frequency(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -163,7 +163,7 @@ default "bootstrap-t"
 
 @overload
 def repeat_purchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -183,7 +183,7 @@ def repeat_purchase_rate(
 
 @overload
 def repeat_purchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -202,7 +202,7 @@ def repeat_purchase_rate(
 
 
 def repeat_purchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,

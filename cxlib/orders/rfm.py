@@ -48,7 +48,7 @@ __all__ = ["rfm_calibration_holdout", "rfm_summary"]
 
 
 def rfm_summary(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
