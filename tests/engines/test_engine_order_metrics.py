@@ -33,7 +33,9 @@ def orders() -> pd.DataFrame:
     data["customer"] = ("c" + ids.astype("string").str.zfill(4)).astype("str")
     data.loc[ids.isna(), "customer"] = None
     # A customer attribute with a missing key: the customer-level metrics group by it.
-    segment = np.array(["gold", "silver", None], dtype=object)[ids.fillna(0).to_numpy() % 3]
+    segment = np.array(["gold", "silver", None], dtype=object)[
+        ids.fillna(0).to_numpy(dtype=np.int64) % 3
+    ]
     data["segment"] = pd.Series(segment, index=data.index, dtype="str")
     # Guest checkouts flagged as such, some with a customer id.
     data["flagged"] = ids.isna() | (np.arange(len(data)) % 37 == 0)

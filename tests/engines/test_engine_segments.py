@@ -29,7 +29,9 @@ def orders() -> pd.DataFrame:
     data["customer"] = ("c" + ids.astype("string").str.zfill(4)).astype("str")
     data.loc[ids.isna(), "customer"] = None
     # A customer attribute with a missing key (a segment of its own).
-    segment = np.array(["gold", "silver", None], dtype=object)[ids.fillna(0).to_numpy() % 3]
+    segment = np.array(["gold", "silver", None], dtype=object)[
+        ids.fillna(0).to_numpy(dtype=np.int64) % 3
+    ]
     data["segment"] = pd.Series(segment, index=data.index, dtype="str")
     data["band"] = (ids.fillna(0).to_numpy(dtype=np.int64) // 7) % 4  # an integer attribute
     data.loc[[3, 10, 40], "revenue"] = np.nan  # unreadable rows, counted in n_missing
