@@ -28,9 +28,12 @@ from .customers import (
     to_ns,
 )
 from .dates import check_zone, parse_date
+from .engine_retention import Activity, engine_activity
+from .engine_table import EngineOrders, read_orders
 from .inference import (
     OPTIONAL_DOC,
     SHARE_METHODS,
+    Context,
     ShareCIMethod,
     count_customers,
     customer_groups,
@@ -40,7 +43,7 @@ from .inference import (
     read_options,
     sum_by_group,
 )
-from .table import OrderData, prepare_orders
+from .table import OrderData
 
 __all__ = ["churn_rate", "retention_rate"]
 
@@ -61,7 +64,7 @@ class _Reading:
 
 @dataclass(frozen=True)
 class _Period:
-    od: OrderData
+    od: Context
     start_active: BoolArray
     end_active: BoolArray
     group: npt.NDArray[np.intp] | None
@@ -85,7 +88,7 @@ def _period(
     if end <= start:
         raise ValueError(f"period_end ({end}) must be after period_start ({start})")
     gap = span_ns("inactivity", inactivity)
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -97,8 +100,17 @@ def _period(
         allow_refunds=reading.allow_refunds,
         nan_policy=reading.nan_policy,
     )
-    ident = identified(od)
     t0, t1 = to_ns(start), to_ns(end)
+    if isinstance(od, EngineOrders):
+        activity = engine_activity(od, t0, t1, gap, metric)
+    else:
+        activity = _activity(od, t0, t1, gap, metric)
+    return _tally(activity)
+
+
+def _activity(od: OrderData, t0: int, t1: int, gap: int, metric: str) -> Activity:
+    """Each customer's activity at ``t0`` and ``t1``, from the pandas orders."""
+    ident = identified(od)
 
     def active_at(t: int) -> BoolArray:
         recent = (ident.time > t - gap) & (ident.time <= t)
@@ -108,7 +120,18 @@ def _period(
     start_active, end_active = active_at(t0), active_at(t1)
     new = per_customer_min(ident.time, ident.customer, od.n_customers) > t0
     group = customer_groups(od, metric)
-    n_groups = 1 if od.groups is None else od.groups.n_groups
+    spent = None
+    if od.revenue is not None:
+        in_period = np.zeros(od.n_orders, dtype=bool)
+        in_period[ident.mask] = ident.time > t0  # and <= t1: later orders are not read
+        spent = customer_revenue(od, in_period)
+    return Activity(od, start_active, end_active, new, spent, group)
+
+
+def _tally(a: Activity) -> _Period:
+    """The counts of the period's customers per group (pandas and engine orders)."""
+    group, start_active, end_active, new = a.group, a.start_active, a.end_active, a.new
+    n_groups = 1 if a.od.groups is None else a.od.groups.n_groups
     s = count_customers(start_active, group, n_groups)
     e = count_customers(end_active, group, n_groups)
     n = count_customers(new, group, n_groups)
@@ -123,12 +146,10 @@ def _period(
         "n_new_lapsed": count_customers(new & ~end_active, group, n_groups),
         "classic_retention": classic,
     }
-    if od.revenue is not None:
-        in_period = np.zeros(od.n_orders, dtype=bool)
-        in_period[ident.mask] = ident.time > t0  # and <= t1: later orders are not read
-        spend = np.where(start_active, customer_revenue(od, in_period), 0.0)
+    if a.period_revenue is not None:
+        spend = np.where(start_active, a.period_revenue, 0.0)
         components["revenue"] = sum_by_group(spend, group, n_groups)
-    return _Period(od, start_active, end_active, group, components)
+    return _Period(a.od, start_active, end_active, group, components)
 
 
 _PERIOD_DOC = """
