@@ -72,7 +72,7 @@ class _Period:
 
 
 def _period(
-    orders: pd.DataFrame,
+    orders: Any,
     customer: str,
     date: str,
     period_start: object,
@@ -179,12 +179,16 @@ _PERIOD_NOTES = """
     reactivated during the period and the period is at most ``inactivity`` long.
     The classic value is reported as the component ``classic_retention`` (percent).
     Churn is ``100 - retention``: the share of S not active at the end. Orders after
-    ``period_end`` are ignored; all earlier history decides who is new."""
+    ``period_end`` are ignored; all earlier history decides who is new.
+
+    ``orders`` may also be a Polars, pyarrow, DuckDB, Dask or Spark frame, or a CSV or
+    Parquet file (read by DuckDB): each customer's activity is then reduced in the
+    engine and only one row per customer is collected."""
 
 
 @overload
 def retention_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -204,7 +208,7 @@ def retention_rate(
 
 @overload
 def retention_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -223,7 +227,7 @@ def retention_rate(
 
 
 def retention_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -290,7 +294,7 @@ def retention_rate(
 
 def _period_rate(
     metric: Literal["retention_rate", "churn_rate"],
-    orders: pd.DataFrame,
+    orders: Any,
     customer: str,
     date: str,
     period_start: Any,
@@ -321,7 +325,7 @@ def _period_rate(
 
 @overload
 def churn_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -341,7 +345,7 @@ def churn_rate(
 
 @overload
 def churn_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -360,7 +364,7 @@ def churn_rate(
 
 
 def churn_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
