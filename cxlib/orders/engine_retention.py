@@ -10,7 +10,6 @@ in the same order, so that every interval, bootstrap included, is the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
@@ -18,30 +17,16 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.frames import collect
+from .activity import Activity
 from .engine_dates import NANOS
 from .engine_purchases import CustomerTable
 from .engine_table import CUSTOMER, VALUE, EngineOrders
-from .inference import Context
 
-__all__ = ["Activity", "engine_activity"]
+__all__ = ["engine_activity"]
 
 BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
 #: Nanosecond times of the engines' tables are at least this (the int64 range).
 _LOWEST = int(np.iinfo(np.int64).min)
-
-
-@dataclass(frozen=True)
-class Activity:
-    """Per customer (in id order): active at the start, at the end, new, and the
-    revenue of their orders in the period (None without revenue); their groups."""
-
-    od: Context
-    start_active: BoolArray
-    end_active: BoolArray
-    new: BoolArray
-    period_revenue: FloatArray | None
-    group: npt.NDArray[np.intp] | None
 
 
 def _active(low: int, high: int | None) -> nw.Expr:

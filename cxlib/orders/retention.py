@@ -19,31 +19,26 @@ import pandas as pd
 
 from ..core.results import Estimate
 from ..core.validation import NanPolicy
+from .activity import Activity, pandas_activity
 from .customers import (
     DATA_DOC,
     OPTIONS_DOC,
-    identified,
-    per_customer_min,
     span_ns,
     to_ns,
 )
 from .dates import check_zone, parse_date
-from .engine_retention import Activity, engine_activity
+from .engine_retention import engine_activity
 from .engine_table import EngineOrders, read_orders
 from .inference import (
     OPTIONAL_DOC,
     SHARE_METHODS,
-    Context,
     ShareCIMethod,
     count_customers,
-    customer_groups,
-    customer_revenue,
     fill_docs,
     infer_share,
     read_options,
     sum_by_group,
 )
-from .table import OrderData
 
 __all__ = ["churn_rate", "retention_rate"]
 
@@ -62,15 +57,6 @@ class _Reading:
     nan_policy: NanPolicy
 
 
-@dataclass(frozen=True)
-class _Period:
-    od: Context
-    start_active: BoolArray
-    end_active: BoolArray
-    group: npt.NDArray[np.intp] | None
-    components: dict[str, Any]
-
-
 def _period(
     orders: Any,
     customer: str,
@@ -81,7 +67,7 @@ def _period(
     by: object,
     metric: str,
     reading: _Reading,
-) -> _Period:
+) -> tuple[Activity, dict[str, Any]]:
     start = parse_date(period_start, "period_start")
     end = parse_date(period_end, "period_end")
     check_zone(start, "period_start", end.tz, "period_end")
@@ -104,31 +90,11 @@ def _period(
     if isinstance(od, EngineOrders):
         activity = engine_activity(od, t0, t1, gap, metric)
     else:
-        activity = _activity(od, t0, t1, gap, metric)
-    return _tally(activity)
+        activity = pandas_activity(od, t0, t1, gap, metric)
+    return activity, _tally(activity)
 
 
-def _activity(od: OrderData, t0: int, t1: int, gap: int, metric: str) -> Activity:
-    """Each customer's activity at ``t0`` and ``t1``, from the pandas orders."""
-    ident = identified(od)
-
-    def active_at(t: int) -> BoolArray:
-        recent = (ident.time > t - gap) & (ident.time <= t)
-        flags: BoolArray = np.bincount(ident.customer[recent], minlength=od.n_customers) > 0
-        return flags
-
-    start_active, end_active = active_at(t0), active_at(t1)
-    new = per_customer_min(ident.time, ident.customer, od.n_customers) > t0
-    group = customer_groups(od, metric)
-    spent = None
-    if od.revenue is not None:
-        in_period = np.zeros(od.n_orders, dtype=bool)
-        in_period[ident.mask] = ident.time > t0  # and <= t1: later orders are not read
-        spent = customer_revenue(od, in_period)
-    return Activity(od, start_active, end_active, new, spent, group)
-
-
-def _tally(a: Activity) -> _Period:
+def _tally(a: Activity) -> dict[str, Any]:
     """The counts of the period's customers per group (pandas and engine orders)."""
     group, start_active, end_active, new = a.group, a.start_active, a.end_active, a.new
     n_groups = 1 if a.od.groups is None else a.od.groups.n_groups
@@ -149,7 +115,7 @@ def _tally(a: Activity) -> _Period:
     if a.period_revenue is not None:
         spend = np.where(start_active, a.period_revenue, 0.0)
         components["revenue"] = sum_by_group(spend, group, n_groups)
-    return _Period(a.od, start_active, end_active, group, components)
+    return components
 
 
 _PERIOD_DOC = """
@@ -309,16 +275,18 @@ def _period_rate(
 ) -> Estimate | pd.DataFrame:
     """Retention (share of start customers still active at the end) or its complement."""
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
-    p = _period(orders, customer, date, period_start, period_end, inactivity, by, metric, reading)
+    a, components = _period(
+        orders, customer, date, period_start, period_end, inactivity, by, metric, reading
+    )
     return infer_share(
-        p.od,
-        p.group,
-        p.end_active if metric == "retention_rate" else ~p.end_active,
-        p.start_active,
+        a.od,
+        a.group,
+        a.end_active if metric == "retention_rate" else ~a.end_active,
+        a.start_active,
         metric=metric,
         label="Retention rate" if metric == "retention_rate" else "Churn rate",
         options=options,
-        components=p.components,
+        components=components,
         empty_reason="no customer is active at period_start",
     )
 
