@@ -2,10 +2,10 @@
 
 The engine numbers the calendar period of every order (an affine floor map on days or
 months since 1970, calibrated against pandas by :func:`cxlib.orders.rfm_engine.calibrate`;
-months follow from the day by integer arithmetic), finds each customer's cohort and
-first period (minima per customer), joins them back to the orders, and counts the
-distinct (customer, period offset) pairs and the revenue per (group, cohort, offset)
-cell. Only those cells are collected: the cohort sizes are the counts at offset 0 (a
+months follow from the day by integer arithmetic), sums the orders of each (customer,
+period), finds each customer's cohort and first period (minima per customer), joins
+them back to those (customer, period) rows, and counts the distinct (customer, period
+offset) pairs and the revenue per (group, cohort, offset) cell. Only those cells are collected: the cohort sizes are the counts at offset 0 (a
 customer is active in the period of their first order), and the intervals need
 nothing else.
 """
@@ -108,22 +108,23 @@ def engine_cells(eo: EngineOrders, cohort: Frequency, period: Frequency) -> Cell
     """The cells of :func:`cxlib.cohort_retention` of an engine's orders."""
     rows = eo.rows.filter(~nw.col(CUSTOMER).is_null())
     rows = _with_periods(rows, {"__cx_c": cohort, "__cx_p": period})
-    # A customer's cohort and first period are those of their first day: the period
-    # numbers grow with the day.
-    firsts = rows.group_by(*eo.by, CUSTOMER).agg(
+    # The orders of each (customer, period) first, then each customer's cohort and
+    # first period: those of their first day, as the period numbers grow with the day.
+    sums = [nw.col("__cx_c").min()]
+    if eo.has_revenue:
+        sums.append(nw.col(VALUE).sum())
+    periods = rows.group_by(*eo.by, CUSTOMER, "__cx_p").agg(*sums)
+    firsts = periods.group_by(*eo.by, CUSTOMER).agg(
         nw.col("__cx_c").min().alias("__cx_cohort"), nw.col("__cx_p").min().alias("__cx_p0")
     )
     if eo.by:
         _check_one_group(firsts)
-    joined = rows.join(firsts.select(CUSTOMER, "__cx_cohort", "__cx_p0"), on=CUSTOMER)
+    joined = periods.join(firsts.select(CUSTOMER, "__cx_cohort", "__cx_p0"), on=CUSTOMER)
     joined = joined.with_columns((nw.col("__cx_p") - nw.col("__cx_p0")).alias("__cx_k"))
-    keys = [*eo.by, "__cx_cohort", "__cx_k"]
-    pair_sums = [nw.col(VALUE).sum()] if eo.has_revenue else [nw.len().alias("__cx_n")]
-    pairs = joined.group_by(*keys, CUSTOMER).agg(*pair_sums)
     cell_sums = [nw.len().alias("__cx_customers")]
     if eo.has_revenue:
         cell_sums.append(nw.col(VALUE).sum())
-    table = collect(pairs.group_by(*keys).agg(*cell_sums))
+    table = collect(joined.group_by(*eo.by, "__cx_cohort", "__cx_k").agg(*cell_sums))
 
     group = eo.group_codes(table)
     g = np.zeros(len(table), dtype=np.int64) if group is None else group.astype(np.int64)
