@@ -18,8 +18,10 @@ from ..core.grouping import dense_rank, distinct, tidy
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, proportion_interval
 from ..core.validation import NanPolicy, check_choice, check_confidence_level
 from .customers import NS_PER_DAY, identified, per_customer_min, to_ns
+from .engine_cohorts import Cells, engine_cells
+from .engine_table import EngineOrders, read_orders
 from .inference import customer_groups, fill_docs
-from .table import prepare_orders
+from .table import OrderData
 
 __all__ = ["COHORT_FREQUENCIES", "CohortFrequency", "cohort_retention", "cohort_table"]
 
@@ -69,7 +71,7 @@ _VALUES = ("retention", "customers", "cohort_size", "ci_low", "ci_high", *_OPTIO
 
 
 def cohort_retention(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -103,8 +105,10 @@ def cohort_retention(
 
     Parameters
     ----------
-    orders : pandas.DataFrame
-        One row per order.
+    orders : pandas.DataFrame, a frame of another engine, or a file path
+        One row per order. Polars, pyarrow, DuckDB, Dask and Spark frames (and CSV or
+        Parquet files, read by DuckDB) are counted in their engine: only the cells
+        are collected.
     customer : str
         Customer id column; guest orders (missing id) are left out.
     date : str
@@ -161,7 +165,7 @@ def cohort_retention(
     period_freq = check_choice("period", period, COHORT_FREQUENCIES)
     method = check_choice("ci_method", ci_method, PROPORTION_CI_METHODS)
     level = check_confidence_level(confidence_level)
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -172,6 +176,15 @@ def cohort_retention(
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if isinstance(od, EngineOrders):
+        cells = engine_cells(od, cohort_freq, period_freq)
+    else:
+        cells = _cells(od, cohort_freq, period_freq)
+    return _cohort_frame(od, cells, cohort_freq, period_freq, method, level)
+
+
+def _cells(od: OrderData, cohort_freq: CohortFrequency, period_freq: CohortFrequency) -> Cells:
+    """The (group, cohort) cells of pandas orders, and the entries counted in them."""
     group = customer_groups(od, "cohort_retention")
     ident = identified(od)
     first_day = per_customer_min(ident.day, ident.customer, od.n_customers)
@@ -181,37 +194,62 @@ def cohort_retention(
     cohorts, cohort_code = dense_rank(cohort_of)
     g = np.zeros(od.n_customers, dtype=np.int64) if group is None else group.astype(np.int64)
     cells, cell_of = dense_rank(g * len(cohorts) + cohort_code)
-    cell_group, cell_cohort = cells // max(len(cohorts), 1), cohorts[cells % max(len(cohorts), 1)]
+    width = max(len(cohorts), 1)
     cohort_size = np.bincount(cell_of, minlength=len(cells)).astype(np.int64)
 
+    # Active customers per (cell, k): distinct (customer, k) pairs.
+    first_period = _period_index(first_day, period_freq)
+    k = _period_index(ident.day, period_freq) - first_period[ident.customer]
+    span = int(k.max(initial=0)) + 1
+    pairs = distinct(ident.customer.astype(np.int64) * span + k)
+    spent = None
+    if od.revenue is not None:  # revenue of the cohort's orders in period k
+        spent = (cell_of[ident.customer], k, od.revenue[ident.mask])
+    return Cells(
+        group=cells // width,
+        cohort=cohorts[cells % width],
+        size=cohort_size,
+        active=(cell_of[pairs // span], pairs % span, np.ones(len(pairs))),
+        spent=spent,
+    )
+
+
+def _cohort_frame(
+    od: OrderData | EngineOrders,
+    cells: Cells,
+    cohort_freq: CohortFrequency,
+    period_freq: CohortFrequency,
+    method: ProportionCIMethod,
+    level: float,
+) -> pd.DataFrame:
+    """The tidy result: one row per fully observed (cell, k), pandas and engine orders."""
     # Fully observed periods of each cell: k = 0 .. last complete period - the period of
     # the cohort's last possible first day.
     wall = od.as_of.tz_localize(None) if od.as_of.tzinfo is not None else od.as_of
     as_of_day = to_ns(wall) // NS_PER_DAY  # the calendar day where the dates are
-    cohort_last_day = _period_first_day(cell_cohort + 1, cohort_freq) - 1
+    n_cells = len(cells.size)
+    cohort_last_day = _period_first_day(cells.cohort + 1, cohort_freq) - 1
     last_first_period = _period_index(cohort_last_day, period_freq)
     n_periods = np.maximum(_last_complete_period(as_of_day, period_freq) - last_first_period + 1, 0)
-    row_cell = np.repeat(np.arange(len(cells)), n_periods)
+    row_cell = np.repeat(np.arange(n_cells), n_periods)
     row_k = np.arange(len(row_cell)) - np.repeat(np.cumsum(n_periods) - n_periods, n_periods)
+    span = int(max(cells.active[1].max(initial=0), n_periods.max(initial=0))) + 1
 
-    # Active customers per (cell, k): distinct (customer, k) pairs, counted per cell.
-    first_period = _period_index(first_day, period_freq)
-    k = _period_index(ident.day, period_freq) - first_period[ident.customer]
-    span = int(max(k.max(initial=0), n_periods.max(initial=0))) + 1
-    pairs = distinct(ident.customer.astype(np.int64) * span + k)
-    active = np.bincount(cell_of[pairs // span] * span + pairs % span, minlength=len(cells) * span)[
-        row_cell * span + row_k
-    ].astype(np.int64)
+    def per_row(entries: tuple[IntArray, IntArray, npt.NDArray[np.float64]]) -> Any:
+        cell, k, weight = entries
+        totals = np.bincount(cell * span + k, weights=weight, minlength=n_cells * span)
+        return totals[row_cell * span + row_k]
 
-    size = cohort_size[row_cell]
+    active = np.rint(per_row(cells.active)).astype(np.int64)
+    size = cells.size[row_cell]
     share = active / np.maximum(size, 1)
     low, high = proportion_interval(method, share, size, level)
-    n_missing = od.n_missing[cell_group[row_cell]]
+    n_missing = od.n_missing[cells.group[row_cell]]
     if od.nan_policy == "propagate":
         unread = n_missing > 0
         share, low, high = (np.where(unread, np.nan, v) for v in (share, low, high))
     labels = pd.DatetimeIndex(
-        _period_first_day(cell_cohort[row_cell], cohort_freq).astype("datetime64[D]")
+        _period_first_day(cells.cohort[row_cell], cohort_freq).astype("datetime64[D]")
     ).to_period(cohort_freq)
     columns: dict[str, Any] = {
         "cohort": labels,
@@ -223,17 +261,12 @@ def cohort_retention(
         "ci_high": 100.0 * high,
         "n_missing": n_missing,
     }
-    if od.revenue is not None:  # revenue of the cohort's orders in period k
-        spent = np.bincount(
-            cell_of[ident.customer] * span + k,
-            weights=od.revenue[ident.mask],
-            minlength=len(cells) * span,
-        )
-        columns["revenue"] = spent[row_cell * span + row_k]
+    if cells.spent is not None:
+        columns["revenue"] = per_row(cells.spent)
     if od.groups is None:
         frame: pd.DataFrame = pd.DataFrame(columns)
         return frame
-    keys_frame = od.groups.keys.iloc[cell_group[row_cell]]
+    keys_frame = od.groups.keys.iloc[cells.group[row_cell]]
     return tidy(keys_frame, columns)
 
 

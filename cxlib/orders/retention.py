@@ -19,28 +19,26 @@ import pandas as pd
 
 from ..core.results import Estimate
 from ..core.validation import NanPolicy
+from .activity import Activity, pandas_activity
 from .customers import (
     DATA_DOC,
     OPTIONS_DOC,
-    identified,
-    per_customer_min,
     span_ns,
     to_ns,
 )
 from .dates import check_zone, parse_date
+from .engine_retention import engine_activity
+from .engine_table import EngineOrders, read_orders
 from .inference import (
     OPTIONAL_DOC,
     SHARE_METHODS,
     ShareCIMethod,
     count_customers,
-    customer_groups,
-    customer_revenue,
     fill_docs,
     infer_share,
     read_options,
     sum_by_group,
 )
-from .table import OrderData, prepare_orders
 
 __all__ = ["churn_rate", "retention_rate"]
 
@@ -59,17 +57,8 @@ class _Reading:
     nan_policy: NanPolicy
 
 
-@dataclass(frozen=True)
-class _Period:
-    od: OrderData
-    start_active: BoolArray
-    end_active: BoolArray
-    group: npt.NDArray[np.intp] | None
-    components: dict[str, Any]
-
-
 def _period(
-    orders: pd.DataFrame,
+    orders: Any,
     customer: str,
     date: str,
     period_start: object,
@@ -78,14 +67,14 @@ def _period(
     by: object,
     metric: str,
     reading: _Reading,
-) -> _Period:
+) -> tuple[Activity, dict[str, Any]]:
     start = parse_date(period_start, "period_start")
     end = parse_date(period_end, "period_end")
     check_zone(start, "period_start", end.tz, "period_end")
     if end <= start:
         raise ValueError(f"period_end ({end}) must be after period_start ({start})")
     gap = span_ns("inactivity", inactivity)
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -97,18 +86,18 @@ def _period(
         allow_refunds=reading.allow_refunds,
         nan_policy=reading.nan_policy,
     )
-    ident = identified(od)
     t0, t1 = to_ns(start), to_ns(end)
+    if isinstance(od, EngineOrders):
+        activity = engine_activity(od, t0, t1, gap, metric)
+    else:
+        activity = pandas_activity(od, t0, t1, gap, metric)
+    return activity, _tally(activity)
 
-    def active_at(t: int) -> BoolArray:
-        recent = (ident.time > t - gap) & (ident.time <= t)
-        flags: BoolArray = np.bincount(ident.customer[recent], minlength=od.n_customers) > 0
-        return flags
 
-    start_active, end_active = active_at(t0), active_at(t1)
-    new = per_customer_min(ident.time, ident.customer, od.n_customers) > t0
-    group = customer_groups(od, metric)
-    n_groups = 1 if od.groups is None else od.groups.n_groups
+def _tally(a: Activity) -> dict[str, Any]:
+    """The counts of the period's customers per group (pandas and engine orders)."""
+    group, start_active, end_active, new = a.group, a.start_active, a.end_active, a.new
+    n_groups = 1 if a.od.groups is None else a.od.groups.n_groups
     s = count_customers(start_active, group, n_groups)
     e = count_customers(end_active, group, n_groups)
     n = count_customers(new, group, n_groups)
@@ -123,12 +112,10 @@ def _period(
         "n_new_lapsed": count_customers(new & ~end_active, group, n_groups),
         "classic_retention": classic,
     }
-    if od.revenue is not None:
-        in_period = np.zeros(od.n_orders, dtype=bool)
-        in_period[ident.mask] = ident.time > t0  # and <= t1: later orders are not read
-        spend = np.where(start_active, customer_revenue(od, in_period), 0.0)
+    if a.period_revenue is not None:
+        spend = np.where(start_active, a.period_revenue, 0.0)
         components["revenue"] = sum_by_group(spend, group, n_groups)
-    return _Period(od, start_active, end_active, group, components)
+    return components
 
 
 _PERIOD_DOC = """
@@ -158,12 +145,16 @@ _PERIOD_NOTES = """
     reactivated during the period and the period is at most ``inactivity`` long.
     The classic value is reported as the component ``classic_retention`` (percent).
     Churn is ``100 - retention``: the share of S not active at the end. Orders after
-    ``period_end`` are ignored; all earlier history decides who is new."""
+    ``period_end`` are ignored; all earlier history decides who is new.
+
+    ``orders`` may also be a Polars, pyarrow, DuckDB, Dask or Spark frame, or a CSV or
+    Parquet file (read by DuckDB): each customer's activity is then reduced in the
+    engine and only one row per customer is collected."""
 
 
 @overload
 def retention_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -183,7 +174,7 @@ def retention_rate(
 
 @overload
 def retention_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -202,7 +193,7 @@ def retention_rate(
 
 
 def retention_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -269,7 +260,7 @@ def retention_rate(
 
 def _period_rate(
     metric: Literal["retention_rate", "churn_rate"],
-    orders: pd.DataFrame,
+    orders: Any,
     customer: str,
     date: str,
     period_start: Any,
@@ -284,23 +275,25 @@ def _period_rate(
 ) -> Estimate | pd.DataFrame:
     """Retention (share of start customers still active at the end) or its complement."""
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
-    p = _period(orders, customer, date, period_start, period_end, inactivity, by, metric, reading)
+    a, components = _period(
+        orders, customer, date, period_start, period_end, inactivity, by, metric, reading
+    )
     return infer_share(
-        p.od,
-        p.group,
-        p.end_active if metric == "retention_rate" else ~p.end_active,
-        p.start_active,
+        a.od,
+        a.group,
+        a.end_active if metric == "retention_rate" else ~a.end_active,
+        a.start_active,
         metric=metric,
         label="Retention rate" if metric == "retention_rate" else "Churn rate",
         options=options,
-        components=p.components,
+        components=components,
         empty_reason="no customer is active at period_start",
     )
 
 
 @overload
 def churn_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -320,7 +313,7 @@ def churn_rate(
 
 @overload
 def churn_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -339,7 +332,7 @@ def churn_rate(
 
 
 def churn_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,

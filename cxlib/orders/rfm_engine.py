@@ -24,10 +24,13 @@ from .engine_dates import DAY, with_days
 from .rfm_occasions import ordinal
 
 __all__ = [
+    "Affine",
     "EngineOccasions",
+    "calibrate",
     "engine_occasions",
     "engine_rfm_summary",
     "no_orders_error",
+    "period_number",
     "summary_frame",
 ]
 
@@ -38,7 +41,7 @@ _MONTH_SHIFT = 12 * 10_000
 
 
 @dataclass(frozen=True)
-class _Affine:
+class Affine:
     """``ordinal = (base + shift) // divisor + offset`` on days or months since 1970."""
 
     on_days: bool
@@ -47,7 +50,7 @@ class _Affine:
     offset: int
 
 
-def _calibrate(freq: BaseOffset, unit: str) -> _Affine:
+def calibrate(freq: BaseOffset, unit: str) -> Affine:
     """The affine floor map from days (or months) since 1970 to pandas period ordinals.
 
     Found by matching pandas on several years of consecutive days (months) and checked
@@ -63,14 +66,14 @@ def _calibrate(freq: BaseOffset, unit: str) -> _Affine:
                 got = (base + shift) // divisor
                 offset = int(want[0] - got[0])
                 if np.array_equal(got + offset, want):
-                    return _Affine(on_days, shift, divisor, offset)
+                    return Affine(on_days, shift, divisor, offset)
     raise ValueError(
         f"time_unit {unit!r} is not available on engine frames; use days, "
         "weeks, months, quarters or years (or pandas data)"
     )
 
 
-def _with_period(rows: nw.LazyFrame[Any], date: str, affine: _Affine) -> nw.LazyFrame[Any]:
+def _with_period(rows: nw.LazyFrame[Any], date: str, affine: Affine) -> nw.LazyFrame[Any]:
     """``rows`` with ``__cx_period``, the period number of each order's date.
 
     Periods follow from the calendar day (or month) by the affine floor map, in
@@ -78,13 +81,21 @@ def _with_period(rows: nw.LazyFrame[Any], date: str, affine: _Affine) -> nw.Lazy
     """
     rows = with_days(rows, date)
     if not affine.on_days:
-        year, month = nw.col("__cx_y"), nw.col("__cx_m")
-        base = (year - 1970) * 12 + month - 1 + (_MONTH_SHIFT + affine.shift)
-        period = base // affine.divisor + (affine.offset - _MONTH_SHIFT // affine.divisor)
-        return rows.with_columns(period.alias("__cx_period"))
-    base = nw.col(DAY) + (_DAY_SHIFT + affine.shift)
-    period = base // affine.divisor + (affine.offset - _DAY_SHIFT // affine.divisor)
-    return rows.with_columns(period.alias("__cx_period"))
+        months = (nw.col("__cx_y") - 1970) * 12 + nw.col("__cx_m") - 1
+        return rows.with_columns(period_number(months, affine).alias("__cx_period"))
+    return rows.with_columns(period_number(nw.col(DAY), affine).alias("__cx_period"))
+
+
+def period_number(base: nw.Expr, affine: Affine) -> nw.Expr:
+    """The period number of days (months, if not ``affine.on_days``) since 1970 ``base``.
+
+    A shift makes every dividend positive, so that the engines' integer divisions,
+    floor or truncating, agree.
+    """
+    shift = _DAY_SHIFT if affine.on_days else _MONTH_SHIFT
+    return (base + (shift + affine.shift)) // affine.divisor + (
+        affine.offset - shift // affine.divisor
+    )
 
 
 def _check_types(ef: EngineFrame, customer: str, date: str, revenue: str | None) -> None:
@@ -161,7 +172,7 @@ def engine_occasions(
     if revenue is not None:
         revenue = ef.require(revenue, "revenue")
     _check_types(ef, customer, date, revenue)
-    affine = _calibrate(freq, unit)
+    affine = calibrate(freq, unit)
     rows = ef.frame
     flags = [nw.col(date).is_null().alias("__cx_no_date")]
     if revenue is not None:
