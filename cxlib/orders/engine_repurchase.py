@@ -77,6 +77,25 @@ def _identified(eo: EngineOrders) -> nw.LazyFrame[Any]:
     return eo.rows.filter(~nw.col(CUSTOMER).is_null())
 
 
+def _with_customer_min(rows: nw.LazyFrame[Any], columns: dict[str, str]) -> nw.LazyFrame[Any]:
+    """``rows`` with the minimum over each customer's rows of every column of
+    ``columns`` (name -> new name).
+
+    A window over the customer: one pass over the rows, where a join with the
+    customers' minima computes the rows twice (a million orders: the repurchase rate
+    in 0.7 s against 1.4 s on DuckDB). On Dask a window gives a frame whose divisions
+    no longer match the rows', and later steps fail: there the minima are joined.
+    """
+    if rows.implementation.is_dask():
+        minima = rows.group_by(CUSTOMER).agg(
+            *(nw.col(c).min().alias(alias) for c, alias in columns.items())
+        )
+        return rows.join(minima, on=CUSTOMER, how="inner")
+    return rows.with_columns(
+        *(nw.col(c).min().over(CUSTOMER).alias(alias) for c, alias in columns.items())
+    )
+
+
 # ---------------------------------------------------------------------- repurchase
 
 
@@ -85,15 +104,12 @@ def engine_repurchase_rate(
 ) -> Estimate | pd.DataFrame:
     """:func:`cxlib.repurchase_rate` of an engine's orders (all history up to ``as_of``)."""
     orders = _identified(eo)
-    firsts = [nw.col(NANOS).min().alias(_FIRST)]
-    if per_day:
-        firsts.append(nw.col(DAY).min().alias(_FIRST_DAY))
+    firsts = {NANOS: _FIRST, DAY: _FIRST_DAY} if per_day else {NANOS: _FIRST}
     first = nw.col(_FIRST)
     cap = NEVER - span
     # The deadline saturates as in :func:`repurchase_shares.deadlines`: no overflow.
     deadline = nw.when(first > cap).then(nw.lit(cap, nw.Int64)).otherwise(first) + span
-    per_customer = orders.group_by(CUSTOMER).agg(*firsts).with_columns(deadline.alias(_DEADLINE))
-    rows = orders.join(per_customer, on=CUSTOMER, how="inner")
+    rows = _with_customer_min(orders, firsts).with_columns(deadline.alias(_DEADLINE))
     never = nw.lit(NEVER, nw.Int64)
     if per_day:
         later = nw.col(DAY) > nw.col(_FIRST_DAY)
@@ -184,18 +200,14 @@ def _first_orders(rows: nw.LazyFrame[Any], order_id: str | None) -> nw.LazyFrame
     the lowest ``order_id`` (the pandas path ranks the ids in sorted order). Without
     ids every order at the earliest time is marked.
     """
-    per_customer = rows.group_by(CUSTOMER).agg(nw.col(NANOS).min().alias(_FIRST))
-    rows = rows.join(per_customer, on=CUSTOMER, how="inner")
+    rows = _with_customer_min(rows, {NANOS: _FIRST})
     at_first = nw.col(NANOS) == nw.col(_FIRST)
     if order_id is None:
         return rows.with_columns(at_first.alias(_IS_FIRST))
-    rows = rows.with_columns(at_first.alias(_AT_FIRST))
-    lowest = (
-        rows.filter(nw.col(_AT_FIRST))
-        .group_by(CUSTOMER)
-        .agg(nw.col(order_id).min().alias(_FIRST_ID))
+    rows = rows.with_columns(
+        at_first.alias(_AT_FIRST), nw.when(at_first).then(nw.col(order_id)).alias(_ID)
     )
-    rows = rows.join(lowest, on=CUSTOMER, how="inner")
+    rows = _with_customer_min(rows, {_ID: _FIRST_ID})
     is_first = nw.col(_AT_FIRST) & (nw.col(order_id) == nw.col(_FIRST_ID))
     return rows.with_columns(is_first.fill_null(False).alias(_IS_FIRST))
 
@@ -251,7 +263,6 @@ def engine_upsell_rate(
     rows = _first_orders(rows, order_id)
     is_first = nw.col(_IS_FIRST)
     rows = rows.with_columns(
-        is_first.cast(nw.Int64).alias(_AT_FIRST),
         nw.when(is_first).then(nw.col(_TIER)).alias(_FIRST_LOW),
         nw.when(is_first).then(nw.col(_TIER)).alias(_FIRST_HIGH),
         nw.when(~is_first).then(nw.col(_TIER)).alias(_LATER),
@@ -259,7 +270,6 @@ def engine_upsell_rate(
     sums = [
         nw.len().alias("n_orders"),
         nw.col(_NO_TIER).sum(),
-        nw.col(_AT_FIRST).sum(),
         nw.col(_FIRST_LOW).min(),
         nw.col(_FIRST_HIGH).max(),
         nw.col(_LATER).max(),
@@ -277,11 +287,10 @@ def engine_upsell_rate(
     ambiguous = np.flatnonzero(_floats(customers, _FIRST_HIGH) != first_tier)
     if len(ambiguous):
         raise _ambiguous_error(ef.engine, tier, customers.ids[customers.customer[ambiguous]])
+    # Without ids, the other orders at the first time share its tier: no upsell, so
+    # leaving them out of the later orders changes no comparison.
     later = _floats(customers, _LATER)
     best_later = np.where(np.isnan(later), -np.inf, later)
-    # Orders at the first time other than the first one (all of its tier) are later ones.
-    ties = customers.column(_AT_FIRST) >= 2
-    best_later = np.where(ties, np.maximum(best_later, first_tier), best_later)
     return upsell_share(
         customers,
         group,
