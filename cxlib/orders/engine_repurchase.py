@@ -74,7 +74,13 @@ def _floats(customers: CustomerTable, name: str) -> FloatArray:
 
 
 def _identified(eo: EngineOrders) -> nw.LazyFrame[Any]:
-    return eo.rows.filter(~nw.col(CUSTOMER).is_null())
+    """The identified customers' orders, their times and days as 64-bit integers.
+
+    The casts keep every comparison and the sentinel :data:`NEVER` in integers on
+    engines whose integer division yields floating point (SQLFrame).
+    """
+    identified = eo.rows.filter(~nw.col(CUSTOMER).is_null())
+    return identified.with_columns(nw.col(NANOS).cast(nw.Int64), nw.col(DAY).cast(nw.Int64))
 
 
 def _with_customer_min(rows: nw.LazyFrame[Any], columns: dict[str, str]) -> nw.LazyFrame[Any]:

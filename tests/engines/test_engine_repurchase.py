@@ -111,41 +111,39 @@ def test_fixture_tells_the_rules_apart(orders: pd.DataFrame) -> None:
 
 
 REPURCHASE_CASES: list[dict[str, Any]] = [
-    {"occasion": "order", "within": 30, "ci_method": "bca"},
-    {"occasion": "day", "within": 30, "ci_method": "percentile"},
-    {"occasion": "order", "within": 0.5, "ci_method": "wilson"},  # half a day
-    {"occasion": "day", "within": pd.Timedelta(hours=30), "ci_method": "delta"},
-    {"occasion": "order", "within": 120, "as_of": "2024-09-30 13:30"},
+    {"occasion": "order", "within": 30, "ci_method": "bca", "by": None},
+    {"occasion": "day", "within": 30, "ci_method": "percentile", "by": "segment"},
+    {"occasion": "order", "within": 0.5, "ci_method": "wilson", "by": "segment"},  # half a day
+    {"occasion": "day", "within": pd.Timedelta(hours=30), "ci_method": "delta", "by": None},
+    {"occasion": "order", "within": 120, "as_of": "2024-09-30 13:30", "by": "segment"},
 ]
 
 
 @pytest.mark.parametrize("case", REPURCHASE_CASES, ids=lambda c: "-".join(map(str, c.values())))
-@pytest.mark.parametrize("by", [None, "segment"])
 @pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
 def test_repurchase_rate_matches_pandas(
-    engine: Any, orders: pd.DataFrame, case: dict[str, Any], by: Any
+    engine: Any, orders: pd.DataFrame, case: dict[str, Any]
 ) -> None:
     frame = engine(orders)
-    kwargs = {**KEYS, "revenue": "revenue", "by": by, "n_resamples": 199, "rng": 1, **case}
+    kwargs = {**KEYS, "revenue": "revenue", "n_resamples": 199, "rng": 1, **case}
     _both(cx.repurchase_rate, frame, orders, **kwargs)
 
 
 UPSELL_CASES: list[dict[str, Any]] = [
-    {"tier": "tier", "ci_method": "bca"},  # ties at the first time share a tier
-    {"tier": "tier_mixed", "order_id": "order_id", "ci_method": "percentile"},
-    {"tier": "tier_float", "order_id": "order_key", "window": 150},
+    {"tier": "tier", "ci_method": "bca", "by": "segment"},  # ties at the first time share a tier
+    {"tier": "tier_mixed", "order_id": "order_id", "ci_method": "percentile", "by": None},
+    {"tier": "tier_float", "order_id": "order_key", "window": 150, "by": "segment"},
     {"tier": "tier_mixed", "order_id": "order_id", "window": 90.5, "as_of": "2024-10-02 08:00"},
 ]
 
 
 @pytest.mark.parametrize("case", UPSELL_CASES, ids=lambda c: "-".join(map(str, c.values())))
-@pytest.mark.parametrize("by", [None, "segment"])
 @pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
 def test_upsell_rate_matches_pandas(
-    engine: Any, orders: pd.DataFrame, case: dict[str, Any], by: Any
+    engine: Any, orders: pd.DataFrame, case: dict[str, Any]
 ) -> None:
     frame = engine(orders)
-    kwargs = {**KEYS, "revenue": "revenue", "by": by, "n_resamples": 199, "rng": 1, **case}
+    kwargs = {**KEYS, "revenue": "revenue", "n_resamples": 199, "rng": 1, **case}
     _both(cx.upsell_rate, frame, orders, **kwargs)
 
 
@@ -180,6 +178,15 @@ def test_deadline_past_the_last_time(engine: Any, orders: pd.DataFrame) -> None:
         cx.repurchase_rate(orders, **KEYS, within=100_000)
     first = np.array([0, NEVER - 10, -(2**62)], dtype=np.int64)
     np.testing.assert_array_equal(deadlines(first, 20), [20, NEVER, -(2**62) + 20])
+
+
+def test_files(tmp_path: Any, orders: pd.DataFrame) -> None:
+    """A Parquet file given as the orders is read lazily (DuckDB) and reduced there."""
+    path = tmp_path / "orders.parquet"
+    orders.to_parquet(path, index=False)
+    kwargs = {**KEYS, "revenue": "revenue", "by": "segment", "ci_method": "delta"}
+    _both(cx.repurchase_rate, str(path), orders, within=30, **kwargs)
+    _both(cx.upsell_rate, path, orders, tier="tier_mixed", order_id="order_key", **kwargs)
 
 
 def test_on_every_engine(engine: Any, orders: pd.DataFrame) -> None:
