@@ -50,7 +50,7 @@ __all__ = ["repurchase_rate", "upsell_rate"]
 
 @overload
 def repurchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -70,7 +70,7 @@ def repurchase_rate(
 
 @overload
 def repurchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -89,7 +89,7 @@ def repurchase_rate(
 
 
 def repurchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -239,7 +239,7 @@ def _tiebreak(orders: pd.DataFrame, order_id: str | None) -> npt.NDArray[np.int6
 
 @overload
 def upsell_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -260,7 +260,7 @@ def upsell_rate(
 
 @overload
 def upsell_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -280,7 +280,7 @@ def upsell_rate(
 
 
 def upsell_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -314,11 +314,13 @@ def upsell_rate(
     ----------{data}
     tier : str
         Tier of the order: numbers (higher = higher tier) or an ordered Categorical
-        (later categories = higher tiers). No missing tiers on the orders that count
-        (identified customers' orders in the window).
+        (later categories = higher tiers; pandas only: give an engine the ranks). No
+        missing tiers on the orders that count (identified customers' orders in the
+        window).
     order_id : str, optional
         Order id column: breaks ties between orders at the same time (lowest id first)
-        and is checked for duplicates.
+        and is checked for duplicates. Engine frames have no row order: there, a
+        customer whose orders at the first time differ in tier needs it.
     as_of : date-like, optional
         End of the window, inclusive; default: the last order date.
     window : int, float, pandas.Timedelta or None, default None
