@@ -74,8 +74,10 @@ def per_customer_min(values: IntArray, customer: IntArray, n_customers: int) -> 
 
 
 DATA_DOC = """
-    orders : pandas.DataFrame
-        One row per order.
+    orders : DataFrame or path
+        One row per order: a pandas DataFrame, a frame of another engine (Polars,
+        pyarrow, DuckDB, Dask, PySpark: reduced in the engine, see the engines guide),
+        or the path of a CSV or Parquet file (read with DuckDB).
     customer : str
         Customer id column; orders with a missing id (guest orders) are left out.
     date : str

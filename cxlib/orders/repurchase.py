@@ -21,18 +21,24 @@ import pandas as pd
 from ..core.grouping import factorize
 from ..core.results import Estimate
 from ..core.validation import NanPolicy, as_numeric_1d, check_choice, get_column
-from .customers import DATA_DOC, OPTIONS_DOC, identified, per_customer_min, span_ns, to_ns
+from .customers import DATA_DOC, OPTIONS_DOC, identified, per_customer_min, span_ns
+from .engine_repurchase import engine_repurchase_rate, engine_upsell_rate
+from .engine_table import EngineOrders, as_engine_frame, read_orders
 from .inference import (
     OPTIONAL_DOC,
     SHARE_METHODS,
     ShareCIMethod,
-    count_customers,
     customer_groups,
     customer_revenue,
     fill_docs,
-    infer_share,
     read_options,
-    sum_by_group,
+)
+from .repurchase_shares import (
+    deadlines,
+    missing_ids_error,
+    missing_tiers_error,
+    repurchase_share,
+    upsell_share,
 )
 from .table import Window, prepare_orders
 
@@ -44,7 +50,7 @@ __all__ = ["repurchase_rate", "upsell_rate"]
 
 @overload
 def repurchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -64,7 +70,7 @@ def repurchase_rate(
 
 @overload
 def repurchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -83,7 +89,7 @@ def repurchase_rate(
 
 
 def repurchase_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -146,7 +152,7 @@ def repurchase_rate(
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
     span = span_ns("within", within)
     per = check_choice("occasion", occasion, ("order", "day"))
-    od = prepare_orders(
+    od = read_orders(
         orders,
         customer=customer,
         date=date,
@@ -157,6 +163,10 @@ def repurchase_rate(
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if isinstance(od, EngineOrders):
+        return engine_repurchase_rate(
+            od, span=span, per_day=per == "day", within=within, options=options
+        )
     ident = identified(od)
     first = per_customer_min(ident.time, ident.customer, od.n_customers)
     cust, time = ident.customer, ident.time
@@ -172,33 +182,22 @@ def repurchase_rate(
         first_day = per_customer_min(ident.day, cust, od.n_customers)
         later = ident.day > first_day[cust]
         following = per_customer_min(time[later], cust[later], od.n_customers)
-    deadline = first + span
-    eligible = deadline <= to_ns(od.as_of)
-    repurchased = following <= deadline
     group = customer_groups(od, "repurchase_rate")
-    n_groups = 1 if od.groups is None else od.groups.n_groups
-    extra: dict[str, Any] = {}
+    spend = None
     if od.revenue is not None:
         in_window = np.zeros(od.n_orders, dtype=bool)
-        in_window[ident.mask] = time <= deadline[cust]
-        spend = np.where(eligible, customer_revenue(od, in_window), 0.0)
-        extra["revenue"] = sum_by_group(spend, group, n_groups)
-    return infer_share(
+        in_window[ident.mask] = time <= deadlines(first, span)[cust]
+        spend = customer_revenue(od, in_window)
+    return repurchase_share(
         od,
         group,
-        repurchased,
-        eligible,
-        metric="repurchase_rate",
-        label="Repurchase rate",
+        first,
+        following,
+        spend,
+        span=span,
+        as_of=od.as_of,
+        within=within,
         options=options,
-        components={
-            "n_first_time_buyers": count_customers(eligible, group, n_groups),
-            "n_repurchased": count_customers(eligible & repurchased, group, n_groups),
-            **extra,
-        },
-        empty_reason=(
-            f"no customer's first order is at least within={within!r} days before {od.as_of}"
-        ),
     )
 
 
@@ -233,14 +232,14 @@ def _tiebreak(orders: pd.DataFrame, order_id: str | None) -> npt.NDArray[np.int6
         return np.arange(len(orders), dtype=np.int64)
     ids = get_column(orders, order_id, "order_id")
     if ids.isna().any():
-        raise ValueError(f"order_id column {order_id!r} has {int(ids.isna().sum())} missing id(s)")
+        raise missing_ids_error(order_id, int(ids.isna().sum()))
     codes, _ = factorize(ids)
     return codes.astype(np.int64, copy=False)
 
 
 @overload
 def upsell_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -261,7 +260,7 @@ def upsell_rate(
 
 @overload
 def upsell_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -281,7 +280,7 @@ def upsell_rate(
 
 
 def upsell_rate(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     customer: str,
     date: str,
@@ -315,11 +314,13 @@ def upsell_rate(
     ----------{data}
     tier : str
         Tier of the order: numbers (higher = higher tier) or an ordered Categorical
-        (later categories = higher tiers). No missing tiers on the orders that count
-        (identified customers' orders in the window).
+        (later categories = higher tiers; pandas only: give an engine the ranks). No
+        missing tiers on the orders that count (identified customers' orders in the
+        window).
     order_id : str, optional
         Order id column: breaks ties between orders at the same time (lowest id first)
-        and is checked for duplicates.
+        and is checked for duplicates. Engine frames have no row order: there, a
+        customer whose orders at the first time differ in tier needs it.
     as_of : date-like, optional
         End of the window, inclusive; default: the last order date.
     window : int, float, pandas.Timedelta or None, default None
@@ -349,6 +350,22 @@ def upsell_rate(
     (2, 1)
     """
     options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
+    ef = as_engine_frame(orders)
+    if ef is not None:
+        return engine_upsell_rate(
+            ef,
+            customer=customer,
+            date=date,
+            tier=tier,
+            revenue=revenue,
+            order_id=order_id,
+            as_of=as_of,
+            window=window,
+            by=by,
+            allow_refunds=allow_refunds,
+            nan_policy=nan_policy,
+            options=options,
+        )
     tiers_all = _tier_values(orders, tier)
     od = prepare_orders(
         orders,
@@ -366,10 +383,7 @@ def upsell_rate(
     tiers = tiers_all[od.rows][ident.mask]
     missing = np.isnan(tiers)
     if missing.any():
-        raise ValueError(
-            f"tier column {tier!r} has {int(missing.sum())} missing value(s) on orders of "
-            "identified customers in the window; every such order needs a tier"
-        )
+        raise missing_tiers_error(tier, int(missing.sum()))
     rank = _tiebreak(orders, order_id)[od.rows][ident.mask]
     cust = ident.customer
     # A customer's first order: earliest time, then lowest tiebreak rank, then row.
@@ -383,29 +397,16 @@ def upsell_rate(
     first_tier[cust[is_first]] = tiers[is_first]
     best_later = np.full(od.n_customers, -np.inf)
     np.maximum.at(best_later, cust[~is_first], tiers[~is_first])
-    repeat = np.bincount(cust, minlength=od.n_customers) >= 2
-    upsold = best_later > first_tier
     group = customer_groups(od, "upsell_rate")
-    n_groups = 1 if od.groups is None else od.groups.n_groups
-    extra: dict[str, Any] = {}
-    if od.revenue is not None:
-        extra["revenue"] = sum_by_group(
-            np.where(repeat, customer_revenue(od), 0.0), group, n_groups
-        )
-    return infer_share(
+    spend = None if od.revenue is None else customer_revenue(od)
+    return upsell_share(
         od,
         group,
-        upsold,
-        repeat,
-        metric="upsell_rate",
-        label="Upsell rate",
+        first_tier,
+        best_later,
+        np.bincount(cust, minlength=od.n_customers),
+        spend,
         options=options,
-        components={
-            "n_repeat_customers": count_customers(repeat, group, n_groups),
-            "n_upsold": count_customers(repeat & upsold, group, n_groups),
-            **extra,
-        },
-        empty_reason="no customer has two or more orders",
     )
 
 
