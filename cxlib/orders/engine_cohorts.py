@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..core.frames import collect
 from ..core.grouping import dense_rank
-from .engine_dates import DAY
+from .engine_dates import DAY, floor_div
 from .engine_table import CUSTOMER, VALUE, EngineOrders, customer_codes
 from .inference import mixed_groups_error
 from .rfm_engine import Affine, calibrate, period_number
@@ -71,15 +71,19 @@ def _with_months(rows: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     dividend is positive for the dates of nanosecond timestamps.
     """
     rows = rows.with_columns((nw.col(DAY) + _EPOCH_DAYS).alias("__cx_z"))
-    rows = rows.with_columns((nw.col("__cx_z") // 146_097).alias("__cx_era"))
+    rows = rows.with_columns(floor_div(nw.col("__cx_z"), 146_097).alias("__cx_era"))
     rows = rows.with_columns((nw.col("__cx_z") - nw.col("__cx_era") * 146_097).alias("__cx_doe"))
     doe = nw.col("__cx_doe")
     rows = rows.with_columns(
-        ((doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365).alias("__cx_yoe")
+        floor_div(
+            doe - floor_div(doe, 1_460) + floor_div(doe, 36_524) - floor_div(doe, 146_096), 365
+        ).alias("__cx_yoe")
     )
     yoe = nw.col("__cx_yoe")
-    rows = rows.with_columns((doe - (yoe * 365 + yoe // 4 - yoe // 100)).alias("__cx_doy"))
-    march_month = (nw.col("__cx_doy") * 5 + 2) // 153  # 0 = March .. 11 = February
+    rows = rows.with_columns(
+        (doe - (yoe * 365 + floor_div(yoe, 4) - floor_div(yoe, 100))).alias("__cx_doy")
+    )
+    march_month = floor_div(nw.col("__cx_doy") * 5 + 2, 153)  # 0 = March .. 11 = February
     months = nw.col("__cx_era") * 4_800 + yoe * 12 + march_month - _EPOCH_MONTHS
     return rows.with_columns(months.alias("__cx_months"))
 

@@ -14,13 +14,18 @@ from typing import Any
 
 import narwhals as nw
 
-__all__ = ["DAY", "NANOS", "with_days", "with_nanos"]
+__all__ = ["DAY", "NANOS", "floor_div", "with_days", "with_nanos"]
 
 #: Column names of the staged numbers; chosen not to clash with user columns.
 DAY = "__cx_day"
 NANOS = "__cx_ns"
 _NS_PER_SECOND = 1_000_000_000
 _SECONDS_PER_DAY = 86_400
+
+
+def floor_div(expr: nw.Expr, divisor: int) -> nw.Expr:
+    """``expr // divisor`` as a 64-bit integer (SQLFrame's floor division gives floats)."""
+    return (expr // divisor).cast(nw.Int64)
 
 
 def with_days(rows: nw.LazyFrame[Any], date: str) -> nw.LazyFrame[Any]:
@@ -50,12 +55,13 @@ def with_days(rows: nw.LazyFrame[Any], date: str) -> nw.LazyFrame[Any]:
     )
     yy, mp = nw.col("__cx_yy"), nw.col("__cx_mp")
     rows = rows.with_columns(
-        (yy // 400).alias("__cx_era"), ((mp * 153 + 2) // 5 + day - 1).alias("__cx_doy")
+        floor_div(yy, 400).alias("__cx_era"),
+        (floor_div(mp * 153 + 2, 5) + day - 1).alias("__cx_doy"),
     )
     era, doy = nw.col("__cx_era"), nw.col("__cx_doy")
     rows = rows.with_columns((yy - era * 400).alias("__cx_yoe"))
     yoe = nw.col("__cx_yoe")
-    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    days = era * 146_097 + yoe * 365 + floor_div(yoe, 4) - floor_div(yoe, 100) + doy - 719_468
     return rows.with_columns(days.alias(DAY))
 
 

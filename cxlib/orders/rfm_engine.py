@@ -20,7 +20,7 @@ from pandas.tseries.offsets import BaseOffset
 from ..core.frames import EngineFrame, collect
 from ..core.validation import NanPolicy, show_values
 from .dates import parse_date
-from .engine_dates import DAY, with_days
+from .engine_dates import DAY, floor_div, with_days
 from .rfm_occasions import ordinal
 
 __all__ = [
@@ -93,7 +93,7 @@ def period_number(base: nw.Expr, affine: Affine) -> nw.Expr:
     floor or truncating, agree.
     """
     shift = _DAY_SHIFT if affine.on_days else _MONTH_SHIFT
-    return (base + (shift + affine.shift)) // affine.divisor + (
+    return floor_div(base + (shift + affine.shift), affine.divisor) + (
         affine.offset - shift // affine.divisor
     )
 

@@ -27,8 +27,9 @@ def orders() -> pd.DataFrame:
     rng = np.random.default_rng(5)
     data = cx.datasets.make_orders(500, rng=4)
     data = data[["customer_id", "date", "revenue", "member"]].copy()
-    # Times of day, so that windows cut between orders of one day.
-    data["date"] = data["date"] + pd.to_timedelta(rng.integers(0, 86_400, len(data)), unit="s")
+    # Times of day to the microsecond, so that windows cut between orders of one day.
+    micros = rng.integers(0, 86_400 * 10**6, len(data))
+    data["date"] = data["date"] + pd.to_timedelta(micros, unit="us")
     ids = data["customer_id"]
     data["customer"] = ("c" + ids.astype("string").str.zfill(4)).astype("str")
     data.loc[ids.isna(), "customer"] = None
