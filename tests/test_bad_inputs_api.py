@@ -52,6 +52,11 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
     "loyalty_index": (cx.loyalty_index, (SURVEY, LOYALTY), {"by": "touchpoint"}),
     "secure_customer_index": (cx.secure_customer_index, (SURVEY, SECURE), {}),
     "engagement_index": (cx.engagement_index, (SURVEY, ENGAGEMENT), {}),
+    "commitment_profile": (
+        cx.commitment_profile,
+        (SURVEY, {"affective": SECURE, "normative": ["delivers_promise", "fair_resolution"]}),
+        {"scale": "1-5", "reverse": ["fair_resolution"], "by": "touchpoint", "weights": "weight"},
+    ),
     "nps_difference": (
         cx.nps_difference,
         (SURVEY["recommend"].iloc[:150], SURVEY["recommend"].iloc[150:]),
@@ -151,7 +156,7 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
 
 #: Public names that read no data (types, constants, namespaces, result classes).
 NOT_DATA = {
-    "ENGAGEMENT_ITEMS", "NPS_SCALES", "RFM_SEGMENTS", "SCI_SEGMENTS", "Comparison",
+    "COMMITMENT_DIMENSIONS", "CommitmentProfile", "ENGAGEMENT_ITEMS", "NPS_SCALES", "RFM_SEGMENTS", "SCI_SEGMENTS", "Comparison",
     "ConfidenceInterval", "CxAccessor", "CxlibWarning", "DegenerateDataWarning", "Estimate",
     "NPSScale", "RFMSegment", "__version__", "ab", "datasets", "CORRECTIONS", "MEAN_METHODS",
     "PROPORTION_METHODS", "PVALUE_ADJUSTMENTS", "SAMPLE_SIZE_METHODS", "BayesianComparison",
