@@ -156,13 +156,14 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
 
 #: Public names that read no data (types, constants, namespaces, result classes).
 NOT_DATA = {
-    "COMMITMENT_DIMENSIONS", "CommitmentProfile", "ENGAGEMENT_ITEMS", "NPS_SCALES", "RFM_SEGMENTS", "SCI_SEGMENTS", "Comparison",
+    "ENGAGEMENT_ITEMS", "NPS_SCALES", "RFM_SEGMENTS", "SCI_SEGMENTS", "Comparison",
     "ConfidenceInterval", "CxAccessor", "CxlibWarning", "DegenerateDataWarning", "Estimate",
     "NPSScale", "RFMSegment", "__version__", "ab", "datasets", "CORRECTIONS", "MEAN_METHODS",
     "PROPORTION_METHODS", "PVALUE_ADJUSTMENTS", "SAMPLE_SIZE_METHODS", "BayesianComparison",
     "Correction", "CupedResult", "Index", "Mean", "MeanMethod", "MeanSummary", "PValueAdjustment",
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
+    "COMMITMENT_DIMENSIONS", "CommitmentProfile",
 }  # fmt: skip
 
 

@@ -218,7 +218,7 @@ def _scores(
 
 def commitment_profile(
     data: Any,
-    items: Mapping[CommitmentDimension, Sequence[str]],
+    items: Mapping[str, Sequence[str]],
     *,
     scale: ScaleLike = (1, 7),
     reverse: Sequence[str] = (),

@@ -74,7 +74,8 @@ def test_summary_matches_pandas(engine: Any, survey: pd.DataFrame, case: str) ->
     got = cx.commitment_profile(engine(survey), **kwargs)
     want = cx.commitment_profile(survey, **kwargs)
     _same(got, want)
-    assert got.items == want.items and got.reverse == want.reverse
+    assert got.items == want.items
+    assert got.reverse == want.reverse
 
 
 @pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
