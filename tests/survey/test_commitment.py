@@ -342,3 +342,17 @@ def test_too_many_items_in_one_dimension_are_refused() -> None:
     data = pd.DataFrame({f"a{k}": [1, 2] for k in range(12)})
     with pytest.raises(ValueError, match=r"items\['affective'\] has 12 items on the 1-7 scale"):
         cx.commitment_profile(data, {"affective": list(data.columns)})
+
+
+def test_a_group_without_answers_on_one_dimension_keeps_its_rows() -> None:
+    data = pd.DataFrame(
+        {"a1": [1, 2, None, None, 5], "f1": [1, 2, 3, 4, 5], "g": ["x", "x", "y", "y", "z"]}
+    )
+    items = {"affective": ["a1"], "forced": ["f1"]}
+    with pytest.warns(cx.DegenerateDataWarning, match="Affective commitment is undefined"):
+        summary = cx.commitment_profile(data, items, by="g").summary
+    assert summary["g"].tolist() == ["x", "x", "y", "y", "z", "z"]
+    assert summary["n"].tolist() == [2, 2, 0, 2, 1, 1]
+    assert summary["n_missing"].tolist() == [0, 0, 2, 0, 0, 0]
+    assert np.isnan(summary["value"].iloc[2])
+    assert summary["value"].iloc[3] == pytest.approx(100 * (3.5 - 1) / 6)
