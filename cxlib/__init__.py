@@ -31,6 +31,7 @@ from .orders.rfm import rfm_calibration_holdout, rfm_summary
 from .orders.rfm_scores import RFM_SEGMENTS, RFMSegment, rfm_scores
 from .orders.segments import compare_segments
 from .survey.ces import ces
+from .survey.commitment import COMMITMENT_DIMENSIONS, CommitmentProfile, commitment_profile
 from .survey.csat import csat
 from .survey.engagement import ENGAGEMENT_ITEMS, engagement_index
 from .survey.loyalty import loyalty_index
@@ -39,10 +40,12 @@ from .survey.scales import NPS_SCALES, NPSScale
 from .survey.secure import SCI_SEGMENTS, secure_customer_index
 
 __all__ = [
+    "COMMITMENT_DIMENSIONS",
     "ENGAGEMENT_ITEMS",
     "NPS_SCALES",
     "RFM_SEGMENTS",
     "SCI_SEGMENTS",
+    "CommitmentProfile",
     "Comparison",
     "ConfidenceInterval",
     "CoverageWarning",
@@ -61,6 +64,7 @@ __all__ = [
     "churn_rate",
     "cohort_retention",
     "cohort_table",
+    "commitment_profile",
     "compare_estimates",
     "compare_segments",
     "csat",

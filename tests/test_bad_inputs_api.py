@@ -52,6 +52,11 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
     "loyalty_index": (cx.loyalty_index, (SURVEY, LOYALTY), {"by": "touchpoint"}),
     "secure_customer_index": (cx.secure_customer_index, (SURVEY, SECURE), {}),
     "engagement_index": (cx.engagement_index, (SURVEY, ENGAGEMENT), {}),
+    "commitment_profile": (
+        cx.commitment_profile,
+        (SURVEY, {"affective": SECURE, "normative": ["delivers_promise", "fair_resolution"]}),
+        {"scale": "1-5", "reverse": ["fair_resolution"], "by": "touchpoint", "weights": "weight"},
+    ),
     "nps_difference": (
         cx.nps_difference,
         (SURVEY["recommend"].iloc[:150], SURVEY["recommend"].iloc[150:]),
@@ -158,6 +163,7 @@ NOT_DATA = {
     "Correction", "CupedResult", "Index", "Mean", "MeanMethod", "MeanSummary", "PValueAdjustment",
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
+    "COMMITMENT_DIMENSIONS", "CommitmentProfile",
 }  # fmt: skip
 
 
