@@ -99,11 +99,12 @@ def _statistics(scale: Scale) -> dict[str, Any]:
     spread = np.diagonal(scale.comoment, axis1=1, axis2=2)
     # A constant item has zero co-moment, up to the rounding of its window mean on engines.
     level = np.where(np.isfinite(scale.mean), np.abs(scale.mean), 0.0)
-    constant = spread <= scale.n[:, None] * (64.0 * EPS * np.maximum(level, 1e-300)) ** 2
+    mass = scale.n if scale.sum_weights is None else scale.sum_weights
+    constant = spread <= mass[:, None] * (64.0 * EPS * np.maximum(level, 1e-300)) ** 2
     valid: npt.NDArray[np.bool_] = (scale.n >= 2) & (scale.n_ci > 1.0) & ~scale.propagate
-    defined = valid & (total > 0) & ~constant.all(axis=1)
+    defined: npt.NDArray[np.bool_] = valid & (total > 0) & ~constant.all(axis=1)
     varying = valid[:, None] & ~constant
-    all_vary = varying.all(axis=1)
+    all_vary = np.all(varying, axis=1)
     return {
         "alpha": np.where(defined, alpha, np.nan),
         "se": np.where(defined, se, np.nan),
