@@ -203,11 +203,17 @@ def _engine_moments(inputs: EngineInputs, kind: WeightsKind) -> Moments:
     frame = ef.frame.with_columns(*(_as_missing(ef, c) for c in names))
     w = nw.col(inputs.weights).cast(nw.Float64) if inputs.weights else nw.lit(1.0)
     frame = frame.with_columns(w.alias("__cx_w"))
-    nulls = [
-        nw.col(c).is_null().cast(nw.Int64).alias(f"__cx_null_{i}") for i, c in enumerate(names)
-    ]
+    # Frequency weights count the rows each one stands for, missing ones too.
+    per_row = nw.col("__cx_w") if inputs.weights and kind == "frequency" else nw.lit(1.0)
     gone = nw.any_horizontal(*(nw.col(c).is_null() for c in names), ignore_nulls=False)
-    frame = frame.with_columns(*nulls, gone.cast(nw.Int64).alias("__cx_gone"))
+    frame = frame.with_columns(
+        *(
+            (nw.col(c).is_null().cast(nw.Float64) * per_row).alias(f"__cx_null_{i}")
+            for i, c in enumerate(names)
+        ),
+        gone.cast(nw.Int64).alias("__cx_gone"),
+        (gone.cast(nw.Float64) * per_row).alias("__cx_lost"),
+    )
 
     def over(expr: nw.Expr) -> nw.Expr:
         return expr.over(*keys) if keys else expr
@@ -215,12 +221,15 @@ def _engine_moments(inputs: EngineInputs, kind: WeightsKind) -> Moments:
     kept = frame.filter(nw.col("__cx_gone") == 0)
     wcol = nw.col("__cx_w")
     kept = kept.with_columns(
-        *(
-            (over((nw.col(c).cast(nw.Float64) * wcol).sum()) / over(wcol.sum())).alias(
-                f"__cx_m_{i}"
-            )
-            for i, c in enumerate(names)
-        )
+        *((nw.col(c).cast(nw.Float64) * wcol).alias(f"__cx_wx_{i}") for i, c in enumerate(names))
+    )
+    # Each window a column of its own: Dask computes no expression of two windows.
+    kept = kept.with_columns(
+        over(wcol.sum()).alias("__cx_gw"),
+        *(over(nw.col(f"__cx_wx_{i}").sum()).alias(f"__cx_gwx_{i}") for i in range(k)),
+    )
+    kept = kept.with_columns(
+        *((nw.col(f"__cx_gwx_{i}") / nw.col("__cx_gw")).alias(f"__cx_m_{i}") for i in range(k))
     )
     kept = kept.with_columns(
         *(
@@ -241,10 +250,8 @@ def _engine_moments(inputs: EngineInputs, kind: WeightsKind) -> Moments:
     sums += [nw.col(f"__cx_m_{i}").max() for i in range(k)]
     sums += [nw.col(f"__cx_wd_{i}").sum() for i in range(k)]
     sums += [nw.col(f"__cx_dd_{i}_{j}").sum() for i, j in pairs]
-    # Frequency weights count the rows each one stands for, missing ones too.
-    per_row = wcol if inputs.weights and kind == "frequency" else nw.lit(1.0)
-    counts = [(nw.col(f"__cx_null_{i}") * per_row).sum().alias(f"__cx_null_{i}") for i in range(k)]
-    counts.append((nw.col("__cx_gone") * per_row).sum().alias("__cx_gone"))
+    counts = [nw.len().alias("__cx_rows"), nw.col("__cx_lost").sum()]
+    counts += [nw.col(f"__cx_null_{i}").sum() for i in range(k)]
     if keys:
         reduced = kept.group_by(*keys, drop_null_keys=False).agg(*sums)
         missing = frame.group_by(*keys, drop_null_keys=False).agg(*counts)
@@ -252,7 +259,7 @@ def _engine_moments(inputs: EngineInputs, kind: WeightsKind) -> Moments:
         reduced, missing = kept.select(*sums), frame.select(*counts)
     table = collect(missing)
     found = collect(reduced)
-    if table.empty or int(table[[f"__cx_null_{i}" for i in range(k)]].to_numpy().size) == 0:
+    if table.empty or not np.nansum(table["__cx_rows"].to_numpy(dtype=np.float64)) > 0:
         raise ValueError(f"the {ef.engine} frame is empty: no answers to summarise")
     table = table.merge(found, on=keys, how="left") if keys else pd.concat([table, found], axis=1)
     group_keys = None
@@ -280,7 +287,7 @@ def _engine_moments(inputs: EngineInputs, kind: WeightsKind) -> Moments:
             comoment[:, i, j] = comoment[:, j, i] = np.where(filled, c, 0.0)
     mean = np.where(filled[:, None], mean, np.nan)
     missing_counts = np.stack(
-        [column(f"__cx_null_{i}") for i in range(k)] + [column("__cx_gone")], axis=1
+        [column(f"__cx_null_{i}") for i in range(k)] + [column("__cx_lost")], axis=1
     )
     if inputs.weights is None:
         return n, n, None, mean, comoment, np.nan_to_num(missing_counts), group_keys
