@@ -19,7 +19,7 @@ import cxlib
 
 PACKAGE = Path(cxlib.__file__).parent
 SURVEY = PACKAGE / "survey"
-INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement")
+INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement", "reliability")
 SHARED_MODULES = (
     "scales",
     "items",

@@ -1,4 +1,4 @@
-"""Scale reliability: Cronbach's alpha with Feldt's interval, and the item analysis.
+"""Covariances reliability: Cronbach's alpha with Feldt's interval, and the item analysis.
 
 Everything here is a function of the covariance matrix of the items in each group, so
 the rows are reduced once to centred co-moments (two passes; on pandas by
@@ -17,12 +17,12 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from ..core.covariance import Covariances, covariances
 from ..core.inference import assemble, warn_degenerate
 from ..core.results import Estimate
 from ..core.scores import WeightsKind
 from ..core.validation import NanPolicy, check_confidence_level
 from .items import safe_name
-from .scale_moments import Scale, scale_moments
 
 __all__ = ["cronbach_alpha", "feldt_interval", "item_analysis"]
 
@@ -59,7 +59,7 @@ def feldt_interval(
     return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 
 
-def _statistics(scale: Scale) -> dict[str, Any]:
+def _statistics(scale: Covariances) -> dict[str, Any]:
     """Alpha and the item statistics of every group, from its co-moment matrix.
 
     All are ratios of (co)variances, so the co-moments serve as the covariance matrix
@@ -122,7 +122,7 @@ def _statistics(scale: Scale) -> dict[str, Any]:
     }
 
 
-def _warn(scale: Scale, out: dict[str, Any], grouped: bool) -> None:
+def _warn(scale: Covariances, out: dict[str, Any], grouped: bool) -> None:
     """Say where alpha or its standardised version is undefined, never silently."""
     valid, constant = out["valid"], out["constant"]
 
@@ -164,8 +164,13 @@ def _run(
     weights_kind: Any,
     reverse: Sequence[str],
     nan_policy: Any,
-) -> tuple[Scale, dict[str, Any]]:
-    scale = scale_moments(
+) -> tuple[Covariances, dict[str, Any]]:
+    if isinstance(columns, Sequence) and not isinstance(columns, str) and len(columns) < 2:
+        raise ValueError(
+            f"columns must name at least 2 items (alpha measures how items agree); got "
+            f"{len(columns)}: {list(columns)!r}"
+        )
+    scale = covariances(
         data,
         columns,
         by=by,

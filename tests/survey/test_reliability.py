@@ -297,7 +297,7 @@ def test_bad_columns() -> None:
         cx.cronbach_alpha(data, ["q1", "text"])
     with pytest.raises(ValueError, match="more than once"):
         cx.cronbach_alpha(data, ["q1", "q1"])
-    with pytest.raises(ValueError, match="reverse names columns that are not items"):
+    with pytest.raises(ValueError, match="reverse names columns that are not among columns"):
         cx.cronbach_alpha(data, ["q1", "q2"], reverse=["q3"])
     with pytest.raises(TypeError, match="reverse must be a list"):
         cx.cronbach_alpha(data, ["q1", "q2"], reverse="q1")

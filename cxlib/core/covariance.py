@@ -1,9 +1,10 @@
-"""The rows of a multi-item scale reduced to per-group centred co-moments.
+"""Columns of numbers reduced to per-group centred co-moments: a covariance matrix per group.
 
-Listwise deletion of rows with a missing item, weights (survey or frequency) and
-reversed items, on pandas rows (two passes of :func:`cxlib.core.statistics.summarise`)
-or in the engine of another frame (one query: window means, then centred sums, the
-weighted corrected two-pass algorithm), so that both give the same numbers.
+Listwise deletion of rows with a missing value, weights (survey or frequency) and
+reversed columns (their sign flipped), on pandas rows (two passes of
+:func:`cxlib.core.statistics.summarise`) or in the engine of another frame (one query:
+window means, then centred sums, the weighted corrected two-pass algorithm), so that
+both give the same numbers.
 """
 
 from __future__ import annotations
@@ -16,56 +17,55 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..core.engine_tables import EngineInputs, check_whole_weights
-from ..core.frames import EngineFrame, collect
-from ..core.grouping import make_groups
-from ..core.inputs import Inputs, resolve_columns
-from ..core.scores import WEIGHTS_KINDS, WeightsKind
-from ..core.statistics import summarise
-from ..core.validation import check_choice, check_nan_policy, show_values
+from .engine_tables import EngineInputs, check_whole_weights
+from .frames import EngineFrame, collect
+from .grouping import make_groups
+from .inputs import Inputs, resolve_columns
+from .scores import WEIGHTS_KINDS, WeightsKind
+from .statistics import summarise
+from .validation import check_choice, check_nan_policy, show_values
 
-__all__ = ["Scale", "scale_moments"]
+__all__ = ["Covariances", "covariances"]
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class Scale:
-    """Per-group sufficient statistics of ``k`` items after listwise deletion."""
+class Covariances:
+    """Per-group sufficient statistics of ``k`` columns after listwise deletion.
+
+    Any statistic of the covariance matrix (Cronbach's alpha, correlations, regression
+    coefficients) follows from these, for all groups at once.
+    """
 
     columns: list[str]
     keys: pd.DataFrame | None
     n: FloatArray  # complete rows (frequency weights: their sum)
     n_missing: npt.NDArray[np.int64]  # rows left out (frequency weights: their sum)
-    n_ci: FloatArray  # the n of Feldt's interval and of the standard error
+    n_ci: FloatArray  # the n of intervals (Kish's effective n with survey weights)
     mean: FloatArray  # (groups, k)
-    comoment: FloatArray  # (groups, k, k), signs of reversed items flipped
-    variance: FloatArray  # (groups, k) sample variances of the items
+    comoment: FloatArray  # (groups, k, k), signs of reversed columns flipped
+    variance: FloatArray  # (groups, k) sample variances of the columns
     sum_weights: FloatArray | None
     propagate: npt.NDArray[np.bool_]  # groups made NaN by nan_policy="propagate"
 
 
 def _check_columns(columns: object, reverse: object) -> tuple[list[str], list[str]]:
     if isinstance(columns, str) or not isinstance(columns, Sequence):
-        raise TypeError(f"columns must be a list of at least 2 item column names; got {columns!r}")
+        raise TypeError(f"columns must be a list of column names; got {columns!r}")
     names = list(columns)
-    if len(names) < 2:
-        raise ValueError(
-            f"columns must name at least 2 items (alpha measures how items agree); got "
-            f"{len(names)}: {names!r}"
-        )
     if isinstance(reverse, str) or not isinstance(reverse, Sequence):
-        raise TypeError(f"reverse must be a list of item column names; got {reverse!r}")
+        raise TypeError(f"reverse must be a list of column names; got {reverse!r}")
     flipped = list(reverse)
     unknown = [c for c in flipped if c not in names]
     if unknown:
-        raise ValueError(f"reverse names columns that are not items (columns): {unknown!r}")
+        raise ValueError(f"reverse names columns that are not among columns: {unknown!r}")
     if len(set(flipped)) != len(flipped):
-        raise ValueError(f"reverse names an item more than once: {flipped!r}")
+        raise ValueError(f"reverse names a column more than once: {flipped!r}")
     return names, flipped
 
 
-def scale_moments(
+def covariances(
     data: object,
     columns: object,
     *,
@@ -74,8 +74,18 @@ def scale_moments(
     weights_kind: object,
     reverse: object,
     nan_policy: object,
-) -> Scale:
-    """Check the arguments and reduce the rows to per-group centred co-moments."""
+) -> Covariances:
+    """Check the arguments and reduce the rows to per-group centred co-moments.
+
+    ``data`` is a pandas DataFrame (or a file) or a frame of another engine, which
+    reduces its rows in one query; ``columns`` the numeric columns; ``by`` and
+    ``weights`` (a column name or, beside pandas data, values) as everywhere in cxlib.
+    Rows with a missing value in any column are left out (counted in ``n_missing``;
+    ``nan_policy="raise"`` refuses them, ``"propagate"`` flags their groups). The
+    columns named in ``reverse`` enter with their sign flipped. ``n_ci`` is the sample
+    size of intervals: the rows, the sum of frequency weights, or Kish's effective
+    sample size ``(sum w)**2 / sum w**2`` with survey weights.
+    """
     names, flipped = _check_columns(columns, reverse)
     policy = check_nan_policy(nan_policy)
     kind = check_choice("weights_kind", weights_kind, WEIGHTS_KINDS)
@@ -93,13 +103,13 @@ def scale_moments(
         raise ValueError(
             f"column {names[j]!r} has {int(missing[:, j].sum()):,} missing answer(s) and "
             "nan_policy='raise'; use nan_policy='omit' to leave out the rows with a "
-            "missing item (listwise deletion)"
+            "missing value (listwise deletion)"
         )
     n_missing = _rows_missing(missing)
     finite = np.isfinite(mean) | (w[:, None] <= 0)
     if not finite.all():
         j = int(np.flatnonzero(~finite.all(axis=0))[0])
-        raise ValueError(f"column {names[j]!r} holds infinite values; items must be finite")
+        raise ValueError(f"column {names[j]!r} holds infinite values; the values must be finite")
     sign = np.array([-1.0 if c in flipped else 1.0 for c in names])
     comoment = comoment * sign[None, :, None] * sign[None, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -111,7 +121,7 @@ def scale_moments(
             n_ci = w**2 / w2  # Kish's effective sample size
             divisor = w * (n - 1.0) / n  # unit weights give the unweighted variance
         variance = np.diagonal(comoment, axis1=1, axis2=2) / divisor[:, None]
-    return Scale(
+    return Covariances(
         columns=names,
         keys=keys,
         n=n,
@@ -126,7 +136,7 @@ def scale_moments(
 
 
 def _rows_missing(missing: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-    """Rows with a missing item per group, from the last column (see the reductions)."""
+    """Rows with a missing value per group, from the last column (see the reductions)."""
     out: npt.NDArray[np.int64] = np.rint(missing[:, -1]).astype(np.int64)
     return out
 
@@ -145,8 +155,8 @@ Moments = tuple[
 def _pandas_moments(inputs: Inputs, kind: WeightsKind) -> Moments:
     """Rows, weight sums, means and co-moments per group, and missing answers.
 
-    The last column of the missing table counts rows with any item missing; the others
-    count the missing answers of each item (for the error of ``nan_policy="raise"``).
+    The last column of the missing table counts rows with any value missing; the others
+    count the missing values of each column (for the error of ``nan_policy="raise"``).
     """
     x = np.stack([np.asarray(v, dtype=np.float64) for v in inputs.values])  # noqa: PD011 (k, rows)
     groups = inputs.groups
