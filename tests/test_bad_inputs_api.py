@@ -52,6 +52,8 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
     "loyalty_index": (cx.loyalty_index, (SURVEY, LOYALTY), {"by": "touchpoint"}),
     "secure_customer_index": (cx.secure_customer_index, (SURVEY, SECURE), {}),
     "engagement_index": (cx.engagement_index, (SURVEY, ENGAGEMENT), {}),
+    "cronbach_alpha": (cx.cronbach_alpha, (SURVEY, LOYALTY), {"by": "touchpoint"}),
+    "item_analysis": (cx.item_analysis, (SURVEY, ENGAGEMENT), {"weights": "weight"}),
     "nps_difference": (
         cx.nps_difference,
         (SURVEY["recommend"].iloc[:150], SURVEY["recommend"].iloc[150:]),
@@ -253,7 +255,9 @@ def test_every_boolean_option_takes_only_a_boolean(name: str, option: str, bad: 
     func(*args, **{**kwargs, option: np.False_})
 
 
-@pytest.mark.parametrize("name", ["nps", "loyalty_index", "secure_customer_index"])
+@pytest.mark.parametrize(
+    "name", ["nps", "loyalty_index", "secure_customer_index", "cronbach_alpha"]
+)
 def test_weights_series_with_another_index_is_refused(name: str) -> None:
     func, args, kwargs = DRIVERS[name]
     frame = args[0]

@@ -387,7 +387,7 @@ def item_analysis(
         "item": np.tile(np.array(scale.columns, dtype=object), g),
         "reversed": np.tile([c in set(reverse) for c in scale.columns], g),
         "n": np.repeat(np.rint(scale.n).astype(np.int64), k),
-        "mean": scale.mean.ravel(),
+        "mean": np.where(scale.propagate[:, None], np.nan, scale.mean).ravel(),
         "sd": sd.ravel(),
     }
     for name in (

@@ -281,6 +281,9 @@ def test_nan_policies() -> None:
     table = cx.cronbach_alpha(data, ITEMS, by="g", nan_policy="propagate")
     assert np.isnan(table["value"].iloc[0])
     assert np.isfinite(table["value"].iloc[1])
+    items = cx.item_analysis(data, ITEMS, by="g", nan_policy="propagate")
+    assert items.loc[items["g"] == "a", ["mean", "sd", "r_item_rest"]].isna().all().all()
+    assert items.loc[items["g"] == "b", ["mean", "sd", "r_item_rest"]].notna().all().all()
     with pytest.raises(ValueError, match="nan_policy must be one of"):
         cx.cronbach_alpha(data, ITEMS, nan_policy="drop")
 
