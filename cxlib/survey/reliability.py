@@ -1,4 +1,4 @@
-"""Covariances reliability: Cronbach's alpha with Feldt's interval, and the item analysis.
+"""Scale reliability: Cronbach's alpha with Feldt's interval, and the item analysis.
 
 Everything here is a function of the covariance matrix of the items in each group, so
 the rows are reduced once to centred co-moments (two passes; on pandas by
