@@ -262,11 +262,13 @@ def cronbach_alpha(
         rows); with ``weights_kind="frequency"`` (whole numbers, each row standing
         for that many respondents) it is the sum of the weights.
     weights_kind : {"survey", "frequency"}, default "survey"
+        How ``weights`` are read (see above).
     reverse : list of str, optional
         Reverse-keyed items among ``columns``. Reversing ``low + high - x`` only
         changes the sign of an item up to a constant, to which alpha is blind, so no
         scale is needed: the item's covariances change sign.
     confidence_level : float, default 0.95
+        Coverage of Feldt's interval.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         ``"omit"`` leaves out every row with a missing item (listwise deletion; counted
         in ``n_missing``); ``"raise"`` refuses missing answers; ``"propagate"`` makes
