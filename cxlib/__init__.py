@@ -36,6 +36,7 @@ from .survey.csat import csat
 from .survey.engagement import ENGAGEMENT_ITEMS, engagement_index
 from .survey.loyalty import loyalty_index
 from .survey.nps import nps, nps_difference
+from .survey.reliability import cronbach_alpha, item_analysis
 from .survey.scales import NPS_SCALES, NPSScale
 from .survey.secure import SCI_SEGMENTS, secure_customer_index
 
@@ -67,10 +68,12 @@ __all__ = [
     "commitment_profile",
     "compare_estimates",
     "compare_segments",
+    "cronbach_alpha",
     "csat",
     "datasets",
     "engagement_index",
     "guest_checkout_rate",
+    "item_analysis",
     "loyalty_index",
     "nps",
     "nps_difference",

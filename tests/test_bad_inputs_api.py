@@ -57,6 +57,8 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         (SURVEY, {"affective": SECURE, "normative": ["delivers_promise", "fair_resolution"]}),
         {"scale": "1-5", "reverse": ["fair_resolution"], "by": "touchpoint", "weights": "weight"},
     ),
+    "cronbach_alpha": (cx.cronbach_alpha, (SURVEY, LOYALTY), {"by": "touchpoint"}),
+    "item_analysis": (cx.item_analysis, (SURVEY, ENGAGEMENT), {"weights": "weight"}),
     "nps_difference": (
         cx.nps_difference,
         (SURVEY["recommend"].iloc[:150], SURVEY["recommend"].iloc[150:]),
@@ -259,7 +261,9 @@ def test_every_boolean_option_takes_only_a_boolean(name: str, option: str, bad: 
     func(*args, **{**kwargs, option: np.False_})
 
 
-@pytest.mark.parametrize("name", ["nps", "loyalty_index", "secure_customer_index"])
+@pytest.mark.parametrize(
+    "name", ["nps", "loyalty_index", "secure_customer_index", "cronbach_alpha"]
+)
 def test_weights_series_with_another_index_is_refused(name: str) -> None:
     func, args, kwargs = DRIVERS[name]
     frame = args[0]

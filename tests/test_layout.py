@@ -19,7 +19,16 @@ import cxlib
 
 PACKAGE = Path(cxlib.__file__).parent
 SURVEY = PACKAGE / "survey"
-INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement", "commitment")
+INDEX_MODULES = (
+    "nps",
+    "csat",
+    "ces",
+    "loyalty",
+    "secure",
+    "engagement",
+    "commitment",
+    "reliability",
+)
 SHARED_MODULES = (
     "scales",
     "items",

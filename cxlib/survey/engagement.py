@@ -115,6 +115,12 @@ default "adjusted-wald"
         and ``cronbach_alpha``, the internal consistency of the five rescaled items
         (NaN where the total does not vary).
 
+    See Also
+    --------
+    cronbach_alpha : alpha of the five items with Feldt's interval (pass the items
+        rescaled to 0-100 for the alpha reported here); item_analysis for each item's
+        item-rest correlation and alpha if it is deleted.
+
     Examples
     --------
     >>> import cxlib as cx
