@@ -96,13 +96,16 @@ def _statistics(scale: Covariances) -> dict[str, Any]:
             total * (s2 + trace**2) - 2.0 * trace * (row**2).sum(axis=1)
         )
         se = np.sqrt(np.maximum(q, 0.0) / scale.n_ci)
+        # A sum score that is constant (items that always add up to the same total) has
+        # zero variance, which the sums of the matrix's entries give only up to rounding.
+        tiny = 64.0 * k * k * EPS * np.abs(s).max(axis=(1, 2), initial=0.0)
     spread = np.diagonal(scale.comoment, axis1=1, axis2=2)
     # A constant item has zero co-moment, up to the rounding of its window mean on engines.
     level = np.where(np.isfinite(scale.mean), np.abs(scale.mean), 0.0)
     mass = scale.n if scale.sum_weights is None else scale.sum_weights
     constant = spread <= mass[:, None] * (64.0 * EPS * np.maximum(level, 1e-300)) ** 2
     valid: npt.NDArray[np.bool_] = (scale.n >= 2) & (scale.n_ci > 1.0) & ~scale.propagate
-    defined: npt.NDArray[np.bool_] = valid & (total > 0) & ~constant.all(axis=1)
+    defined: npt.NDArray[np.bool_] = valid & (total > tiny) & ~constant.all(axis=1)
     varying = valid[:, None] & ~constant
     all_vary = np.all(varying, axis=1)
     return {
@@ -111,8 +114,12 @@ def _statistics(scale: Covariances) -> dict[str, Any]:
         "standardized_alpha": np.where(defined & all_vary, std_alpha, np.nan),
         "mean_inter_item_r": np.where(defined & all_vary, mean_r, np.nan),
         "r_item_total": np.where(varying & defined[:, None], r_item_total, np.nan),
-        "r_item_rest": np.where(varying & defined[:, None] & (rest > 0), r_item_rest, np.nan),
-        "alpha_if_deleted": np.where(valid[:, None] & (rest > 0), alpha_deleted, np.nan),
+        "r_item_rest": np.where(
+            varying & defined[:, None] & (rest > tiny[:, None]), r_item_rest, np.nan
+        ),
+        "alpha_if_deleted": np.where(
+            valid[:, None] & (rest > tiny[:, None]), alpha_deleted, np.nan
+        ),
         "standardized_alpha_if_deleted": np.where(
             valid[:, None] & all_vary[:, None], std_deleted, np.nan
         ),

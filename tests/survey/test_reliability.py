@@ -385,3 +385,16 @@ def test_result_is_an_estimate_and_frame_of_groups() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cx.item_analysis(data, ITEMS, by="g")
+
+
+def test_a_constant_rest_score_gives_nan_in_any_item_order() -> None:
+    # q1 + q2 + q4 is 13 on every row: deleting q3 leaves a sum score with no variance,
+    # which sums of covariances give only up to rounding, in an order-dependent way.
+    frame = pd.DataFrame(
+        [(1, 5, 1, 7), (1, 5, 1, 7), (1, 6, 1, 6), (1, 7, 2, 5), (4, 7, 1, 2)], columns=ITEMS
+    )
+    for order in (ITEMS, ["q1", "q2", "q4", "q3"], ["q3", "q4", "q2", "q1"]):
+        table = cx.item_analysis(frame, order).set_index("item")
+        assert np.isnan(table.loc["q3", "alpha_if_deleted"])
+        assert np.isnan(table.loc["q3", "r_item_rest"])
+        assert np.isfinite(table.loc["q1", "alpha_if_deleted"])
