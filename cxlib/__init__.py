@@ -32,6 +32,7 @@ from .orders.rfm_scores import RFM_SEGMENTS, RFMSegment, rfm_scores
 from .orders.segments import compare_segments
 from .survey.ces import ces
 from .survey.csat import csat
+from .survey.drivers import driver_difference, key_drivers
 from .survey.engagement import ENGAGEMENT_ITEMS, engagement_index
 from .survey.loyalty import loyalty_index
 from .survey.nps import nps, nps_difference
@@ -65,8 +66,10 @@ __all__ = [
     "compare_segments",
     "csat",
     "datasets",
+    "driver_difference",
     "engagement_index",
     "guest_checkout_rate",
+    "key_drivers",
     "loyalty_index",
     "nps",
     "nps_difference",
