@@ -262,11 +262,17 @@ def driver_moments(
 
 
 def group_keys(keys: pd.DataFrame | None) -> list[Any]:
-    """The key of every group for the attrs: the value (one ``by`` column) or a tuple."""
+    """The key of every group for the attrs: the value (one ``by`` column) or a tuple.
+
+    A missing key is None, however the engine spelled it (NaN, ``pd.NA``, None).
+    """
     if keys is None:
         return [None]
-    rows = [
-        tuple(v.item() if isinstance(v, np.generic) else v for v in t)
-        for t in keys.itertuples(index=False)
-    ]
+
+    def plain(v: Any) -> Any:
+        if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+            return None
+        return v.item() if isinstance(v, np.generic) else v
+
+    rows = [tuple(plain(v) for v in t) for t in keys.itertuples(index=False)]
     return [t[0] if len(t) == 1 else t for t in rows]
