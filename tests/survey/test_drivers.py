@@ -121,9 +121,7 @@ def test_published_attitude_example() -> None:
     assert got.attrs["r2"] == pytest.approx(0.733, abs=5e-4)
     cond = pd.DataFrame(got.attrs["conditional_dominance"])
     assert cond.loc[0, "complaints"] == pytest.approx(0.681, abs=5e-4)
-    np.testing.assert_allclose(
-        cond.loc[1], [0.494, 0.075, 0.227, 0.194, 0.007, 0.022], atol=5e-4
-    )
+    np.testing.assert_allclose(cond.loc[1], [0.494, 0.075, 0.227, 0.194, 0.007, 0.022], atol=5e-4)
     np.testing.assert_allclose(cond.mean(), got["importance"], rtol=1e-12)
     comp = pd.DataFrame(got.attrs["complete_dominance"])
     dominated = {
@@ -238,7 +236,9 @@ def test_binary_outcome_decomposes_the_linear_probability_model_r2() -> None:
     data = _survey(n=500)
     data["promoter"] = data["y"] > 0.5
     as_bool = cx.key_drivers(data, "promoter", DRIVERS, ci_method=None)
-    as_int = cx.key_drivers(data.assign(promoter=data["promoter"].astype(int)), "promoter", DRIVERS, ci_method=None)
+    as_int = cx.key_drivers(
+        data.assign(promoter=data["promoter"].astype(int)), "promoter", DRIVERS, ci_method=None
+    )
     np.testing.assert_allclose(as_bool["importance"], as_int["importance"], rtol=1e-12)
     lpm = _r2(data["promoter"].to_numpy(float), data[DRIVERS].to_numpy())
     assert as_bool["importance"].sum() == pytest.approx(lpm, rel=1e-10)
@@ -327,13 +327,19 @@ def test_bad_input_errors() -> None:
     with pytest.raises(ValueError, match="outcome 'y' is constant"):
         cx.key_drivers(data.assign(y=3.0), "y", ["a", "b"], ci_method=None)
     with pytest.raises(ValueError, match=r"drivers \['a', 'b', 'e'\] are perfectly collinear"):
-        cx.key_drivers(data.assign(e=data["a"] - 2 * data["b"]), "y", ["a", "b", "c", "e"], ci_method=None)
+        cx.key_drivers(
+            data.assign(e=data["a"] - 2 * data["b"]), "y", ["a", "b", "c", "e"], ci_method=None
+        )
     with pytest.raises(ValueError, match="too few respondents for 4 drivers"):
         cx.key_drivers(data.head(5), "y", DRIVERS, ci_method=None)
-    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(100, 17)), columns=[f"x{i}" for i in range(17)])
+    wide = pd.DataFrame(
+        np.random.default_rng(0).normal(size=(100, 17)), columns=[f"x{i}" for i in range(17)]
+    )
     with pytest.raises(ValueError, match="method='relative-weights'"):
         cx.key_drivers(wide, "x0", [f"x{i}" for i in range(1, 17)], ci_method=None)
-    ok = cx.key_drivers(wide, "x0", [f"x{i}" for i in range(1, 17)], method="relative-weights", ci_method=None)
+    ok = cx.key_drivers(
+        wide, "x0", [f"x{i}" for i in range(1, 17)], method="relative-weights", ci_method=None
+    )
     assert ok["importance"].sum() == pytest.approx(ok.attrs["r2"])
     with pytest.raises(ValueError, match="method must be one of"):
         cx.key_drivers(data, "y", DRIVERS, method="shapley")
