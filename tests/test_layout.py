@@ -19,7 +19,7 @@ import cxlib
 
 PACKAGE = Path(cxlib.__file__).parent
 SURVEY = PACKAGE / "survey"
-INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement")
+INDEX_MODULES = ("nps", "csat", "ces", "loyalty", "secure", "engagement", "drivers")
 SHARED_MODULES = (
     "scales",
     "items",
@@ -27,6 +27,8 @@ SHARED_MODULES = (
     "scoring",
     "nps_intervals",
     "nps_difference_intervals",
+    "driver_inputs",
+    "driver_importance",
 )
 MAX_LINES = 420  # "a few hundred lines": about 400, with room for a docstring
 FRONTENDS = ("survey", "orders", "ab")
