@@ -310,6 +310,9 @@ def test_driver_difference() -> None:
     grouped = cx.driver_difference(data, "y", DRIVERS, ("a", "b"), by="seg", rng=5, n_resamples=200)
     assert grouped["seg"].tolist() == ["north", "south", "west"]
     assert (grouped["ci_low"] < grouped["difference"]).all()
+    bca = cx.driver_difference(data, "y", DRIVERS, ("c", "b"), ci_method="bca", rng=5)
+    assert bca.ci.low < bca.value < bca.ci.high
+    assert bca.ci_method == "bootstrap-bca"
     with pytest.raises(ValueError, match="compare must name two different drivers"):
         cx.driver_difference(data, "y", DRIVERS, ("a", "z"))
 
