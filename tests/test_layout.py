@@ -29,6 +29,7 @@ SHARED_MODULES = (
     "nps_difference_intervals",
     "driver_inputs",
     "driver_importance",
+    "driver_engine",
 )
 MAX_LINES = 420  # "a few hundred lines": about 400, with room for a docstring
 FRONTENDS = ("survey", "orders", "ab")

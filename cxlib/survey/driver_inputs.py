@@ -19,12 +19,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..core.engine_tables import engine_inputs
 from ..core.files import is_path, read
 from ..core.frames import EngineFrame, centred_moments, engine_frame, is_engine_frame
 from ..core.grouping import make_groups, normalise_by
 from ..core.linear import correlation
 from ..core.statistics import summarise
 from ..core.validation import NanPolicy, as_numeric_1d, as_weights, get_column, show_values
+from .driver_engine import weighted_moments
 
 __all__ = ["DriverMoments", "DriverRows", "driver_moments"]
 
@@ -145,12 +147,6 @@ def _pandas_moments(
 def _engine_moments(
     ef: EngineFrame, names: list[str], by: object, weights: object, nan_policy: NanPolicy
 ) -> DriverMoments:
-    if weights is not None:
-        raise ValueError(
-            f"weights are not supported for key drivers on a {ef.engine} frame (its "
-            "co-moments are reduced unweighted in the engine); pass the columns as a pandas "
-            "DataFrame for weighted drivers"
-        )
     for i, name in enumerate(names):
         ef.require(name, "outcome" if i == 0 else "drivers")
         dtype = ef.schema[name]
@@ -159,8 +155,15 @@ def _engine_moments(
                 f"column {name!r} must hold numbers; got {dtype} in the {ef.engine} frame"
             )
     keys = [] if by is None else [ef.require(b, "by") for b in normalise_by(by)]
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
-    table = centred_moments(ef, keys, names, pairs)
+    if weights is None:
+        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+        table = centred_moments(ef, keys, names, pairs)
+        table["sum_w"] = table["n"].to_numpy(dtype=np.float64)
+    else:
+        # Checks the weights column (numbers, finite, non-negative) in the engine.
+        weight_name = engine_inputs(ef, [], "drivers", None, weights).weights
+        assert weight_name is not None
+        table = weighted_moments(ef, keys, names, weight_name)
     if nan_policy == "raise" and int(table["n_missing"].sum()) > 0:
         raise ValueError(
             f"{int(table['n_missing'].sum())} rows have a missing value and nan_policy="
@@ -179,7 +182,7 @@ def _engine_moments(
         keys=table[keys].reset_index(drop=True) if keys else None,
         n=n,
         n_missing=table["n_missing"].to_numpy(dtype=np.int64),
-        weight=n.astype(np.float64),
+        weight=table["sum_w"].to_numpy(dtype=np.float64),
         mean=mean,
         comoment=np.where(n[:, None, None] > 0, comoment, 0.0),
         rows=None,

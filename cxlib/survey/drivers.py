@@ -137,8 +137,8 @@ def key_drivers(
     ----------
     data : DataFrame
         One row per respondent: a pandas DataFrame, or a Polars, pyarrow, DuckDB, Ibis,
-        SQLFrame, Dask or PySpark frame (its co-moments are reduced in the engine; only
-        ``ci_method=None`` and no ``weights``, as the bootstrap needs the rows).
+        SQLFrame, Dask or PySpark frame (its weighted co-moments are reduced in the
+        engine; only with ``ci_method=None``, as the bootstrap needs the rows).
     outcome : str
         Column of the outcome: a number (likelihood to recommend, a loyalty index) or 0/1
         or booleans (promoter or not; the R² of the linear probability model is
@@ -154,7 +154,7 @@ def key_drivers(
         standardised coefficients themselves (``share`` is then Pratt's measure
         ``beta_j * r_j / R²``; both can be negative).
     weights : str or array-like, optional
-        Survey weights (a column name or one value per row), for pandas DataFrames.
+        Survey weights: a column name, or one value per row of a pandas DataFrame.
     by : str or list of str, optional
         Group column(s): one analysis per group.
     ci_method : {"percentile", "bca"} or None, default "percentile"

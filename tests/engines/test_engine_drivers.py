@@ -23,6 +23,8 @@ def _survey(offset: float = 0.0, n: int = 3_000, seed: int = 11) -> pd.DataFrame
     data["promoter"] = y > np.median(y)
     data["segment"] = rng.choice(["retail", "online", "b2b"], n).astype(object)
     data["region"] = rng.integers(0, 2, n)
+    data["w"] = rng.uniform(0.2, 3.0, n)
+    data.loc[::53, "w"] = 0.0
     data.loc[::101, "segment"] = None
     data.loc[[3, 40, 77], "affective"] = np.nan
     data.loc[[5, 40], "loyalty"] = np.nan
@@ -42,6 +44,8 @@ CASES = [
     {"method": "standardized"},
     {"method": "dominance", "by": "segment"},
     {"method": "relative-weights", "by": ["segment", "region"]},
+    {"method": "dominance", "weights": "w"},
+    {"method": "standardized", "weights": "w", "by": "segment"},
 ]
 
 
@@ -83,8 +87,11 @@ def test_engine_refusals_name_what_works(engine) -> None:
         cx.key_drivers(frame, "loyalty", DRIVERS)
     with pytest.raises(ValueError, match="ci_method=None"):
         cx.driver_difference(frame, "loyalty", DRIVERS, ("affective", "forced"))
-    with pytest.raises(ValueError, match="weights are not supported"):
-        cx.key_drivers(frame, "loyalty", DRIVERS, weights="region", ci_method=None)
+    with pytest.raises(TypeError, match="weights must name a column"):
+        cx.key_drivers(frame, "loyalty", DRIVERS, weights=data["w"].to_numpy(), ci_method=None)
+    negative = engine(data.assign(w=-data["w"]))
+    with pytest.raises(ValueError, match="weights must be finite and non-negative"):
+        cx.key_drivers(negative, "loyalty", DRIVERS, weights="w", ci_method=None)
     with pytest.raises(ValueError, match="'nope' is not a column"):
         cx.key_drivers(frame, "nope", DRIVERS, ci_method=None)
     with pytest.raises(ValueError, match="'nope' is not a column"):
@@ -100,4 +107,8 @@ def test_key_drivers_on_every_engine(engine) -> None:
     data = _survey(offset=1e9, n=1_200)
     got = cx.key_drivers(engine(data), "loyalty", DRIVERS, by="segment", ci_method=None)
     want = cx.key_drivers(data, "loyalty", DRIVERS, by="segment", ci_method=None)
+    _same(got, want)
+    options = {"weights": "w", "method": "relative-weights", "ci_method": None}
+    got = cx.key_drivers(engine(data), "promoter", DRIVERS, **options)  # type: ignore[arg-type]
+    want = cx.key_drivers(data, "promoter", DRIVERS, **options)  # type: ignore[arg-type]
     _same(got, want)
