@@ -33,6 +33,7 @@ from .orders.segments import compare_segments
 from .survey.ces import ces
 from .survey.commitment import COMMITMENT_DIMENSIONS, CommitmentProfile, commitment_profile
 from .survey.csat import csat
+from .survey.drivers import driver_difference, key_drivers
 from .survey.engagement import ENGAGEMENT_ITEMS, engagement_index
 from .survey.loyalty import loyalty_index
 from .survey.nps import nps, nps_difference
@@ -71,9 +72,11 @@ __all__ = [
     "cronbach_alpha",
     "csat",
     "datasets",
+    "driver_difference",
     "engagement_index",
     "guest_checkout_rate",
     "item_analysis",
+    "key_drivers",
     "loyalty_index",
     "nps",
     "nps_difference",

@@ -69,6 +69,16 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         (cx.nps(SURVEY["recommend"].iloc[:150]), cx.nps(SURVEY["recommend"].iloc[150:])),
         {},
     ),
+    "key_drivers": (
+        cx.key_drivers,
+        (SURVEY, "recommend", ["satisfaction", "effort", "repurchase"]),
+        {"by": "touchpoint", "weights": "weight", "n_resamples": 99, "dominance_tables": True},
+    ),
+    "driver_difference": (
+        cx.driver_difference,
+        (SURVEY, "recommend", ["satisfaction", "effort", "repurchase"], ("satisfaction", "effort")),
+        {"n_resamples": 99},
+    ),
     "repeat_purchase_rate": (cx.repeat_purchase_rate, (ORDERS,), {**KEYS, "window": None}),
     "purchase_frequency": (cx.purchase_frequency, (ORDERS,), {**KEYS, "by": "member"}),
     "average_order_value": (

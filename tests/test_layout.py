@@ -28,6 +28,7 @@ INDEX_MODULES = (
     "engagement",
     "commitment",
     "reliability",
+    "drivers",
 )
 SHARED_MODULES = (
     "scales",
@@ -37,6 +38,9 @@ SHARED_MODULES = (
     "nps_intervals",
     "nps_difference_intervals",
     "profile",
+    "driver_inputs",
+    "driver_importance",
+    "driver_engine",
 )
 MAX_LINES = 420  # "a few hundred lines": about 400, with room for a docstring
 FRONTENDS = ("survey", "orders", "ab")
