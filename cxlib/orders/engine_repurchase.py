@@ -56,6 +56,7 @@ _FIRST_ID = "__cx_first_id"
 _FIRST_LOW = "__cx_first_low"
 _FIRST_HIGH = "__cx_first_high"
 _ID = "__cx_id"
+_SAMPLED = 10_000  # duplicated ids read for the message (the lowest are shown)
 _SHOWN = 8  # duplicated ids named in an error
 
 
@@ -191,8 +192,10 @@ def _check_ids(ef: EngineFrame, order_id: str) -> int:
     found = collect(staged.select(nw.col("__cx_dup").sum(), nw.col("__cx_none").sum()))
     n_duplicated = int(found["__cx_dup"].fillna(0).iloc[0])
     if n_duplicated:
-        sample = per_id.filter(n > 1).select(_ID).sort(_ID, nulls_last=True).head(_SHOWN)
-        shown = show_values(collect(sample)[_ID].to_numpy())
+        # Sorted in pandas: a sort before the limit makes DuckDB 1.3 push a filter into
+        # the scan of an Arrow table that it cannot run there.
+        sample = collect(per_id.filter(n > 1).select(_ID).head(_SAMPLED))[_ID]
+        shown = show_values(sample.sort_values(na_position="last").to_numpy()[:_SHOWN])
         if n_duplicated > _SHOWN:
             shown = f"{shown[:-1]}, ... ({n_duplicated - _SHOWN} more)]"
         raise ValueError(f"order_id column {order_id!r} has duplicated ids: {shown}")

@@ -211,7 +211,7 @@ def _scores(
         ["+".join(names[(m >> np.arange(len(names))) & 1 == 1]) or None for m in distinct],
         dtype=object,
     )
-    columns["dominant"] = pd.array(labels[code.ravel()], dtype="str")
+    columns["dominant"] = labels[code.ravel()]  # strings, None where undefined
     columns["n_dominant"] = top.sum(axis=1).astype(np.int64)
     return pd.DataFrame(columns, index=index)
 

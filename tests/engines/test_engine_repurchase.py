@@ -62,7 +62,8 @@ def orders() -> pd.DataFrame:
     data["tier_level"] = pd.Categorical.from_codes(
         data["tier_mixed"].to_numpy() - 1, categories=TIERS, ordered=True
     )
-    segment = np.array(["gold", "silver", None], dtype=object)[ids.fillna(0).to_numpy() % 3]
+    codes = ids.fillna(0).to_numpy(dtype=np.int64) % 3
+    segment = np.array(["gold", "silver", None], dtype=object)[codes]
     data["segment"] = pd.Series(segment, dtype="str")
     data["channel"] = np.array(["web", "app", "store"], dtype=object)[rng.integers(0, 3, len(data))]
     data.loc[[3, 10, 40], "revenue"] = np.nan  # unreadable rows, counted in n_missing

@@ -45,7 +45,8 @@ def orders() -> pd.DataFrame:
     data["customer"] = ("c" + ids.astype("string").str.zfill(4)).astype("str")
     data.loc[ids.isna(), "customer"] = None
     # A customer attribute with a missing key, and an order attribute.
-    segment = np.array(["gold", "silver", None], dtype=object)[ids.fillna(0).to_numpy() % 3]
+    codes = ids.fillna(0).to_numpy(dtype=np.int64) % 3
+    segment = np.array(["gold", "silver", None], dtype=object)[codes]
     data["segment"] = pd.Series(segment, index=data.index, dtype="str")
     data["channel"] = np.array(["web", "app"], dtype=object)[rng.integers(0, 2, len(data))]
     data.loc[[3, 10, 40], "revenue"] = np.nan  # unreadable rows, counted in n_missing
