@@ -194,7 +194,7 @@ def _index(
     group, segments = keys[0], keys[1:]
     cell_keys = [*segments, group]  # the order the per-unit path groups by
     result = metric.function(
-        ef.frame.to_native(),
+        ef.native,
         metric.columns,
         by=cell_keys,
         confidence_level=options["confidence_level"],

@@ -46,6 +46,7 @@ class EngineFrame:
     frame: nw.LazyFrame[Any]
     engine: str  # the narwhals implementation: "polars", "duckdb", "pyspark", ...
     schema: dict[str, Any]
+    native: Any = None  # the user's frame, as given
 
     def require(self, column: object, argname: str) -> str:
         """``column`` as a column name of the frame, or an error naming it and the engine."""
@@ -101,12 +102,16 @@ def engine_frame(data: object, argname: str = "data") -> EngineFrame:
             f"or another frame narwhals reads); got {type(data).__module__}."
             f"{type(data).__name__}"
         )
+    engine = str(native.implementation).split(".")[-1].lower()
     if native.implementation.is_pyarrow():
         _check_pyarrow()
+        # A pyarrow Table is computed through pandas: narwhals' window aggregations on
+        # pyarrow attach the group values through a hash join whose output order pyarrow
+        # does not keep, so a row could get another group's mean.
+        native = nw.from_native(native.to_native().to_pandas(date_as_object=False), eager_only=True)
     lazy = native.lazy() if isinstance(native, nw.DataFrame) else native
-    engine = str(native.implementation).split(".")[-1].lower()
     schema = dict(lazy.collect_schema())
-    return EngineFrame(frame=lazy, engine=engine, schema=schema)
+    return EngineFrame(frame=lazy, engine=engine, schema=schema, native=data)
 
 
 #: pyarrow releases before 17 split rows with a missing key into several groups when

@@ -71,14 +71,14 @@ def with_nanos(
     """``rows`` with :data:`DAY` and :data:`NANOS` (nanoseconds since 1970-01-01).
 
     ``is_date``: the column holds dates without a time of day (midnight). ``zoned``:
-    it holds zone-aware timestamps (Polars, pyarrow or Dask only); the times are then
+    it holds zone-aware timestamps (Polars, pyarrow, pandas or Dask only); the times are then
     instants (nanoseconds since 1970-01-01 UTC) and the days local calendar days, as
     for pandas data. Engines with microsecond timestamps give whole microseconds. Rows
     without a date get 0.
     """
     day_ns = _SECONDS_PER_DAY * _NS_PER_SECOND
     engine = rows.implementation
-    if engine.is_polars() or engine.is_pyarrow() or engine.is_dask():
+    if engine.is_polars() or engine.is_pyarrow() or engine.is_pandas() or engine.is_dask():
         # These engines count nanoseconds since 1970 themselves, in one cheap step (on
         # Dask, the long arithmetic below makes every query slow to plan and to run).
         col = nw.col(date)
