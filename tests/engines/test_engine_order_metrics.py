@@ -7,13 +7,13 @@ tables are turned into the same clusters in the same order), the same n_missing.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from agreement import same_as_pandas as _both
 from engine_params import IN_PROCESS
 
 import cxlib as cx
@@ -45,36 +45,6 @@ def orders() -> pd.DataFrame:
     data.loc[[3, 10, 40], "revenue"] = np.nan  # unreadable rows, counted in n_missing
     data.loc[[5, 77], "date"] = pd.NaT
     return data.reset_index(drop=True)
-
-
-def _same(got: Any, want: Any) -> None:
-    if isinstance(want, pd.DataFrame):
-        pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9)
-        return
-    assert isinstance(got, cx.Estimate)
-    assert got.n == want.n
-    assert got.n_missing == want.n_missing
-    np.testing.assert_allclose(
-        [got.value, got.se, got.ci.low, got.ci.high],
-        [want.value, want.se, want.ci.low, want.ci.high],
-        rtol=1e-9,
-    )
-    assert got.components.keys() == want.components.keys()
-    np.testing.assert_allclose(
-        list(got.components.values()), list(want.components.values()), rtol=1e-9
-    )
-
-
-def _both(metric: Metric, frame: Any, orders: pd.DataFrame, **kwargs: Any) -> None:
-    """Same result and the same warnings, word for word."""
-    with warnings.catch_warnings(record=True) as want_warned:
-        warnings.simplefilter("always")
-        want = metric(orders, **kwargs)
-    with warnings.catch_warnings(record=True) as got_warned:
-        warnings.simplefilter("always")
-        got = metric(frame, **kwargs)
-    _same(got, want)
-    assert [str(w.message) for w in got_warned] == [str(w.message) for w in want_warned]
 
 
 KEYS: dict[str, Any] = {"customer": "customer", "date": "date"}
