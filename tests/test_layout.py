@@ -44,24 +44,33 @@ SHARED_MODULES = (
 )
 MAX_LINES = 420  # "a few hundred lines": about 400, with room for a docstring
 FRONTENDS = ("survey", "orders", "ab")
+#: The pictures, which any result's ``.plot()`` may import (inside the method).
+PLOTS = ("cxlib.plotting",)
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
 def cxlib_imports(path: Path) -> set[str]:
     """Dotted cxlib modules imported by ``path`` (relative imports resolved)."""
-    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1]
-                module = ".".join([*base, *(node.module.split(".") if node.module else [])])
-            else:
-                module = node.module or ""
-            names = [f"{module}.{a.name}" for a in node.names] if not node.module else [module]
-            found.update(n for n in names if n.split(".")[0] == "cxlib")
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == "cxlib")
+        found |= cxlib_imports_of(node, path)
+    return found
+
+
+def cxlib_imports_of(node: ast.AST, path: Path) -> set[str]:
+    """Dotted cxlib modules imported by one statement of ``path``."""
+    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+    found: set[str] = set()
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            base = package[: len(package) - node.level + 1]
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+        else:
+            module = node.module or ""
+        names = [f"{module}.{a.name}" for a in node.names] if not node.module else [module]
+        found.update(n for n in names if n.split(".")[0] == "cxlib")
+    elif isinstance(node, ast.Import):
+        found.update(a.name for a in node.names if a.name.split(".")[0] == "cxlib")
     return found
 
 
@@ -80,12 +89,32 @@ def test_a_survey_module_imports_only_the_core_and_shared_survey_modules(module:
 def test_the_core_imports_no_frontend() -> None:
     for path in (PACKAGE / "core").glob("*.py"):
         for name in cxlib_imports(path):
-            assert name.startswith("cxlib.core"), f"{path.name} imports {name}"
+            assert name.startswith(("cxlib.core", *PLOTS)), f"{path.name} imports {name}"
+
+
+def test_plotting_imports_only_the_core() -> None:
+    """The pictures read results through the core's types and their tidy frames."""
+    for path in (PACKAGE / "plotting").glob("*.py"):
+        for name in cxlib_imports(path):
+            assert name.startswith(("cxlib.core", "cxlib.plotting")), f"{path.name} imports {name}"
+
+
+def test_plotting_is_imported_only_where_a_plot_is_drawn() -> None:
+    """A result's ``.plot()`` imports its picture inside the method: ``import cxlib``
+    never imports matplotlib."""
+    for path in MODULES:
+        if path.parent.name == "plotting":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = cxlib_imports_of(node, path)
+                assert not any(n.startswith(PLOTS) for n in names), f"{path.name} imports {names}"
 
 
 @pytest.mark.parametrize("frontend", FRONTENDS)
 def test_a_frontend_imports_only_the_core_and_its_own_package(frontend: str) -> None:
-    allowed = ("cxlib.core", f"cxlib.{frontend}")
+    allowed = ("cxlib.core", f"cxlib.{frontend}", *PLOTS)
     for path in (PACKAGE / frontend).glob("*.py"):
         for name in cxlib_imports(path):
             assert name.startswith(allowed), f"{frontend}/{path.name} imports {name}"
@@ -107,3 +136,15 @@ def test_the_import_scanner_sees_relative_imports() -> None:
     # The rules above are only as good as the scanner: check it on a known module.
     assert "cxlib.survey.scoring" in cxlib_imports(SURVEY / "csat.py")
     assert "cxlib.core.intervals" in cxlib_imports(SURVEY / "csat.py")
+
+
+def test_importing_cxlib_imports_no_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cxlib as cx; df = cx.datasets.make_survey(50, rng=1);"
+        "cx.nps(df, 'recommend', by='touchpoint'); df.cx.nps('recommend');"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

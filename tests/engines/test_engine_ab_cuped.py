@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from engine_params import engine_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,9 @@ CUPED: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("offset", [0.0, 1e9])
+@pytest.mark.parametrize(
+    ("engine", "offset"), engine_cases([0.0, 1e9], slow=[1e9]), indirect=["engine"]
+)
 def test_cuped_matches_pandas(engine, offset: float) -> None:
     visits = _visits(offset)
     frame = engine(visits)
@@ -92,24 +95,35 @@ def test_cuped_reduces_the_variance(engine) -> None:
         assert row.difference == pytest.approx(dy - theta * dx, rel=1e-12)
 
 
-def test_cuped_nan_policies(engine) -> None:
+@pytest.mark.parametrize(
+    ("engine", "policy"),
+    engine_cases(["omit", "propagate", "raise"], slow=["propagate"]),
+    indirect=["engine"],
+)
+def test_cuped_nan_policies(engine, policy: str) -> None:
     visits = _visits(1e9)
     frame = engine(visits)
-    for policy in ("omit", "propagate"):
+    if policy == "raise":
+        with pytest.raises(ValueError, match=r"metric or covariate has 4 missing value\(s\)"):
+            cx.ab.compare(frame, **CUPED, nan_policy="raise")
+    else:
         _same(
             cx.ab.compare(frame, **CUPED, by="segment", nan_policy=policy),
             cx.ab.compare(visits, **CUPED, by="segment", nan_policy=policy),
         )
-    with pytest.raises(ValueError, match=r"metric or covariate has 4 missing value\(s\)"):
-        cx.ab.compare(frame, **CUPED, nan_policy="raise")
+
+
+ONE_UNIT_CASES = [("revenue", None), ("revenue", "pre"), (("revenue", "pre"), None)]
 
 
 @pytest.mark.parametrize(
-    ("metric", "covariate"),
-    [("revenue", None), ("revenue", "pre"), (("revenue", "pre"), None)],
+    ("engine", "case"),
+    engine_cases(ONE_UNIT_CASES, slow=ONE_UNIT_CASES[1:2], ids=["mean", "cuped", "ratio"]),
+    indirect=["engine"],
 )
-def test_cells_of_one_unit_or_none_as_in_pandas(engine, metric: Any, covariate: str | None) -> None:
+def test_cells_of_one_unit_or_none_as_in_pandas(engine, case: Any) -> None:
     """A cell of one unit, and one whose values are all missing: NaN comparisons."""
+    metric, covariate = case
     # A ratio of two values at 1e9 differs between arms by about 1e-9 of itself, below
     # what its rounding leaves to compare at 1e-9: the ratio is taken near zero.
     visits = _visits(0.0 if isinstance(metric, tuple) else 1e9, n=400)
@@ -259,7 +273,9 @@ def _brute_third(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(np.sum(ea * ea * eb)), float(np.sum(ea * eb * eb))
 
 
-@pytest.mark.parametrize("offset", [0.0, 1e9])
+@pytest.mark.parametrize(
+    ("engine", "offset"), engine_cases([0.0, 1e9], slow=[1e9]), indirect=["engine"]
+)
 def test_mixed_third_moments_match_numpy(engine, offset: float) -> None:
     visits = _visits(offset)
     got = centred_moments(
@@ -308,20 +324,30 @@ def test_cuped_on_polars_equals_pandas_property(
     assert _messages(got) == _messages(want)
 
 
-def test_infinite_values_are_refused_naming_column_and_engine(engine) -> None:
-    for column, role, metric, covariate in (
-        ("revenue", "metric", "revenue", None),
-        ("pre", "covariate", "revenue", "pre"),
-        ("pre", "denominator", ("revenue", "pre"), None),
-    ):
-        visits = _visits(0.0, n=300)
-        visits.loc[[7, 8], column] = [np.inf, -np.inf]
-        kwargs = {"group": "arm", "control": "control", "metric": metric}
-        with pytest.raises(ValueError, match="must hold finite values"):
-            cx.ab.compare(visits, **kwargs, covariate=covariate)
-        pattern = rf"{role} column '{column}' must hold finite values; got 2 infinite values in the"
-        with pytest.raises(ValueError, match=pattern):
-            cx.ab.compare(engine(visits), **kwargs, covariate=covariate)
+INFINITE_CASES = [
+    ("revenue", "metric", "revenue", None),
+    ("pre", "covariate", "revenue", "pre"),
+    ("pre", "denominator", ("revenue", "pre"), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    engine_cases(
+        INFINITE_CASES, slow=INFINITE_CASES[1:2], ids=["metric", "covariate", "denominator"]
+    ),
+    indirect=["engine"],
+)
+def test_infinite_values_are_refused_naming_column_and_engine(engine, case: Any) -> None:
+    column, role, metric, covariate = case
+    visits = _visits(0.0, n=300)
+    visits.loc[[7, 8], column] = [np.inf, -np.inf]
+    kwargs = {"group": "arm", "control": "control", "metric": metric}
+    with pytest.raises(ValueError, match="must hold finite values"):
+        cx.ab.compare(visits, **kwargs, covariate=covariate)
+    pattern = rf"{role} column '{column}' must hold finite values; got 2 infinite values in the"
+    with pytest.raises(ValueError, match=pattern):
+        cx.ab.compare(engine(visits), **kwargs, covariate=covariate)
 
 
 def test_nan_is_missing_where_the_engine_keeps_it_apart_from_null() -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from agreement import same_as_pandas as _both
-from engine_params import IN_PROCESS
+from engine_params import IN_PROCESS, engine_cases
 
 import cxlib as cx
 from cxlib.core.frames import engine_frame
@@ -110,40 +110,95 @@ def test_date_columns_and_time_zones(engine, orders: pd.DataFrame) -> None:
             cx.purchase_frequency(frame, **zoned)
 
 
-def test_every_metric_on_every_engine(engine, orders: pd.DataFrame) -> None:
-    """One grouped call of each metric, with a cut window, on every engine."""
+#: One grouped call of each metric, with a cut window.
+EVERY_METRIC: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "guest_checkout_rate": (cx.guest_checkout_rate, {"by": "channel", "guest": "flagged"}),
+    "average_order_value": (cx.average_order_value, {"revenue": "revenue", "by": "channel"}),
+    "purchase_frequency": (cx.purchase_frequency, {"revenue": "revenue", "by": "segment"}),
+    "repeat_purchase_rate": (
+        cx.repeat_purchase_rate,
+        {"occasion": "day", "nan_policy": "propagate"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "metric"),
+    # The four share the customer table: the slow engines run the two that read most.
+    engine_cases(list(EVERY_METRIC), slow=["average_order_value", "repeat_purchase_rate"]),
+    indirect=["engine"],
+)
+def test_every_metric_on_every_engine(engine, orders: pd.DataFrame, metric: str) -> None:
+    function, options = EVERY_METRIC[metric]
     frame = engine(orders)
     kwargs = {**KEYS, "as_of": "2024-09-30 13:30", "window": 200.5, "n_resamples": 99, "rng": 2}
-    _both(cx.guest_checkout_rate, frame, orders, by="channel", guest="flagged", **kwargs)
-    _both(cx.average_order_value, frame, orders, revenue="revenue", by="channel", **kwargs)
-    _both(cx.purchase_frequency, frame, orders, revenue="revenue", by="segment", **kwargs)
-    _both(cx.repeat_purchase_rate, frame, orders, occasion="day", nan_policy="propagate", **kwargs)
-    if engine_frame(frame).engine == "dask":  # the in-process engines are tested above
+    _both(function, frame, orders, **options, **kwargs)
+    if metric == "repeat_purchase_rate" and engine_frame(frame).engine == "dask":
         data = orders.assign(zoned=orders["date"].dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo"))
         end = pd.Timestamp("2024-09-30 13:30", tz="Asia/Tokyo")
         zoned = {**kwargs, "date": "zoned", "as_of": end}
         _both(cx.repeat_purchase_rate, engine(data), data, occasion="day", **zoned)
 
 
-def test_bad_input_is_named(engine, orders: pd.DataFrame) -> None:
+#: Bad inputs: the metric, its keywords, the error and its message.
+BAD_INPUTS: dict[str, tuple[Callable[..., Any], dict[str, Any], type[Exception], str]] = {
+    "negative-revenue": (
+        cx.average_order_value,
+        {**KEYS, "revenue": "refund"},
+        ValueError,
+        r"revenue column 'refund' has negative values \[-5\]",
+    ),
+    "huge-revenue": (
+        cx.average_order_value,
+        {**KEYS, "revenue": "huge"},
+        ValueError,
+        r"revenue column 'huge' holds values too large",
+    ),
+    "text-dates": (
+        cx.purchase_frequency,
+        {"customer": "customer", "date": "text"},
+        TypeError,
+        r"date column 'text' must hold dates",
+    ),
+    "text-guest": (
+        cx.guest_checkout_rate,
+        {**KEYS, "guest": "flag_text"},
+        TypeError,
+        r"guest column 'flag_text' must be boolean",
+    ),
+    "unknown-by": (
+        cx.purchase_frequency,
+        {**KEYS, "by": "nope"},
+        ValueError,
+        r"by='nope' is not a column of the \w+ frame",
+    ),
+    "order-level-by": (
+        cx.purchase_frequency,
+        {**KEYS, "by": "channel"},
+        ValueError,
+        r"customer-level metric.*several values",
+    ),
+    "missing-dates": (
+        cx.purchase_frequency,
+        {**KEYS, "nan_policy": "raise"},
+        ValueError,
+        r"2 row\(s\) with missing values \(2 in date column",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    engine_cases(list(BAD_INPUTS), slow=["negative-revenue", "missing-dates"]),
+    indirect=["engine"],
+)
+def test_bad_input_is_named(engine, orders: pd.DataFrame, case: str) -> None:
     bad = orders.assign(
         refund=np.where(np.arange(len(orders)) == 4, -5.0, orders["revenue"]),
         huge=np.where(np.arange(len(orders)) == 6, 1e160, orders["revenue"]),
         text=orders["date"].astype("str"),
         flag_text=orders["flagged"].astype("str"),
     )
-    frame = engine(bad)
-    with pytest.raises(ValueError, match=r"revenue column 'refund' has negative values \[-5\]"):
-        cx.average_order_value(frame, revenue="refund", **KEYS)
-    with pytest.raises(ValueError, match=r"revenue column 'huge' holds values too large"):
-        cx.average_order_value(frame, revenue="huge", **KEYS)
-    with pytest.raises(TypeError, match=r"date column 'text' must hold dates"):
-        cx.purchase_frequency(frame, customer="customer", date="text")
-    with pytest.raises(TypeError, match=r"guest column 'flag_text' must be boolean"):
-        cx.guest_checkout_rate(frame, guest="flag_text", **KEYS)
-    with pytest.raises(ValueError, match=r"by='nope' is not a column of the \w+ frame"):
-        cx.purchase_frequency(frame, by="nope", **KEYS)
-    with pytest.raises(ValueError, match=r"customer-level metric.*several values"):
-        cx.purchase_frequency(frame, by="channel", **KEYS)
-    with pytest.raises(ValueError, match=r"2 row\(s\) with missing values \(2 in date column"):
-        cx.purchase_frequency(frame, nan_policy="raise", **KEYS)
+    function, kwargs, error, message = BAD_INPUTS[case]
+    with pytest.raises(error, match=message):
+        function(engine(bad), **kwargs)

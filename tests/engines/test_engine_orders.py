@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from engine_params import engine_cases
 
 import cxlib as cx
 
@@ -25,7 +26,10 @@ def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got.attrs["n_missing"] == want.attrs["n_missing"]
 
 
-@pytest.mark.parametrize("unit", ["D", "W", "M", "Q"])
+# Days and weeks are one affine map of the day, months and quarters one of the month.
+@pytest.mark.parametrize(
+    ("engine", "unit"), engine_cases(["D", "W", "M", "Q"], slow=["W", "Q"]), indirect=["engine"]
+)
 def test_rfm_summary_matches_pandas(engine, orders: pd.DataFrame, unit: str) -> None:
     frame = engine(orders)
     kwargs: dict[str, Any] = {"customer": "customer_id", "date": "date", "time_unit": unit}

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from agreement import same_as_pandas as _both
 from agreement import same_result as _same
-from engine_params import IN_PROCESS
+from engine_params import IN_PROCESS, engine_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -179,26 +179,46 @@ def test_on_every_engine(engine: Any, orders: pd.DataFrame) -> None:
     )
 
 
-def test_bad_input_is_named(engine: Any, orders: pd.DataFrame) -> None:
+#: Bad inputs of upsell_rate: keywords and the error they get.
+BAD_INPUTS = {
+    "duplicated-ids": (
+        {"tier": "tier", "order_id": "dup_id"},
+        r"order_id column 'dup_id' has duplicated ids: \[10\]",
+    ),
+    "missing-id": (
+        {"tier": "tier", "order_id": "one_missing"},
+        r"order_id column 'one_missing' has 1 missing id",
+    ),
+    "missing-tier": ({"tier": "tier_gap"}, r"tier column 'tier_gap' has 1 missing value"),
+    "mixed-tiers": (
+        {"tier": "tier_mixed"},
+        r"customer\(s\) have several orders at the time of ",
+    ),
+    "grouped": (
+        {"tier": "tier", "by": "channel", "order_id": "order_id"},
+        r"upsell_rate is a customer-level metric",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    engine_cases(list(BAD_INPUTS), slow=["duplicated-ids", "missing-tier"]),
+    indirect=["engine"],
+)
+def test_bad_input_is_named(engine: Any, orders: pd.DataFrame, case: str) -> None:
     counted = orders.index[orders["customer"].notna() & orders["date"].notna()]
     bad = orders.assign(
         dup_id=orders["order_id"].where(~orders.index.isin([4, 9, 12]), 10),
         one_missing=orders["order_id"].astype("float64").where(orders.index != 8),
         tier_gap=orders["tier"].astype("float64").where(orders.index != counted[0]),
     )
-    frame = engine(bad)
-    with pytest.raises(ValueError, match=r"order_id column 'dup_id' has duplicated ids: \[10\]"):
-        cx.upsell_rate(frame, tier="tier", order_id="dup_id", **KEYS)
-    # The pandas path checks the ids of every row too, and names the missing one.
-    for data in (bad, frame):
-        with pytest.raises(ValueError, match=r"order_id column 'one_missing' has 1 missing id"):
-            cx.upsell_rate(data, tier="tier", order_id="one_missing", **KEYS)
-        with pytest.raises(ValueError, match=r"tier column 'tier_gap' has 1 missing value"):
-            cx.upsell_rate(data, tier="tier_gap", **KEYS)
-    with pytest.raises(ValueError, match=r"customer\(s\) have several orders at the time of "):
-        cx.upsell_rate(frame, tier="tier_mixed", **KEYS)
-    with pytest.raises(ValueError, match=r"upsell_rate is a customer-level metric"):
-        cx.upsell_rate(frame, tier="tier", by="channel", order_id="order_id", **KEYS)
+    kwargs, message = BAD_INPUTS[case]
+    with pytest.raises(ValueError, match=message):
+        cx.upsell_rate(engine(bad), **kwargs, **KEYS)
+    if case in ("missing-id", "missing-tier"):  # the pandas path names them too
+        with pytest.raises(ValueError, match=message):
+            cx.upsell_rate(bad, **kwargs, **KEYS)
 
 
 # ------------------------------------------------------------------------ properties

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from agreement import same_as_pandas as _both
 from agreement import same_result as _same
-from engine_params import IN_PROCESS
+from engine_params import IN_PROCESS, engine_cases
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -101,16 +101,36 @@ def test_retention_windows_at_their_edges(engine, orders: pd.DataFrame) -> None:
         assert est.components["n_start_customers"] > 0
 
 
-def test_retention_and_cohorts_on_every_engine(engine, orders: pd.DataFrame) -> None:
-    """One grouped bootstrap, one churn and two cohort tables, on every engine."""
-    frame = engine(orders)
-    _both(cx.retention_rate, frame, orders, **KEYS, **PERIOD, by="segment", ci_method="basic",
-          revenue="revenue", n_resamples=99, rng=2)  # fmt: skip
-    _both(cx.churn_rate, frame, orders, **KEYS, **PERIOD, nan_policy="propagate",
-          revenue="revenue")  # fmt: skip
-    _both(cx.cohort_retention, frame, orders, **KEYS, revenue="revenue", by="segment")
-    _both(cx.cohort_retention, frame, orders, **KEYS, cohort="W", period="Q",
-          as_of="2025-03-31 12:00")  # fmt: skip
+#: One grouped bootstrap, one churn and two cohort tables.
+EVERY_ENGINE_CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "retention": (
+        cx.retention_rate,
+        {
+            **PERIOD,
+            "by": "segment",
+            "ci_method": "basic",
+            "revenue": "revenue",
+            "n_resamples": 99,
+            "rng": 2,
+        },
+    ),
+    "churn": (cx.churn_rate, {**PERIOD, "nan_policy": "propagate", "revenue": "revenue"}),
+    "cohorts": (cx.cohort_retention, {"revenue": "revenue", "by": "segment"}),
+    "cohorts-week-quarter": (
+        cx.cohort_retention,
+        {"cohort": "W", "period": "Q", "as_of": "2025-03-31 12:00"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "call"),
+    engine_cases(list(EVERY_ENGINE_CALLS), slow=["retention", "cohorts-week-quarter"]),
+    indirect=["engine"],
+)
+def test_retention_and_cohorts_on_every_engine(engine, orders: pd.DataFrame, call: str) -> None:
+    function, kwargs = EVERY_ENGINE_CALLS[call]
+    _both(function, engine(orders), orders, **KEYS, **kwargs)
 
 
 # --------------------------------------------------------------------------- cohorts
