@@ -37,7 +37,9 @@ from .engine import engine_compare
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
+from .sequential import check_sequential, make_sequential
 from .summed import check_finite, numbers
+from .trajectory import trajectory
 from .two_arms import BOOTSTRAP, mask_pairs, warn_degenerate
 
 __all__ = ["compare"]
@@ -115,6 +117,9 @@ def compare(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    sequential: bool = False,
+    sequential_tuning: float = 5000.0,
+    time: str | None = None,
 ) -> pd.DataFrame:
     """Compare every variant with the control, per segment: a tidy frame of lifts.
 
@@ -167,14 +172,22 @@ def compare(
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
         Seed or generator of the bootstrap.
+    sequential, sequential_tuning : bool, float
+        Confidence sequences and always-valid p-values, for a test looked at again
+        and again (see :func:`compare_proportions`).
+    time : str, optional
+        Column of the time each row was observed (a date, a day number): the result
+        is the trajectory of the test, the comparison of the rows up to each distinct
+        time, with ``time`` as its first column (one look per time, ascending).
 
     Returns
     -------
     pandas.DataFrame
-        One row per variant and segment: the ``by`` columns, ``group`` (the variant),
-        ``control``, ``metric``, ``value_control``, ``value_variant``, ``n_control``,
-        ``n_variant``, ``difference``, ``se``, ``ci_low``, ``ci_high``, ``lift``,
-        ``lift_ci_low``, ``lift_ci_high``, ``statistic``, ``p_value``, ``test``
+        One row per variant and segment (and look, with ``time``): the ``by`` columns,
+        ``group`` (the variant), ``control``, ``metric``, ``value_control``,
+        ``value_variant``, ``n_control``, ``n_variant``, ``difference``, ``se``,
+        ``ci_low``, ``ci_high``, ``lift``, ``lift_ci_low``, ``lift_ci_high``,
+        ``statistic``, ``p_value``, ``test``
         (and ``n_missing_*``, ``p_value_adjusted`` where they apply).
 
     Warns
@@ -200,6 +213,15 @@ def compare(
     0   B  0.260   0.0004
     1   C  0.075   0.2875
     """
+    if time is not None:
+        return trajectory(
+            compare, data, time, by,
+            group=group, control=control, metric=metric, ci_method=ci_method,
+            confidence_level=confidence_level, alternative=alternative, exact=exact,
+            adjust=adjust, covariate=covariate, nan_policy=nan_policy,
+            n_resamples=n_resamples, rng=rng, sequential=sequential,
+            sequential_tuning=sequential_tuning,
+        )  # fmt: skip
     if is_engine_frame(data):
         return engine_compare(
             engine_frame(data),
@@ -217,6 +239,8 @@ def compare(
             adjust=adjust,
             n_resamples=n_resamples,
             rng=rng,
+            sequential=sequential,
+            sequential_tuning=sequential_tuning,
         )
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
@@ -238,6 +262,7 @@ def compare(
     by_names = [] if by is None else normalise_by(by)
     cells = Cells(data, group, control, by_names)
     method = _check_method(spec, ci_method)
+    tuning = check_sequential(sequential, sequential_tuning, method, alt, exact)
     valid = cells.control_cell >= 0
     vc, cc = cells.variant_cell[valid], cells.control_cell[valid]
     extra: dict[str, FloatArray] = {}
@@ -255,7 +280,7 @@ def compare(
             method=method,
             level=level,
             alternative=alt,
-            exact=exact,
+            exact=exact if tuning is None else False,
             n_resamples=b,
             rng=gen,
         )
@@ -272,6 +297,8 @@ def compare(
         )
         vc, cc, valid = vc[ok], cc[ok], _narrow(valid, ok)
         missing = extra.get("n_missing_control")
+    if tuning is not None:
+        pairs = make_sequential(pairs, level, tuning, method)
     propagated = np.zeros(len(valid), dtype=bool)
     if policy == "propagate" and missing is not None:
         # NaN for the cells holding missing values and their comparisons, silently.

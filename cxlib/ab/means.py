@@ -24,6 +24,7 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import unit_rows
+from .sequential import check_sequential, make_sequential, sequential_method
 from .skewness import skewness_warning
 from .two_arms import (
     BOOTSTRAP,
@@ -52,6 +53,8 @@ def compare_means(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    sequential: bool = False,
+    sequential_tuning: float = 5000.0,
 ) -> Comparison:
     """Compare the mean of a per-unit value (revenue per visitor, a score) between arms.
 
@@ -89,6 +92,16 @@ def compare_means(
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
         Seed or generator of the bootstrap.
+    sequential : bool, default False
+        Always-valid inference for a test that is looked at again and again: the
+        intervals become confidence sequences, valid at every look at once, and
+        ``p_value`` the always-valid p-value (the normal-mixture boundary of
+        Waudby-Smith et al. 2024, see the A/B guide). Needs ``ci_method`` "fieller",
+        "delta" or "log" and the two-sided alternative.
+    sequential_tuning : float, default 5000
+        The number of units (both arms) at which the confidence sequence is tightest
+        (GrowthBook's ``sequential_tuning_parameter``): about the sample size
+        expected at the end of the test.
 
     Returns
     -------
@@ -141,6 +154,7 @@ def compare_means(
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
     method = check_choice("ci_method", ci_method, MEAN_METHODS)
+    tuning = check_sequential(sequential, sequential_tuning, method, alt)
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
@@ -194,6 +208,8 @@ def compare_means(
             level=level,
             alternative=alt,
         )
+        if tuning is not None:
+            pairs = make_sequential(pairs, level, tuning, method)
     warn_degenerate(pairs)
 
     def arm_estimate(stats: MeanStats, missing: int) -> Estimate:
@@ -207,7 +223,7 @@ def compare_means(
         (arm_estimate(stats_v, missv), arm_estimate(stats_c, missc)),
         metric="mean",
         label="mean",
-        method=method,
+        method=method if tuning is None else sequential_method(method),
         level=level,
         alternative=alt,
     )

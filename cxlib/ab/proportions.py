@@ -39,7 +39,6 @@ from ..core.intervals import proportion_interval
 from ..core.lift import (
     FloatArray,
     Pairs,
-    bootstrap_pairs,
     critical_value,
     fieller_same_sign,
     lift_from_ratio,
@@ -50,6 +49,7 @@ from ..core.lift import (
     two_sided_level,
     undefined_lift,
 )
+from ..core.lift_bootstrap import bootstrap_pairs
 from ..core.validation import Alternative, check_choice
 from .rate_tests import (
     _mover_ratio,

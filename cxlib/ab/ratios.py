@@ -21,6 +21,7 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import unit_rows
+from .sequential import check_sequential, make_sequential, sequential_method
 from .two_arms import (
     BOOTSTRAP,
     MEAN_METHODS,
@@ -79,6 +80,8 @@ def compare_ratios(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    sequential: bool = False,
+    sequential_tuning: float = 5000.0,
 ) -> Comparison:
     """Compare a ratio metric (revenue per order, items per basket) between arms.
 
@@ -94,7 +97,7 @@ def compare_ratios(
         values (e.g. revenue and orders per visitor).
     ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
-    confidence_level, alternative, n_resamples, rng
+    confidence_level, alternative, n_resamples, rng, sequential, sequential_tuning
         As in :func:`compare_means`.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Units whose numerator or denominator is missing (NaN, None, pandas.NA): left
@@ -128,6 +131,7 @@ def compare_ratios(
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
     method = check_choice("ci_method", ci_method, MEAN_METHODS)
+    tuning = check_sequential(sequential, sequential_tuning, method, alt)
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
@@ -162,6 +166,8 @@ def compare_ratios(
             gen,
             np.concatenate([analytic.se_control, analytic.se_variant]),
         )
+    elif tuning is not None:
+        pairs = make_sequential(analytic, level, tuning, method)
     else:
         pairs = analytic
     warn_degenerate(pairs)
@@ -180,7 +186,7 @@ def compare_ratios(
         cast("tuple[Estimate, Estimate]", arms),
         metric="ratio",
         label="ratio",
-        method=method,
+        method=method if tuning is None else sequential_method(method),
         level=level,
         alternative=alt,
     )

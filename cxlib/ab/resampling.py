@@ -15,7 +15,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..core.lift import FloatArray, Pairs, bootstrap_pairs
+from ..core.lift import FloatArray, Pairs
+from ..core.lift_bootstrap import bootstrap_pairs
 from ..core.statistics import summarise
 from ..core.validation import Alternative
 

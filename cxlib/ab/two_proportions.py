@@ -20,6 +20,7 @@ from ..core.validation import (
 )
 from ._arms import count_pair
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
+from .sequential import check_sequential, make_sequential, sequential_method
 from .two_arms import to_comparison, warn_degenerate
 
 __all__ = ["compare_proportions"]
@@ -35,6 +36,8 @@ def compare_proportions(
     exact: bool | None = None,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    sequential: bool = False,
+    sequential_tuning: float = 5000.0,
 ) -> Comparison:
     """Compare the conversion rate of a variant with the control's.
 
@@ -78,6 +81,16 @@ def compare_proportions(
         Bootstrap resamples (bootstrap methods only).
     rng : int, numpy.random.Generator, optional
         Seed or generator of the bootstrap.
+    sequential : bool, default False
+        Always-valid inference for a test that is looked at again and again: the
+        intervals become confidence sequences, valid at every look at once, and
+        ``p_value`` the always-valid p-value (the normal-mixture boundary of
+        Waudby-Smith et al. 2024, see the A/B guide). Needs ``ci_method`` "fieller",
+        "delta" or "log" and the two-sided alternative.
+    sequential_tuning : float, default 5000
+        The number of units (both arms) at which the confidence sequence is tightest
+        (GrowthBook's ``sequential_tuning_parameter``): about the sample size
+        expected at the end of the test.
 
     Returns
     -------
@@ -102,6 +115,7 @@ def compare_proportions(
     alt = check_alternative(alternative)
     method = check_proportion_method(ci_method)
     exact = check_optional_bool("exact", exact)
+    tuning = check_sequential(sequential, sequential_tuning, method, alt, exact)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
     arms = []
@@ -115,8 +129,16 @@ def compare_proportions(
     (sc, nc), (sv, nv) = arms
     a = [np.array([x]) for x in (sc, nc, sv, nv)]
     pairs = proportion_pairs(
-        *a, method=method, level=level, alternative=alt, exact=exact, n_resamples=b, rng=gen
+        *a,
+        method=method,
+        level=level,
+        alternative=alt,
+        exact=False if tuning is not None else exact,
+        n_resamples=b,
+        rng=gen,
     )
+    if tuning is not None:
+        pairs = make_sequential(pairs, level, tuning, method)
     warn_degenerate(pairs)
 
     def arm_estimate(s: float, n: float) -> Estimate:
@@ -139,7 +161,7 @@ def compare_proportions(
         (arm_estimate(sv, nv), arm_estimate(sc, nc)),
         metric="conversion_rate",
         label="conversion rate",
-        method=method,
+        method=method if tuning is None else sequential_method(method),
         level=level,
         alternative=alt,
     )
