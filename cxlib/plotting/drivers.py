@@ -109,7 +109,7 @@ def key_drivers(
             lows, highs = numbers(frame, "ci_low")[rows], numbers(frame, "ci_high")[rows]
             ax.hlines(positions, lows, highs, colors="#303030", linewidth=1.2)
     ax.axvline(0.0, color=NEUTRAL, linewidth=0.8)
-    ax.set_yticks(np.arange(len(drivers))[::-1], labels=drivers)
+    ax.set_yticks(np.arange(len(drivers)), labels=drivers[::-1])
     ax.set_ylim(-0.6, len(drivers) - 0.4)
     ax.set_xlabel(_AXIS_LABELS.get(str(frame.attrs.get("method")), "Importance"))
     if keys:

@@ -26,7 +26,7 @@ def frame_of_estimates(result: object, what: str) -> tuple[pd.DataFrame, list[st
 
     ``result`` is a result or a tidy frame (labels from its group columns), a dict of
     results (labels from the keys) or a list of results (labels from their ``label``,
-    or their metric).
+    or their metric, numbered by place when alike).
     """
     if isinstance(result, Mapping) or (
         isinstance(result, Sequence) and not isinstance(result, (str, bytes))
@@ -38,7 +38,10 @@ def frame_of_estimates(result: object, what: str) -> tuple[pd.DataFrame, list[st
         if isinstance(result, Mapping):
             labels = [str(k) for k, _ in items]
         else:
-            labels = [str(getattr(r, "label", "") or getattr(r, "metric", i + 1)) for i, r in items]
+            labels = [str(getattr(r, "label", "") or getattr(r, "metric", "")) for _, r in items]
+            if len(set(labels)) < len(labels):
+                # Alike estimates (e.g. two NPS) are told apart by their place in the list.
+                labels = [f"{name} {i + 1}".strip() for i, name in enumerate(labels)]
         frame = pd.concat(frames, ignore_index=True)
         if len(frame) != len(labels):
             raise ValueError(f"every item of {what} must be one estimate (one row)")
@@ -82,8 +85,8 @@ def estimates(
         The result of a cxlib index: an :class:`~cxlib.Estimate` (one row, "all"), the
         frame it returns with ``by`` (one row per group; several group columns are
         joined by " · "), a dict of estimates (rows labelled by its keys, e.g. periods)
-        or a list of estimates (labelled by their ``label``). Needs the columns
-        ``value``, ``ci_low`` and ``ci_high``.
+        or a list of estimates (labelled by their ``label``, numbered when alike).
+        Needs the columns ``value``, ``ci_low`` and ``ci_high``.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new figure's by default.
     sort : bool, default True

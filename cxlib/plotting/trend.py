@@ -96,6 +96,11 @@ def trend(
         raise TypeError(f"time must be the name of the time column; got {time!r}")
     keys = group_columns(data, exclude=[time]) if by is None else _columns(by, "by")
     _require(data, ["value", "ci_low", "ci_high", time, *keys], "trend's frame")
+    if data.duplicated([time, *keys]).any():
+        raise ValueError(
+            f"trend's frame has several rows for one {time!r} in a line; give every group "
+            f"column other than {time!r} as by (got by={keys})"
+        )
     ylabel = value_label(data, label)
     ax = new_axes(ax)
     data = data.sort_values(time, kind="stable")
