@@ -11,7 +11,7 @@ import pandas as pd
 from ._base import NEUTRAL, PALETTE, as_frame, finish, group_columns, group_labels, new_axes
 from ._base import require_columns as _require
 from ._dots import dots_with_whiskers, numbers
-from .labels import metric_label
+from ._labels import metric_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
