@@ -12,12 +12,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .display import fmt, format_interval, html_rows, json_safe, level_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "Comparison",
@@ -159,6 +162,26 @@ class Estimate(Result):
         row["ci_method"] = self.ci_method
         frame: pd.DataFrame = pd.DataFrame([row])
         return frame
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Draw the estimate: an NPS as :func:`cxlib.plotting.nps_breakdown` (its
+        detractors, passives and promoters), any other index as
+        :func:`cxlib.plotting.estimates` (a dot with its interval's whisker).
+
+        ``kwargs`` go to that function (``title``, ``label``...). Needs matplotlib.
+
+        Examples
+        --------
+        >>> import cxlib as cx
+        >>> ax = cx.nps(cx.datasets.make_survey(300, rng=1), "recommend").plot()
+        >>> ax.get_xlabel()
+        'Share of answers (%)'
+        """
+        from ..plotting import estimates, nps_breakdown  # matplotlib only when drawing
+
+        if self.metric == "nps" and "pct_promoters" in self.components:
+            return nps_breakdown(self, ax=ax, **kwargs)
+        return estimates(self, ax=ax, **kwargs)
 
     def __str__(self) -> str:
         name = self.label or self.metric

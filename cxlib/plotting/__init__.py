@@ -8,5 +8,17 @@ tidy frames ``df.cx.plot.<kind>()``.
 """
 
 from ._base import PALETTE
+from .commitment import commitment_profile
+from .drivers import key_drivers
+from .estimates import estimates
+from .nps import nps_breakdown
+from .trend import trend
 
-__all__ = ["PALETTE"]
+__all__ = [
+    "PALETTE",
+    "commitment_profile",
+    "estimates",
+    "key_drivers",
+    "nps_breakdown",
+    "trend",
+]

@@ -97,9 +97,17 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
 
 
 def group_columns(frame: pd.DataFrame, exclude: Iterable[str] = ()) -> list[str]:
-    """The group keys of a tidy frame: the columns before its statistics."""
-    skip = STAT_COLUMNS | set(exclude)
-    return [str(c) for c in frame.columns if c not in skip]
+    """The group keys of a tidy frame: the columns before its statistics, less ``exclude``.
+
+    Keys come first in cxlib's frames; the columns after the first statistic are
+    statistics too, also those of one index only (``n_satisfied``, ``mean_score``...).
+    """
+    keys: list[str] = []
+    for column in frame.columns:
+        if column in STAT_COLUMNS:
+            break
+        keys.append(str(column))
+    return [c for c in keys if c not in set(exclude)]
 
 
 def group_labels(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..core.display import format_interval, level_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CommitmentProfile"]
 
@@ -77,6 +80,24 @@ class CommitmentProfile:
     def to_frame(self) -> pd.DataFrame:
         """The tidy summary (a copy of :attr:`summary`)."""
         return self.summary.copy()
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Draw the profile with :func:`cxlib.plotting.commitment_profile`: each
+        dimension's mean per group, with its interval. ``kwargs`` go to that function
+        (``title``). Needs matplotlib.
+
+        Examples
+        --------
+        >>> import cxlib as cx
+        >>> survey = cx.datasets.make_commitment_survey(300, rng=1)
+        >>> profile = cx.commitment_profile(
+        ...     survey, cx.datasets.COMMITMENT_ITEMS, reverse=cx.datasets.COMMITMENT_REVERSED)
+        >>> profile.plot().get_xlabel()
+        'Commitment score (0-100)'
+        """
+        from ..plotting import commitment_profile  # matplotlib only when a picture is drawn
+
+        return commitment_profile(self, ax=ax, **kwargs)
 
     def __repr__(self) -> str:
         low, high = self.scale
