@@ -25,6 +25,7 @@ from .planning import (
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
 from .ratios import compare_ratios
+from .segment_scan import SegmentScan, segment_scan
 from .sensitivity import minimum_detectable_effect, power
 from .two_arms import MEAN_METHODS, MeanMethod
 from .two_proportions import compare_proportions
@@ -51,6 +52,7 @@ __all__ = [
     "SRMResult",
     "SampleSize",
     "SampleSizeMethod",
+    "SegmentScan",
     "adjust_pvalues",
     "bayesian_means",
     "bayesian_proportions",
@@ -63,5 +65,6 @@ __all__ = [
     "minimum_detectable_effect",
     "power",
     "sample_size",
+    "segment_scan",
     "srm",
 ]
