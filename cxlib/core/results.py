@@ -12,12 +12,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .display import fmt, format_interval, html_rows, json_safe, level_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "Comparison",
@@ -300,6 +303,12 @@ class Comparison(Result):
         attributes = {("ci_method" if k == "method" else k): v for k, v in attributes.items()}
         out: dict[str, Any] = json_safe(attributes)
         return out
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Forest plot of the lift (:func:`cxlib.plotting.lift_forest`)."""
+        from ..plotting import lift_forest
+
+        return lift_forest(self, ax=ax, **kwargs)
 
     def __str__(self) -> str:
         name = self.label or self.metric

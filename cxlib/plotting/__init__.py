@@ -8,5 +8,9 @@ tidy frames ``df.cx.plot.<kind>()``.
 """
 
 from ._base import PALETTE
+from .checks import srm
+from .lift import lift_forest
+from .planning import power_curve
+from .posterior import posterior
 
-__all__ = ["PALETTE"]
+__all__ = ["PALETTE", "lift_forest", "posterior", "power_curve", "srm"]
