@@ -85,7 +85,14 @@ def srm(result: object, *, ax: Axes | None = None, title: str | None = None) -> 
         0.99, 1.0, f"{verdict}: {p_text} (alpha {alpha:g})", transform=ax.transAxes,
         ha="right", va="bottom", color=PALETTE["vermillion"] if mismatch else "black",
     )  # fmt: skip
-    ax.legend(loc="lower right", frameon=False)
+    from matplotlib.patches import Patch
+
+    # Handles of their own: the first observed bar may be an arm out of line.
+    keys = [("observed", PALETTE["blue"]), ("expected", NEUTRAL)]
+    if off.any():
+        keys.append((f"observed, residual beyond ±{RESIDUAL_LIMIT:g}", PALETTE["vermillion"]))
+    handles = [Patch(color=colour, label=label) for label, colour in keys]
+    ax.legend(handles=handles, loc="lower right", frameon=False)
     if title is not None:
         ax.set_title(title, loc="left")
     return finish(ax, grid="y")

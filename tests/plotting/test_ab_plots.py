@@ -360,3 +360,11 @@ def test_power_curve_plot_and_bad_input() -> None:
         power_curve(plan, ax="x")
     with pytest.raises(ValueError, match="n"):
         plan.power_at([0.0])
+
+
+def test_srm_legend_names_the_arms_out_of_line() -> None:
+    check = cx.ab.srm({"A": 10_000, "B": 10_900, "C": 21_100}, planned_shares=[0.25, 0.25, 0.5])
+    texts = [t.get_text() for t in srm(check).get_legend().get_texts()]
+    assert texts == ["observed", "expected", f"observed, residual beyond ±{RESIDUAL_LIMIT:g}"]
+    healthy = cx.ab.srm({"control": 50_312, "variant": 49_688})
+    assert [t.get_text() for t in srm(healthy).get_legend().get_texts()] == ["observed", "expected"]
