@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pandas as pd
 
@@ -15,6 +15,9 @@ from ..core.display import fmt as _fmt
 from ..core.display import format_interval, format_number, html_rows, json_safe, number_style
 from ..core.display import level_text as _level
 from ..core.results import ConfidenceInterval, Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["BayesianComparison", "MeanSummary"]
 
@@ -174,6 +177,12 @@ class BayesianComparison(Result):
                 raise ValueError(f"{arm!r} is the control: it has no lift")
             return self.lift_ci[arm]
         raise ValueError(f"of must be 'value' or 'lift'; got {of!r}")
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Posterior densities of the lifts (:func:`cxlib.plotting.posterior`)."""
+        from ..plotting import posterior
+
+        return posterior(self, ax=ax, **kwargs)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy DataFrame with one row per arm (the control's variant columns are NaN)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +16,9 @@ from ..core.errors import CxlibWarning, find_stack_level
 from ..core.results import Result, html_rows
 from ..core.validation import as_numeric_1d, show_values
 from ._design import MAX_COUNT, _in_unit_interval, _pct
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["SRMResult", "srm"]
 
@@ -88,6 +92,12 @@ class SRMResult(Result):
 
     def _repr_html_(self) -> str:
         return html_rows(str(self), self._attributes())
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Observed against expected units per arm (:func:`cxlib.plotting.srm`)."""
+        from ..plotting import srm as draw
+
+        return draw(self, ax=ax, **kwargs)
 
 
 def _counts(observed_counts: object) -> tuple[npt.NDArray[np.int64], tuple[str, ...] | None]:

@@ -31,7 +31,7 @@ import math
 import numbers
 import warnings
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,9 @@ from ..core.results import Result
 from ..core.statistics import CentredMoments, summarise
 from ..core.validation import NanPolicy, as_numeric_1d, check_nan_policy
 from ._arms import missing_mask
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CupedResult", "adjust_cells", "cuped"]
 
@@ -101,6 +104,29 @@ class CupedResult(Result):
         row = {k: v for k, v in self._attributes().items() if k != "adjusted"}
         frame: pd.DataFrame = pd.DataFrame([row])
         return frame
+
+    def plot(
+        self, groups: npt.ArrayLike, control: Any, *, ax: Axes | None = None, **kwargs: Any
+    ) -> Axes:
+        """Forest plot of each arm's adjusted mean against the control's.
+
+        ``groups`` names each unit's arm (same length and order as :attr:`adjusted`);
+        the arms' adjusted values are compared with :func:`cxlib.ab.compare` (units
+        left out are NaN and omitted) and drawn by :func:`cxlib.plotting.lift_forest`,
+        which takes the other keyword arguments.
+        """
+        from ..plotting import lift_forest
+        from .frame import compare
+
+        arms = np.asarray(groups, dtype=object)
+        if arms.ndim != 1 or len(arms) != len(self.adjusted):
+            raise ValueError(
+                f"groups must name the arm of each of the {len(self.adjusted):,} adjusted "
+                f"values; got shape {arms.shape}"
+            )
+        units = pd.DataFrame({"arm": arms, "adjusted": self.adjusted})
+        table = compare(units, group="arm", control=control, metric="adjusted")
+        return lift_forest(table, ax=ax, **kwargs)
 
     def __str__(self) -> str:
         source = "given" if self.theta_given else "estimated"

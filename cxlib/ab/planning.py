@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..core.results import Result, html_rows
@@ -33,7 +36,9 @@ from ._design import (
     CORRECTIONS,
     SAMPLE_SIZE_METHODS,
     Correction,
+    FloatArray,
     SampleSizeMethod,
+    _check_n,
     _check_power,
     _delta,
     _design,
@@ -44,6 +49,9 @@ from ._design import (
     _round_up,
     _solve_n1,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CORRECTIONS",
@@ -151,6 +159,34 @@ class SampleSize(Result):
 
     def _repr_html_(self) -> str:
         return html_rows(str(self), self._attributes())
+
+    def power_at(self, n: npt.ArrayLike) -> FloatArray:
+        """Power of each comparison for the planned effect with ``n`` control visitors.
+
+        Each variant has ``ratio * n`` visitors; the design (test, alpha per comparison,
+        alternative) is the plan's. ``power_at(n_control)`` is :attr:`achieved_power`.
+
+        Examples
+        --------
+        >>> plan = sample_size(0.05, 0.10)
+        >>> plan.power_at([plan.n_control, 2 * plan.n_control]).round(3)
+        array([0.8  , 0.977])
+        """
+        design, _, _, _ = _design(
+            self.baseline, sd=self.sd, alternative=self.alternative, alpha=self.alpha,
+            ratio=self.ratio, n_variants=self.n_variants, correction=self.correction,
+            method=self.method,
+        )  # fmt: skip
+        # The change in the tested direction: downwards for alternative="less".
+        delta = -self.difference if self.alternative == "less" else self.difference
+        values, _ = _check_n(np.atleast_1d(np.asarray(n, dtype=np.float64)), design)
+        return np.array([design.power(delta, v, design.ratio * v) for v in values])
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Power against visitors per arm (:func:`cxlib.plotting.power_curve`)."""
+        from ..plotting import power_curve
+
+        return power_curve(self, ax=ax, **kwargs)
 
 
 # ----------------------------------------------------------------------------- planning

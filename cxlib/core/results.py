@@ -324,6 +324,12 @@ class Comparison(Result):
         out: dict[str, Any] = json_safe(attributes)
         return out
 
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Forest plot of the lift (:func:`cxlib.plotting.lift_forest`)."""
+        from ..plotting import lift_forest
+
+        return lift_forest(self, ax=ax, **kwargs)
+
     def __str__(self) -> str:
         name = self.label or self.metric
         unit = f" {self.unit}" if self.unit else ""

@@ -8,10 +8,14 @@ tidy frames ``df.cx.plot.<kind>()``.
 """
 
 from ._base import PALETTE
+from .checks import srm
 from .commitment import commitment_profile
 from .drivers import key_drivers
 from .estimates import estimates
+from .lift import lift_forest
 from .nps import nps_breakdown
+from .planning import power_curve
+from .posterior import posterior
 from .trend import trend
 
 __all__ = [
@@ -19,6 +23,10 @@ __all__ = [
     "commitment_profile",
     "estimates",
     "key_drivers",
+    "lift_forest",
     "nps_breakdown",
+    "posterior",
+    "power_curve",
+    "srm",
     "trend",
 ]
