@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from ..core.grouping import normalise_by
 from ..core.results import Result
 from ..core.validation import check_confidence_level
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["SegmentScan", "segment_scan"]
 
@@ -73,6 +76,14 @@ class SegmentScan(Result):
     def to_frame(self) -> pd.DataFrame:
         """The per-variant heterogeneity table (the segments are :attr:`segments`)."""
         return self.heterogeneity.copy()
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The forest plot of the segments' lifts, significant ones (adjusted) marked
+        (:func:`cxlib.plotting.lift_forest`)."""
+        from ..plotting import lift_forest
+
+        kwargs.setdefault("confidence_level", self.confidence_level)
+        return lift_forest(self.segments, ax=ax, **kwargs)
 
     def __str__(self) -> str:
         lines = [f"Segment scan by {', '.join(self.by)} ({self.adjust} across segments)"]

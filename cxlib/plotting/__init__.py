@@ -16,6 +16,7 @@ from .lift import lift_forest
 from .nps import nps_breakdown
 from .planning import power_curve
 from .posterior import posterior
+from .sequence import sequence
 from .trend import trend
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "nps_breakdown",
     "posterior",
     "power_curve",
+    "sequence",
     "srm",
     "trend",
 ]

@@ -154,3 +154,17 @@ def test_input_is_not_changed() -> None:
     before = data.copy()
     _scan(data)
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_the_scan_draws_the_forest_of_its_segments() -> None:
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    from cxlib import plotting
+
+    scan = _scan(_summary(9, n_segments=4, effects=0.3))
+    got, want = scan.plot(), plotting.lift_forest(scan.segments)
+    assert [t.get_text() for t in got.get_yticklabels()] == [
+        t.get_text() for t in want.get_yticklabels()
+    ]
+    assert len(got.get_lines()) == len(want.get_lines())
