@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -14,8 +14,10 @@ from scipy import stats
 
 from ..core.errors import CxlibWarning, find_stack_level
 from ..core.results import Result, html_rows
-from ..core.validation import as_numeric_1d, show_values
+from ..core.sequential import check_tuning
+from ..core.validation import as_numeric_1d, check_choice, show_values
 from ._design import MAX_COUNT, _in_unit_interval, _pct
+from .srm_tests import MAX_OUTCOMES, exact_multinomial_p_value, n_outcomes, sequential_p_value
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,9 +32,11 @@ class SRMResult(Result):
     Attributes
     ----------
     statistic : float
-        Pearson's chi-square statistic.
+        Pearson's chi-square statistic; with ``method="sequential"``, the log of the
+        mixture e-value.
     p_value : float
-        Its p-value (chi-square distribution with ``df`` degrees of freedom).
+        Its p-value: chi-square with ``df`` degrees of freedom, exact multinomial, or
+        always valid (see ``method``).
     df : int
         Degrees of freedom, the number of arms minus one.
     mismatch : bool
@@ -50,6 +54,8 @@ class SRMResult(Result):
         Observed fraction of visitors in each arm.
     planned_shares : tuple of float
         Planned fraction of visitors in each arm.
+    method : str
+        ``"chisquare"``, ``"exact"`` or ``"sequential"`` (see :func:`srm`).
     """
 
     statistic: float
@@ -62,6 +68,7 @@ class SRMResult(Result):
     expected: tuple[float, ...]
     observed_shares: tuple[float, ...]
     planned_shares: tuple[float, ...]
+    method: str = "chisquare"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per arm: observed and expected counts and shares."""
@@ -82,8 +89,13 @@ class SRMResult(Result):
         verdict = "MISMATCH" if self.mismatch else "no mismatch"
         observed = " / ".join(_pct(s) for s in self.observed_shares)
         planned = " / ".join(_pct(s) for s in self.planned_shares)
+        test = {
+            "chisquare": f"χ² = {self.statistic:.3g}, df = {self.df}",
+            "exact": "exact multinomial",
+            "sequential": f"sequential, log e = {self.statistic:.3g}",
+        }[self.method]
         return (
-            f"SRM check: {verdict} (χ² = {self.statistic:.3g}, df = {self.df}, {p_text}, "
+            f"SRM check: {verdict} ({test}, {p_text}, "
             f"alpha = {self.alpha:g}) · observed {observed} vs planned {planned} "
             f"· n = {sum(self.observed):,}"
         )
@@ -165,6 +177,8 @@ def srm(
     planned_shares: npt.ArrayLike | Mapping[str, float] | pd.Series[float] | None = None,
     *,
     alpha: float = 0.001,
+    method: Literal["chisquare", "exact", "sequential"] = "chisquare",
+    concentration: float = 100.0,
 ) -> SRMResult:
     """Sample-ratio-mismatch (SRM) check: do the arm counts match the planned split?
 
@@ -188,6 +202,17 @@ def srm(
         Threshold of the check. The strict default is the usual one for SRM checks
         (e.g. GrowthBook's default SRM threshold), which run on every experiment,
         often repeatedly: a lenient threshold would flag many healthy experiments.
+    method : {"chisquare", "exact", "sequential"}, default "chisquare"
+        ``"chisquare"``: Pearson's test (:func:`scipy.stats.chisquare`). ``"exact"``:
+        the exact multinomial test, for small counts (two arms: the exact binomial
+        test; more arms: every outcome enumerated, up to two million of them).
+        ``"sequential"``: the always-valid p-value of the Dirichlet-multinomial
+        mixture (Lindon & Malek 2022), for a check run at every look of a running
+        test: the chance that it ever falls below ``alpha`` is at most ``alpha``.
+    concentration : float, default 100
+        The Dirichlet prior's concentration around the planned split
+        (``method="sequential"``; 100 as in Lindon & Malek's examples): larger values
+        detect small mismatches sooner and large ones later.
 
     Returns
     -------
@@ -208,14 +233,27 @@ def srm(
     (False, 0.048)
     >>> srm([10_000, 10_900, 21_100], planned_shares=[0.25, 0.25, 0.5]).mismatch
     True
+    >>> round(srm([12, 3], method="exact").p_value, 4)
+    0.0352
+    >>> print(srm({"control": 50_312, "variant": 49_688}, method="sequential"))
+    ... # doctest: +ELLIPSIS
+    SRM check: no mismatch (sequential, log e = ..., p = 1.000, alpha = 0.001) · ...
     """
     level = _in_unit_interval("alpha", alpha)
+    how = check_choice("method", method, ("chisquare", "exact", "sequential"))
+    strength = check_tuning(concentration, "concentration")
     counts, labels = _counts(observed_counts)
     k = counts.shape[0]
     shares = _shares(planned_shares, k, labels)
     total = int(counts.sum())
     expected = total * shares
-    if (expected < 5).any():
+    if how == "exact" and k > 2 and n_outcomes(total, k) > MAX_OUTCOMES:
+        raise ValueError(
+            f"method='exact' enumerates every outcome: {n_outcomes(total, k):,} for "
+            f"{total:,} units in {k} arms, more than {MAX_OUTCOMES:,}; use "
+            "method='chisquare', which is accurate at these counts"
+        )
+    if how == "chisquare" and (expected < 5).any():
         warnings.warn(
             f"expected counts below 5 ({show_values(expected[expected < 5].round(3))}): the "
             "chi-square approximation of the SRM p-value is poor",
@@ -223,9 +261,13 @@ def srm(
             stacklevel=find_stack_level(),
         )
     result = stats.chisquare(counts.astype(np.float64), f_exp=expected)
-    p_value = float(result.pvalue)
+    statistic, p_value = float(result.statistic), float(result.pvalue)
+    if how == "exact":
+        p_value = exact_multinomial_p_value(counts, shares)
+    elif how == "sequential":
+        statistic, p_value = sequential_p_value(counts, shares, strength)
     return SRMResult(
-        statistic=float(result.statistic),
+        statistic=statistic,
         p_value=p_value,
         df=k - 1,
         mismatch=bool(p_value < level),
@@ -235,4 +277,5 @@ def srm(
         expected=tuple(float(e) for e in expected),
         observed_shares=tuple(float(c) / total for c in counts),
         planned_shares=tuple(float(s) for s in shares),
+        method=how,
     )
