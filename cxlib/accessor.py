@@ -7,6 +7,7 @@ from typing import Any, overload
 
 import pandas as pd
 
+from .accessor_plots import PlotNamespace
 from .core.results import Estimate
 from .survey.ces import ces
 from .survey.csat import csat
@@ -42,6 +43,12 @@ class CxAccessor:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
+
+    @property
+    def plot(self) -> PlotNamespace:
+        """The pictures of a result frame: ``frame.cx.plot.<picture>(...)``
+        (:class:`~cxlib.accessor_plots.PlotNamespace`)."""
+        return PlotNamespace(self._frame)
 
     @overload
     def nps(self, column: str, *, by: None = ..., **kwargs: Any) -> Estimate: ...
