@@ -32,7 +32,7 @@ FloatArray = npt.NDArray[np.float64]
 _RANGE = 8.5
 #: Grid spacing as a fraction of the standard deviation of the next increment, so that
 #: the normal kernel is resolved however close two looks are.
-_SPACING = 1.0 / 16.0
+_SPACING = 1.0 / 8.0
 _MIN_POINTS, _MAX_POINTS = 101, 2001
 #: Largest z boundary searched: beyond it a look spends less than 1e-300.
 _Z_MAX = 37.0

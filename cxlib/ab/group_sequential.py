@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: Most looks a design may have (each look costs one integration step).
-MAX_LOOKS = 200
+MAX_LOOKS = 100
 _NAMES = {"obrien-fleming": "O'Brien-Fleming-type", "pocock": "Pocock-type"}
 
 
