@@ -54,7 +54,6 @@ __all__ = [
     "GroupSequentialDesign",
     "Spending",
     "group_sequential",
-    "sequential_power",
 ]
 
 #: Most looks a design may have (each look costs one integration step).
@@ -190,7 +189,7 @@ def _bounds(
 
 
 def group_sequential(
-    looks: int | Sequence[float] = 5,
+    looks: int | Sequence[float] | FloatArray = 5,
     *,
     alpha: float = 0.05,
     spending: Spending = "obrien-fleming",
@@ -282,7 +281,7 @@ def group_sequential(
     )
 
 
-def sequential_power(design: GroupSequentialDesign, fixed_power: float) -> float:
+def _sequential_power(design: GroupSequentialDesign, fixed_power: float) -> float:
     """Power of ``design`` with ``inflation_factor`` times the sample size at which the
     fixed-horizon test has power ``fixed_power`` (normal approximation)."""
     tail = design.alpha / 2.0 if design.alternative == "two-sided" else design.alpha

@@ -10,6 +10,7 @@ spends ``alpha(t)`` of the design's spending function at the fractions actually 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..core.validation import as_numeric_1d, check_alternative
@@ -45,10 +46,10 @@ def _from_frame(frame: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
 
 
 def group_sequential_test(
-    statistics: pd.DataFrame | FloatArray | list[float],
+    statistics: pd.DataFrame | npt.ArrayLike,
     design: GroupSequentialDesign,
     *,
-    n: FloatArray | list[float] | None = None,
+    n: npt.ArrayLike | None = None,
     max_n: float | None = None,
 ) -> pd.DataFrame:
     """Compare the z statistics of the looks so far with a design's boundaries.

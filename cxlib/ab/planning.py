@@ -45,7 +45,7 @@ from ._design import (
     _round_up,
     _solve_n1,
 )
-from .group_sequential import SPENDING_FUNCTIONS, Spending, group_sequential, sequential_power
+from .group_sequential import SPENDING_FUNCTIONS, Spending, _sequential_power, group_sequential
 
 __all__ = [
     "CORRECTIONS",
@@ -293,7 +293,7 @@ def sample_size(
     achieved = design.power(delta, n_control, n_variant)
     if plan is not None:
         factor = plan.inflation_factor
-        achieved = sequential_power(
+        achieved = _sequential_power(
             plan, design.power(delta, n_control / factor, n_variant / factor)
         )
     variant = design.variant(delta)

@@ -299,7 +299,7 @@ def test_bad_input_names_the_argument(kwargs: dict[str, object], error: type, ma
 def test_fractions_are_not_changed() -> None:
     looks = np.array([0.25, 0.5, 1.0 - 1e-12])
     kept = looks.copy()
-    design = cx.ab.group_sequential(looks)  # type: ignore[arg-type]
+    design = cx.ab.group_sequential(looks)
     np.testing.assert_array_equal(looks, kept)
     assert design.information_fractions[-1] == 1.0
 
