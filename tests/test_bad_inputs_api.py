@@ -162,6 +162,12 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         {"relative": True},
     ),
     "ab.duration": (cx.ab.duration, (10_000, 900.0), {"whole_weeks": True}),
+    "ab.group_sequential": (cx.ab.group_sequential, ([0.3, 0.6, 1.0],), {"spending": "pocock"}),
+    "ab.group_sequential_test": (
+        cx.ab.group_sequential_test,
+        (np.array([0.4, 2.9]), cx.ab.group_sequential(3)),
+        {"n": np.array([300.0, 650.0]), "max_n": 1000},
+    ),
     "ab.MeanStats.from_values": (cx.ab.MeanStats.from_values, (CONTROL,), {}),
     "ab.RatioStats.from_values": (cx.ab.RatioStats.from_values, (CONTROL, CONTROL + 1.0), {}),
 }
@@ -175,7 +181,8 @@ NOT_DATA = {
     "Correction", "CupedResult", "Index", "Mean", "MeanMethod", "MeanSummary", "PValueAdjustment",
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
-    "COMMITMENT_DIMENSIONS", "CommitmentProfile",
+    "COMMITMENT_DIMENSIONS", "CommitmentProfile", "SPENDING_FUNCTIONS", "Spending",
+    "GroupSequentialDesign",
 }  # fmt: skip
 
 

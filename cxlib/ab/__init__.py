@@ -11,6 +11,13 @@ from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_pro
 from .checks import SRMResult, srm
 from .cuped import CupedResult, cuped
 from .frame import compare
+from .group_sequential import (
+    SPENDING_FUNCTIONS,
+    GroupSequentialDesign,
+    Spending,
+    group_sequential,
+)
+from .interim import group_sequential_test
 from .means import compare_means
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
@@ -36,9 +43,11 @@ __all__ = [
     "PROPORTION_METHODS",
     "PVALUE_ADJUSTMENTS",
     "SAMPLE_SIZE_METHODS",
+    "SPENDING_FUNCTIONS",
     "BayesianComparison",
     "Correction",
     "CupedResult",
+    "GroupSequentialDesign",
     "Index",
     "Mean",
     "MeanMethod",
@@ -53,6 +62,7 @@ __all__ = [
     "SampleSize",
     "SampleSizeMethod",
     "SegmentScan",
+    "Spending",
     "adjust_pvalues",
     "bayesian_means",
     "bayesian_proportions",
@@ -62,6 +72,8 @@ __all__ = [
     "compare_ratios",
     "cuped",
     "duration",
+    "group_sequential",
+    "group_sequential_test",
     "minimum_detectable_effect",
     "power",
     "sample_size",

@@ -23,6 +23,7 @@ The power formulas behind all of them are described in :mod:`cxlib.ab._design`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.results import Result, html_rows
-from ..core.validation import Alternative, check_bool
+from ..core.validation import Alternative, check_bool, check_choice
 from ._design import (
     CORRECTIONS,
     SAMPLE_SIZE_METHODS,
@@ -49,6 +50,7 @@ from ._design import (
     _round_up,
     _solve_n1,
 )
+from .group_sequential import SPENDING_FUNCTIONS, Spending, _sequential_power, group_sequential
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -106,6 +108,13 @@ class SampleSize(Result):
         ``"z"``, ``"t"`` or ``"arcsine"``.
     correction : str
         Multiple-comparison correction of ``alpha``.
+    looks : int or None
+        Number of planned looks of a group-sequential test (None: one fixed-horizon
+        analysis); the arm sizes are then the maximum sample sizes.
+    spending : str or None
+        Alpha-spending function of the group-sequential test.
+    inflation_factor : float
+        Maximum over fixed-horizon sample size (1 without looks).
     """
 
     n_control: int
@@ -126,6 +135,9 @@ class SampleSize(Result):
     ratio: float
     method: str
     correction: str
+    looks: int | None = None
+    spending: str | None = None
+    inflation_factor: float = 1.0
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame with every attribute as a column."""
@@ -150,9 +162,12 @@ class SampleSize(Result):
         alpha = f"alpha = {self.alpha:g}"
         if self.alpha_per_test != self.alpha:
             alpha += f" ({self.correction}: {self.alpha_per_test:.3g} per comparison)"
+        looks = "" if self.looks is None else (
+            f" · {self.looks} looks, {self.spending} spending (x {self.inflation_factor:.4f})"
+        )  # fmt: skip
         return (
             f"Sample size {arms} = {self.total:,} visitors · {shift}, {effect} · "
-            f"{self.alternative} {alpha}, power {_pct(self.power)} · {self.method}"
+            f"{self.alternative} {alpha}, power {_pct(self.power)} · {self.method}{looks}"
         )
 
     __repr__ = __str__
@@ -205,6 +220,8 @@ def sample_size(
     sd: float | None = None,
     correction: Correction = "none",
     method: SampleSizeMethod = "z",
+    looks: int | Sequence[float] | None = None,
+    spending: Spending = "obrien-fleming",
 ) -> SampleSize:
     """Visitors per arm an A/B test needs to detect a minimum detectable effect.
 
@@ -240,6 +257,13 @@ def sample_size(
         Test whose power is planned: ``"z"`` (rates: pooled z test with the unpooled
         variance under the alternative; means: z test), ``"t"`` (means: pooled two-sample
         t test) or ``"arcsine"`` (rates: Cohen's h). See the module notes for formulas.
+    looks : int or sequence of float, optional
+        Plan a group-sequential test with this many equally spaced looks (or looks at
+        these information fractions, ending at 1): each arm is the fixed-horizon size
+        times the design's ``inflation_factor``, the maximum sample if no look stops the
+        test (see :func:`group_sequential`).
+    spending : {"obrien-fleming", "pocock"}, default "obrien-fleming"
+        Alpha-spending function of the group-sequential test (with ``looks``).
 
     Returns
     -------
@@ -276,6 +300,11 @@ def sample_size(
     >>> sample_size(2.5, 0.25, relative=False, sd=12.0, n_variants=3,
     ...             correction="bonferroni", method="t").n_variant
     48244
+
+    Five interim looks with O'Brien-Fleming-type spending need 2.5 % more visitors:
+
+    >>> sample_size(0.05, 0.10, looks=5).n_control
+    32006
     """
     design, level, m, corr = _design(
         baseline,
@@ -290,7 +319,19 @@ def sample_size(
     target = _check_power(power, design)
     delta = _delta(design, mde, relative)
     n1 = _solve_n1(design, delta, target)
+    check_choice("spending", spending, SPENDING_FUNCTIONS)
+    plan = None
+    if looks is not None:  # the maximum sample of a group-sequential test
+        plan = group_sequential(looks, alpha=design.alpha, spending=spending,
+                                alternative=design.alternative, power=target)  # fmt: skip
+        n1 *= plan.inflation_factor
     n_control, n_variant = _round_up(n1), _round_up(design.ratio * n1)
+    achieved = design.power(delta, n_control, n_variant)
+    if plan is not None:
+        factor = plan.inflation_factor
+        achieved = _sequential_power(
+            plan, design.power(delta, n_control / factor, n_variant / factor)
+        )
     variant = design.variant(delta)
     return SampleSize(
         n_control=n_control,
@@ -306,11 +347,14 @@ def sample_size(
         alpha=level,
         alpha_per_test=design.alpha,
         power=target,
-        achieved_power=design.power(delta, n_control, n_variant),
+        achieved_power=achieved,
         alternative=design.alternative,
         ratio=design.ratio,
         method=design.method,
         correction=corr,
+        looks=None if plan is None else plan.looks,
+        spending=None if plan is None else plan.spending,
+        inflation_factor=1.0 if plan is None else plan.inflation_factor,
     )
 
 
@@ -327,7 +371,7 @@ def duration(
     ----------
     visitors : int or SampleSize
         Visitors needed in all arms together, or a :func:`sample_size` result (its
-        ``total``).
+        ``total``; with ``looks=`` the maximum sample, so the longest duration).
     daily_traffic : float
         Eligible visitors per day.
     share_in_experiment : float, default 1.0
