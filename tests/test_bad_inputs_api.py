@@ -153,6 +153,11 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         {"group": "arm", "control": "A", "metric": "y", "covariate": "x", "adjust": "holm"},
     ),
     "ab.srm": (cx.ab.srm, ([5000, 5100],), {}),
+    "ab.segment_scan": (
+        cx.ab.segment_scan,
+        (AB_FRAME.assign(device=np.tile(["web", "app"], 60)),),
+        {"group": "arm", "control": "A", "metric": "y", "by": "device"},
+    ),
     "ab.adjust_pvalues": (cx.ab.adjust_pvalues, (pd.Series([0.01, 0.2, 0.04]),), {}),
     "ab.sample_size": (cx.ab.sample_size, (0.1, 0.1), {"relative": True}),
     "ab.power": (cx.ab.power, (0.1, 0.1, [1000, 2000]), {"relative": True}),
@@ -182,7 +187,7 @@ NOT_DATA = {
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
     "COMMITMENT_DIMENSIONS", "CommitmentProfile", "SPENDING_FUNCTIONS", "Spending",
-    "GroupSequentialDesign",
+    "GroupSequentialDesign", "SegmentScan",
 }  # fmt: skip
 
 
