@@ -10,6 +10,7 @@ from ..core.sufficient import MeanStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
 from .checks import SRMResult, srm
 from .cuped import CupedResult, cuped
+from .decision import Decision, Guardrail, decide
 from .frame import compare
 from .group_sequential import (
     SPENDING_FUNCTIONS,
@@ -47,7 +48,9 @@ __all__ = [
     "BayesianComparison",
     "Correction",
     "CupedResult",
+    "Decision",
     "GroupSequentialDesign",
+    "Guardrail",
     "Index",
     "Mean",
     "MeanMethod",
@@ -71,6 +74,7 @@ __all__ = [
     "compare_proportions",
     "compare_ratios",
     "cuped",
+    "decide",
     "duration",
     "group_sequential",
     "group_sequential_test",
