@@ -8,5 +8,7 @@ tidy frames ``df.cx.plot.<kind>()``.
 """
 
 from ._base import PALETTE
+from .cohorts import cohort_heatmap
+from .rfm import rfm_segments
 
-__all__ = ["PALETTE"]
+__all__ = ["PALETTE", "cohort_heatmap", "rfm_segments"]
