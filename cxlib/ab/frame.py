@@ -20,6 +20,7 @@ from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.frames import engine_frame, is_engine_frame
 from ..core.grouping import normalise_by
 from ..core.lift import FloatArray, Pairs
+from ..core.progress import check_progress
 from ..core.validation import (
     NanPolicy,
     as_generator,
@@ -115,6 +116,7 @@ def compare(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Compare every variant with the control, per segment: a tidy frame of lifts.
 
@@ -167,6 +169,9 @@ def compare(
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
         Seed or generator of the bootstrap.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -217,6 +222,7 @@ def compare(
             adjust=adjust,
             n_resamples=n_resamples,
             rng=rng,
+            progress=progress,
         )
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
@@ -228,6 +234,7 @@ def compare(
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     if adjust is not None:
         check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
     spec = _resolve_metric(data, metric)
@@ -258,6 +265,7 @@ def compare(
             exact=exact,
             n_resamples=b,
             rng=gen,
+            progress=show,
         )
         name = "conversion_rate"
         if spec.trials is None:
@@ -268,7 +276,7 @@ def compare(
         pairs, name = index_pairs(data, spec, cells, vc, cc, method, level, alt, policy)
     else:
         pairs, name, extra, ok = continuous_pairs(
-            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate
+            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate, show
         )
         vc, cc, valid = vc[ok], cc[ok], _narrow(valid, ok)
         missing = extra.get("n_missing_control")

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import special
 
 from ..core.lift import FloatArray
+from ..core.progress import check_progress
 from ..core.results import Comparison, Estimate
 from ..core.statistics import summarise
 from ..core.sufficient import MeanStats
@@ -52,6 +53,7 @@ def compare_means(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    progress: bool = False,
 ) -> Comparison:
     """Compare the mean of a per-unit value (revenue per visitor, a score) between arms.
 
@@ -89,6 +91,9 @@ def compare_means(
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
         Seed or generator of the bootstrap.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -144,6 +149,7 @@ def compare_means(
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     pair = _check_covariates(covariates, control, variant)
     raw: list[FloatArray] = []
     arms: list[tuple[MeanStats, int]] = []
@@ -185,6 +191,7 @@ def compare_means(
             b,
             gen,
             np.array([stats_c.se, stats_v.se]),
+            progress=show,
         )
     else:
         pairs = mean_pairs(

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.lift import FloatArray, critical_value
+from ..core.progress import check_progress
 from ..core.ratio_stats import RatioStats
 from ..core.results import Comparison, Estimate
 from ..core.statistics import ratio_estimates
@@ -79,6 +80,7 @@ def compare_ratios(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    progress: bool = False,
 ) -> Comparison:
     """Compare a ratio metric (revenue per order, items per basket) between arms.
 
@@ -94,7 +96,7 @@ def compare_ratios(
         values (e.g. revenue and orders per visitor).
     ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
-    confidence_level, alternative, n_resamples, rng
+    confidence_level, alternative, n_resamples, rng, progress
         As in :func:`compare_means`.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Units whose numerator or denominator is missing (NaN, None, pandas.NA): left
@@ -131,6 +133,7 @@ def compare_ratios(
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     (stats_c, cols_c, missc), (stats_v, cols_v, missv) = (
         _ratio_arm(control, "control", policy),
         _ratio_arm(variant, "variant", policy),
@@ -161,6 +164,7 @@ def compare_ratios(
             b,
             gen,
             np.concatenate([analytic.se_control, analytic.se_variant]),
+            progress=show,
         )
     else:
         pairs = analytic

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.intervals import proportion_interval
+from ..core.progress import check_progress
 from ..core.results import Comparison, ConfidenceInterval, Estimate
 from ..core.validation import (
     as_generator,
@@ -35,6 +36,7 @@ def compare_proportions(
     exact: bool | None = None,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    progress: bool = False,
 ) -> Comparison:
     """Compare the conversion rate of a variant with the control's.
 
@@ -78,6 +80,9 @@ def compare_proportions(
         Bootstrap resamples (bootstrap methods only).
     rng : int, numpy.random.Generator, optional
         Seed or generator of the bootstrap.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -104,6 +109,7 @@ def compare_proportions(
     exact = check_optional_bool("exact", exact)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     arms = []
     for name, arm in (("control", control), ("variant", variant)):
         s, n = count_pair(arm, name)
@@ -115,7 +121,14 @@ def compare_proportions(
     (sc, nc), (sv, nv) = arms
     a = [np.array([x]) for x in (sc, nc, sv, nv)]
     pairs = proportion_pairs(
-        *a, method=method, level=level, alternative=alt, exact=exact, n_resamples=b, rng=gen
+        *a,
+        method=method,
+        level=level,
+        alternative=alt,
+        exact=exact,
+        n_resamples=b,
+        rng=gen,
+        progress=show,
     )
     warn_degenerate(pairs)
 
