@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,11 @@ B = 1_500  # resamples: more than one batch on no path, but enough to count
 #: name -> (function, positional arguments, keyword arguments) of a bootstrap call.
 CALLS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
     "nps": (cx.nps, (SURVEY, "recommend"), {"ci_method": "bca", "by": "touchpoint"}),
-    "nps weighted": (cx.nps, (SURVEY, "recommend"), {"ci_method": "percentile", "weights": "weight"}),
+    "nps weighted": (
+        cx.nps,
+        (SURVEY, "recommend"),
+        {"ci_method": "percentile", "weights": "weight"},
+    ),
     "csat": (cx.csat, (SURVEY, "satisfaction"), {"ci_method": "basic"}),
     "ces": (cx.ces, (SURVEY, "effort"), {"ci_method": "bca"}),
     "loyalty_index": (cx.loyalty_index, (SURVEY, LOYALTY), {"ci_method": "percentile"}),
@@ -102,7 +106,7 @@ CALLS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
 class Recorder:
     """tqdm writing to a string, keeping the totals and updates of every bar made."""
 
-    bars: list[Recorder] = []
+    bars: ClassVar[list[Recorder]] = []
 
     def __init__(self, *, total: int, desc: str, **kwargs: Any) -> None:
         self.bar = tqdm.std.tqdm(total=total, desc=desc, file=io.StringIO(), **kwargs)
