@@ -8,6 +8,7 @@ so a file larger than memory works.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import sys
 import textwrap
@@ -75,6 +76,22 @@ def _inference(parser: argparse.ArgumentParser, default_ci: str) -> None:
     parser.add_argument("--confidence-level", type=float, default=0.95)
     parser.add_argument("--n-resamples", type=int, default=9999, help="bootstrap resamples")
     parser.add_argument("--seed", type=int, help="seed of the bootstrap")
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress bar of the bootstrap (shown on a terminal when tqdm is installed)",
+    )
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """A bar on standard error when it is a terminal and tqdm is there, unless turned off.
+
+    The bar goes to standard error, so the output itself is the same either way.
+    """
+    if not args.progress or not sys.stderr.isatty():
+        return False
+    return importlib.util.find_spec("tqdm") is not None
 
 
 def _survey_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -85,6 +102,7 @@ def _survey_options(args: argparse.Namespace) -> dict[str, Any]:
         "confidence_level": args.confidence_level,
         "n_resamples": args.n_resamples,
         "rng": args.seed,
+        "progress": _progress(args),
     }
     if args.scale is not None:
         options["scale"] = _names(args.scale) if "," in args.scale else args.scale
@@ -161,6 +179,7 @@ def _run_orders(args: argparse.Namespace) -> pd.DataFrame:
         confidence_level=args.confidence_level,
         n_resamples=args.n_resamples,
         rng=args.seed,
+        progress=_progress(args),
     )
     return result.to_frame() if isinstance(result, Estimate) else result
 

@@ -432,3 +432,42 @@ def test_touchpoints_differ_as_designed() -> None:
 def test_make_survey_errors(kwargs: dict[str, object], pattern: str) -> None:
     with pytest.raises((ValueError, TypeError), match=pattern):
         cx.datasets.make_survey(**kwargs)  # type: ignore[arg-type]
+
+
+BOOTSTRAP_COMMANDS = [
+    ["csat", "answers", "--column", "satisfaction", "--ci-method", "percentile"],
+    ["repeat-purchase-rate", "orders", *ORDER_KEYS, "--ci-method", "bca"],
+]
+
+
+@pytest.mark.parametrize("argv", BOOTSTRAP_COMMANDS, ids=lambda a: a[0])
+def test_progress_bar_on_a_terminal_and_no_progress(capsys, files, monkeypatch, argv) -> None:
+    """On a terminal the bootstrap shows a bar on standard error; --no-progress turns it
+    off (tqdm is then never called); the output is the same either way."""
+    import tqdm.auto
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    command = [argv[0], str(files[argv[1]]), *argv[2:], "--n-resamples", "3000", "--seed", "4"]
+    assert main([*command, "--format", "csv"]) == 0
+    shown = capsys.readouterr()
+    assert "Bootstrap" in shown.err
+    assert "/3000" in shown.err  # counts to the resamples (redraws are throttled)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tqdm called with --no-progress")
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", refuse)
+    assert main([*command, "--no-progress", "--format", "csv"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+    assert quiet.out == shown.out
+    pd.testing.assert_frame_equal(
+        pd.read_csv(io.StringIO(quiet.out)), pd.read_csv(io.StringIO(shown.out))
+    )
+
+
+def test_no_progress_bar_off_a_terminal(capsys, files) -> None:
+    """Standard error that is no terminal (a pipe, a log file) gets no bar by default."""
+    command = ["csat", str(files["answers"]), "--column", "satisfaction"]
+    assert main([*command, "--ci-method", "bca", "--n-resamples", "500", "--seed", "1"]) == 0
+    assert capsys.readouterr().err == ""

@@ -167,6 +167,7 @@ def continuous_pairs(
     n_resamples: int,
     rng: np.random.Generator,
     covariate: str | None,
+    progress: bool = False,
 ) -> tuple[Pairs, str, dict[str, FloatArray], npt.NDArray[np.bool_]]:
     """Comparisons of means or ratio metrics of cells, from unit rows or summed rows."""
     is_mean = isinstance(spec, Mean)
@@ -231,6 +232,7 @@ def continuous_pairs(
             n_resamples=n_resamples,
             rng=rng,
             se_cells=se,
+            progress=progress,
         )
     elif is_mean:
         pairs = mean_pairs(

@@ -20,6 +20,7 @@ from ..core.errors import DegenerateDataWarning, find_stack_level
 from ..core.frames import engine_frame, is_engine_frame
 from ..core.grouping import normalise_by
 from ..core.lift import FloatArray, Pairs
+from ..core.progress import check_progress
 from ..core.validation import (
     NanPolicy,
     as_generator,
@@ -120,6 +121,7 @@ def compare(
     sequential: bool = False,
     sequential_tuning: float = 5000.0,
     time: str | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Compare every variant with the control, per segment: a tidy frame of lifts.
 
@@ -179,6 +181,9 @@ def compare(
         Column of the time each row was observed (a date, a day number): the result
         is the trajectory of the test, the comparison of the rows up to each distinct
         time, with ``time`` as its first column (one look per time, ascending).
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -220,7 +225,7 @@ def compare(
             confidence_level=confidence_level, alternative=alternative, exact=exact,
             adjust=adjust, covariate=covariate, nan_policy=nan_policy,
             n_resamples=n_resamples, rng=rng, sequential=sequential,
-            sequential_tuning=sequential_tuning,
+            sequential_tuning=sequential_tuning, progress=progress,
         )  # fmt: skip
     if is_engine_frame(data):
         return engine_compare(
@@ -241,6 +246,7 @@ def compare(
             rng=rng,
             sequential=sequential,
             sequential_tuning=sequential_tuning,
+            progress=progress,
         )
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
@@ -252,6 +258,7 @@ def compare(
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     if adjust is not None:
         check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
     spec = _resolve_metric(data, metric)
@@ -283,6 +290,7 @@ def compare(
             exact=exact if tuning is None else False,
             n_resamples=b,
             rng=gen,
+            progress=show,
         )
         name = "conversion_rate"
         if spec.trials is None:
@@ -293,7 +301,7 @@ def compare(
         pairs, name = index_pairs(data, spec, cells, vc, cc, method, level, alt, policy)
     else:
         pairs, name, extra, ok = continuous_pairs(
-            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate
+            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate, show
         )
         vc, cc, valid = vc[ok], cc[ok], _narrow(valid, ok)
         missing = extra.get("n_missing_control")

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import special
 
 from ..core.lift import FloatArray
+from ..core.progress import check_progress
 from ..core.results import Comparison, Estimate
 from ..core.statistics import summarise
 from ..core.sufficient import MeanStats
@@ -55,6 +56,7 @@ def compare_means(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     sequential: bool = False,
     sequential_tuning: float = 5000.0,
+    progress: bool = False,
 ) -> Comparison:
     """Compare the mean of a per-unit value (revenue per visitor, a score) between arms.
 
@@ -102,6 +104,9 @@ def compare_means(
         The number of units (both arms) at which the confidence sequence is tightest
         (GrowthBook's ``sequential_tuning_parameter``): about the sample size
         expected at the end of the test.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -158,6 +163,7 @@ def compare_means(
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     pair = _check_covariates(covariates, control, variant)
     raw: list[FloatArray] = []
     arms: list[tuple[MeanStats, int]] = []
@@ -199,6 +205,7 @@ def compare_means(
             b,
             gen,
             np.array([stats_c.se, stats_v.se]),
+            progress=show,
         )
     else:
         pairs = mean_pairs(

@@ -50,6 +50,7 @@ from ..core.lift import (
     undefined_lift,
 )
 from ..core.lift_bootstrap import bootstrap_pairs
+from ..core.progress import progress_bar
 from ..core.validation import Alternative, check_choice
 from .rate_tests import (
     _mover_ratio,
@@ -280,13 +281,17 @@ def proportion_pairs(
     exact: bool | None,
     n_resamples: int,
     rng: np.random.Generator,
+    progress: bool = False,
 ) -> Pairs:
     """Every comparison of conversion rates at once (see the module docstring)."""
     pc, pv = sc / nc, sv / nv
     var_c, var_v = pc * (1 - pc) / nc, pv * (1 - pv) / nv
     if method in _BOOTSTRAP:
-        reps_c = _binomial_replicates(sc, nc, n_resamples, rng)
-        reps_v = _binomial_replicates(sv, nv, n_resamples, rng)
+        # One vectorised draw per arm: the bar moves once, when both are drawn.
+        with progress_bar(n_resamples, enabled=progress, description="Bootstrap") as bar:
+            reps_c = _binomial_replicates(sc, nc, n_resamples, rng)
+            reps_v = _binomial_replicates(sv, nv, n_resamples, rng)
+            bar.update(n_resamples)
         accel = None
         if method == "bca":
             accel = (

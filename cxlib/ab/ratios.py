@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.lift import FloatArray, critical_value
+from ..core.progress import check_progress
 from ..core.ratio_stats import RatioStats
 from ..core.results import Comparison, Estimate
 from ..core.statistics import ratio_estimates
@@ -82,6 +83,7 @@ def compare_ratios(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     sequential: bool = False,
     sequential_tuning: float = 5000.0,
+    progress: bool = False,
 ) -> Comparison:
     """Compare a ratio metric (revenue per order, items per basket) between arms.
 
@@ -97,7 +99,7 @@ def compare_ratios(
         values (e.g. revenue and orders per visitor).
     ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
-    confidence_level, alternative, n_resamples, rng, sequential, sequential_tuning
+    confidence_level, alternative, n_resamples, rng, sequential, sequential_tuning, progress
         As in :func:`compare_means`.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Units whose numerator or denominator is missing (NaN, None, pandas.NA): left
@@ -135,6 +137,7 @@ def compare_ratios(
     policy = check_nan_policy(nan_policy)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     (stats_c, cols_c, missc), (stats_v, cols_v, missv) = (
         _ratio_arm(control, "control", policy),
         _ratio_arm(variant, "variant", policy),
@@ -165,6 +168,7 @@ def compare_ratios(
             b,
             gen,
             np.concatenate([analytic.se_control, analytic.se_variant]),
+            progress=show,
         )
     elif tuning is not None:
         pairs = make_sequential(analytic, level, tuning, method)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from ..core.lift import FloatArray, Pairs
 from ..core.lift_bootstrap import bootstrap_pairs
+from ..core.progress import ProgressBar, progress_bar
 from ..core.statistics import summarise
 from ..core.validation import Alternative
 
@@ -47,6 +48,8 @@ def sum_replicates(
     n_cells: int,
     n_resamples: int,
     rng: np.random.Generator,
+    *,
+    progress: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
     """Bootstrap replicates of per-cell column sums, resampling units within cells.
 
@@ -60,6 +63,9 @@ def sum_replicates(
         Number of cells and of replicates.
     rng : numpy.random.Generator
         Source of randomness.
+    progress : bool, default False
+        Show a progress bar, updated once per batch of draws (cell by cell when few
+        cells hold many units: the bar then counts resamples times cells).
 
     Returns
     -------
@@ -81,10 +87,13 @@ def sum_replicates(
     share = np.where(n > 0, k / np.maximum(n, 1), 0.0)
     out = np.zeros((n_resamples, n_cells, m))
     filled = np.flatnonzero(k)
-    if len(filled) <= _FEW_CELLS:
-        _draw_per_cell(out, values, n, k, start, share, filled, rng)
-    else:
-        _draw_all_cells(out, values, n, k, start, share, rng)
+    few = len(filled) <= _FEW_CELLS
+    total = n_resamples * max(1, len(filled)) if few else n_resamples
+    with progress_bar(total, enabled=progress, description="Bootstrap") as bar:
+        if few:
+            _draw_per_cell(out, values, n, k, start, share, filled, rng, bar)
+        else:
+            _draw_all_cells(out, values, n, k, start, share, rng, bar)
     return out, n.astype(np.float64)
 
 
@@ -97,6 +106,7 @@ def _draw_per_cell(
     share: FloatArray,
     filled: npt.NDArray[np.intp],
     rng: np.random.Generator,
+    bar: ProgressBar,
 ) -> None:
     """Sums of resampled non-zero units, one cell at a time (few cells, many units).
 
@@ -125,6 +135,7 @@ def _draw_per_cell(
                     out[first:last, cell, j][some] = np.add.reduceat(
                         cell_values[j].take(pick), offsets[some]
                     )
+            bar.update(last - first)
             first = last
 
 
@@ -136,6 +147,7 @@ def _draw_all_cells(
     start: npt.NDArray[np.intp],
     share: FloatArray,
     rng: np.random.Generator,
+    bar: ProgressBar,
 ) -> None:
     """Sums of resampled non-zero units, all cells in each batch of replicates.
 
@@ -158,6 +170,7 @@ def _draw_all_cells(
             running = np.concatenate([[0.0], np.cumsum(values[j, pick])])
             sums = running[ends] - running[np.concatenate([[0], ends[:-1]])]
             out[first : first + size, :, j] = sums.reshape(n_cells, size).T
+        bar.update(size)
 
 
 def acceleration(
@@ -216,6 +229,7 @@ def bootstrap_cells(
     n_resamples: int,
     rng: np.random.Generator,
     se_cells: FloatArray,
+    progress: bool = False,
 ) -> Pairs:
     """Bootstrap comparisons of cells (arms within segments) of per-unit data."""
     m = summarise(columns, codes, n_cells)
@@ -234,7 +248,7 @@ def bootstrap_cells(
             # sum(y) / sum(x) = r + sum(y - r x) / sum(x): units with y = x = 0 stay zero.
             offset = np.where(np.isfinite(stat), stat, 0.0)
             centred = np.stack([columns[0] - offset[codes] * columns[1], columns[1]])
-    sums, _ = sum_replicates(centred, codes, n_cells, n_resamples, rng)
+    sums, _ = sum_replicates(centred, codes, n_cells, n_resamples, rng, progress=progress)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "mean":
             reps = offset + sums[:, :, 0] / n

@@ -167,6 +167,7 @@ def bootstrap_two(
     n_resamples: int,
     rng: np.random.Generator,
     se: FloatArray,
+    progress: bool = False,
 ) -> Pairs:
     """Bootstrap comparison of two arms given as per-unit columns (control first)."""
     sizes = [c.shape[1] for c in columns]
@@ -183,6 +184,7 @@ def bootstrap_two(
         n_resamples=n_resamples,
         rng=rng,
         se_cells=se,
+        progress=progress,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.intervals import proportion_interval
+from ..core.progress import check_progress
 from ..core.results import Comparison, ConfidenceInterval, Estimate
 from ..core.validation import (
     as_generator,
@@ -38,6 +39,7 @@ def compare_proportions(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     sequential: bool = False,
     sequential_tuning: float = 5000.0,
+    progress: bool = False,
 ) -> Comparison:
     """Compare the conversion rate of a variant with the control's.
 
@@ -91,6 +93,9 @@ def compare_proportions(
         The number of units (both arms) at which the confidence sequence is tightest
         (GrowthBook's ``sequential_tuning_parameter``): about the sample size
         expected at the end of the test.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -118,6 +123,7 @@ def compare_proportions(
     tuning = check_sequential(sequential, sequential_tuning, method, alt, exact)
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
+    show = check_progress(progress)
     arms = []
     for name, arm in (("control", control), ("variant", variant)):
         s, n = count_pair(arm, name)
@@ -136,6 +142,7 @@ def compare_proportions(
         exact=False if tuning is not None else exact,
         n_resamples=b,
         rng=gen,
+        progress=show,
     )
     if tuning is not None:
         pairs = make_sequential(pairs, level, tuning, method)

@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from .progress import progress_bar
+
 __all__ = [
     "BOOTSTRAP_METHODS",
     "BootstrapMethod",
@@ -48,6 +50,8 @@ def counts_replicates(
     counts: npt.NDArray[np.integer],
     n_resamples: int,
     rng: np.random.Generator,
+    *,
+    progress: bool = False,
 ) -> FloatArray:
     """Bootstrap replicates of the mean score by drawing category counts.
 
@@ -65,6 +69,8 @@ def counts_replicates(
         Number of replicates.
     rng : numpy.random.Generator
         Source of randomness.
+    progress : bool, default False
+        Show a progress bar, updated once per batch of replicates.
 
     Returns
     -------
@@ -89,10 +95,12 @@ def counts_replicates(
         return out
     pvals = counts[ok] / n[ok, None]
     batch = max(1, _BATCH_ELEMENTS // max(1, int(ok.sum()) * n_levels))
-    for start in range(0, n_resamples, batch):
-        size = min(batch, n_resamples - start)
-        drawn = rng.multinomial(n[ok], pvals, size=(size, int(ok.sum())))
-        out[start : start + size, ok] = (drawn @ values) / n[ok]
+    with progress_bar(n_resamples, enabled=progress, description="Bootstrap") as bar:
+        for start in range(0, n_resamples, batch):
+            size = min(batch, n_resamples - start)
+            drawn = rng.multinomial(n[ok], pvals, size=(size, int(ok.sum())))
+            out[start : start + size, ok] = (drawn @ values) / n[ok]
+            bar.update(size)
     return out
 
 
@@ -149,6 +157,8 @@ def rows_replicates(
     n_groups: int,
     n_resamples: int,
     rng: np.random.Generator,
+    *,
+    progress: bool = False,
 ) -> FloatArray:
     """Bootstrap replicates of the weighted mean score by resampling rows within groups.
 
@@ -164,6 +174,8 @@ def rows_replicates(
         Number of replicates.
     rng : numpy.random.Generator
         Source of randomness.
+    progress : bool, default False
+        Show a progress bar, updated once per batch of replicates.
 
     Returns
     -------
@@ -184,14 +196,16 @@ def rows_replicates(
     if n == 0:
         return out
     batch = max(1, _BATCH_ELEMENTS // n)
-    for start in range(0, n_resamples, batch):
-        size = min(batch, n_resamples - start)
-        pick = first + (rng.random((size, n)) * span).astype(np.intp)
-        wp = w[pick]
-        total = np.add.reduceat(wp, cut, axis=1)
-        weighted = np.add.reduceat(wp * s[pick], cut, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[start : start + size, present] = weighted / total
+    with progress_bar(n_resamples, enabled=progress, description="Bootstrap") as bar:
+        for start in range(0, n_resamples, batch):
+            size = min(batch, n_resamples - start)
+            pick = first + (rng.random((size, n)) * span).astype(np.intp)
+            wp = w[pick]
+            total = np.add.reduceat(wp, cut, axis=1)
+            weighted = np.add.reduceat(wp * s[pick], cut, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[start : start + size, present] = weighted / total
+            bar.update(size)
     return out
 
 

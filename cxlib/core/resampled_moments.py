@@ -21,6 +21,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from .bootstrap import _segments
+from .progress import progress_bar
 
 __all__ = ["comoment_replicates", "jackknife_comoments"]
 
@@ -37,6 +38,8 @@ def comoment_replicates(
     mean: FloatArray,
     n_resamples: int,
     rng: np.random.Generator,
+    *,
+    progress: bool = False,
 ) -> FloatArray:
     """Co-moment matrices ``(n_resamples, n_groups, k, k)`` of row resamples per group.
 
@@ -57,6 +60,8 @@ def comoment_replicates(
     rng : numpy.random.Generator
         Source of randomness. The rows of a group are put in the order of their values
         first, so that the replicates do not depend on the order of the rows.
+    progress : bool, default False
+        Show a progress bar, updated once per batch of replicates.
 
     Returns
     -------
@@ -78,20 +83,22 @@ def comoment_replicates(
     first, span = starts[group_of], sizes[group_of].astype(np.float64)
     out = np.full((n_resamples, n_groups, k, k), np.nan)
     batch = max(1, _BATCH_ELEMENTS // max(n, 1))
-    for b0 in range(0, n_resamples, batch):
-        size = min(batch, n_resamples - b0)
-        pick = first + (rng.random((size, n)) * span).astype(np.intp)
-        flat = (np.arange(size)[:, None] * n + pick).ravel()
-        counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64)
-        sums = np.asarray(design @ counts.T).T.reshape(size, n_groups, n_features)
-        total, first_sums = sums[..., 0], sums[..., 1 : k + 1]
-        second = np.zeros((size, n_groups, k, k))
-        second[..., iu, ju] = sums[..., k + 1 :]
-        second[..., ju, iu] = sums[..., k + 1 :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            outer = first_sums[..., :, None] * first_sums[..., None, :] / total[..., None, None]
-        block = second - outer
-        out[b0 : b0 + size] = np.where(total[..., None, None] > 0, block, np.nan)
+    with progress_bar(n_resamples, enabled=progress, description="Bootstrap") as bar:
+        for b0 in range(0, n_resamples, batch):
+            size = min(batch, n_resamples - b0)
+            pick = first + (rng.random((size, n)) * span).astype(np.intp)
+            flat = (np.arange(size)[:, None] * n + pick).ravel()
+            counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64)
+            sums = np.asarray(design @ counts.T).T.reshape(size, n_groups, n_features)
+            total, first_sums = sums[..., 0], sums[..., 1 : k + 1]
+            second = np.zeros((size, n_groups, k, k))
+            second[..., iu, ju] = sums[..., k + 1 :]
+            second[..., ju, iu] = sums[..., k + 1 :]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                outer = first_sums[..., :, None] * first_sums[..., None, :] / total[..., None, None]
+            block = second - outer
+            out[b0 : b0 + size] = np.where(total[..., None, None] > 0, block, np.nan)
+            bar.update(size)
     return out
 
 

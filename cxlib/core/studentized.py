@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .bootstrap import _BATCH_ELEMENTS, _segments
+from .progress import progress_bar
 
 __all__ = ["linearised_skewness", "ratio_t_replicates", "studentized_interval"]
 
@@ -38,6 +39,8 @@ def ratio_t_replicates(
     estimate: FloatArray,
     n_resamples: int,
     rng: np.random.Generator,
+    *,
+    progress: bool = False,
 ) -> FloatArray:
     """Studentized bootstrap replicates of the ratio ``sum(y) / sum(x)`` per group.
 
@@ -60,6 +63,8 @@ def ratio_t_replicates(
         Number of resamples.
     rng : numpy.random.Generator
         Source of randomness.
+    progress : bool, default False
+        Show a progress bar, updated once per batch of resamples.
 
     Returns
     -------
@@ -98,22 +103,24 @@ def ratio_t_replicates(
     m = sizes[present].astype(np.float64)
     n = len(us)
     batch = max(1, _BATCH_ELEMENTS // n)
-    for start in range(0, n_resamples, batch):
-        size = min(batch, n_resamples - start)
-        pick = first + (rng.random((size, n)) * span).astype(np.intp)
-        up, xp = us[pick], xs[pick]
-        total_x = np.add.reduceat(xp, cut, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.add.reduceat(up, cut, axis=1) / total_x
-            # Two passes: the residuals of the resample about its own ratio.
-            resid = up - d[:, slot] * xp
-            ss = np.add.reduceat(resid * resid, cut, axis=1)
-            se = np.sqrt(m / (m - 1.0) * ss) / total_x
-            t = d / se
-        # se* = 0: every drawn cluster has the same ratio. The statistic is 0 when that
-        # ratio is the estimate, else infinite (a resample far out in the tails).
-        t = np.where((se == 0) & (d == 0), 0.0, t)
-        out[start : start + size, present] = t
+    with progress_bar(n_resamples, enabled=progress, description="Bootstrap-t") as bar:
+        for start in range(0, n_resamples, batch):
+            size = min(batch, n_resamples - start)
+            pick = first + (rng.random((size, n)) * span).astype(np.intp)
+            up, xp = us[pick], xs[pick]
+            total_x = np.add.reduceat(xp, cut, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = np.add.reduceat(up, cut, axis=1) / total_x
+                # Two passes: the residuals of the resample about its own ratio.
+                resid = up - d[:, slot] * xp
+                ss = np.add.reduceat(resid * resid, cut, axis=1)
+                se = np.sqrt(m / (m - 1.0) * ss) / total_x
+                t = d / se
+            # se* = 0: every drawn cluster has the same ratio. The statistic is 0 when that
+            # ratio is the estimate, else infinite (a resample far out in the tails).
+            t = np.where((se == 0) & (d == 0), 0.0, t)
+            out[start : start + size, present] = t
+            bar.update(size)
     return out
 
 

@@ -98,4 +98,7 @@ OPTIONS_DOC = """
     n_resamples : int, default 9999
         Bootstrap resamples (bootstrap methods only).
     rng : int, numpy.random.Generator or None
-        Seed or generator of the bootstrap."""
+        Seed or generator of the bootstrap.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it."""

@@ -60,7 +60,10 @@ COMMON_DOC = """
         Seed or generator of the bootstrap (also of the default "bootstrap-t" interval
         of the purchase frequency and the AOV). None draws fresh entropy: two calls then
         give intervals that differ by Monte Carlo error (small with 9999 resamples);
-        pass a seed to reproduce an interval exactly."""
+        pass a seed to reproduce an interval exactly.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it."""
 
 RATIO_METHODS_DOC = """"bootstrap-t" (the default): the studentized bootstrap of customers; each
         resample recomputes the ratio and its delta-method standard error, and the

@@ -30,6 +30,7 @@ from ..core.grouping import Groups, dense_rank, distinct
 from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
+from ..core.progress import check_progress
 from ..core.results import Estimate
 from ..core.statistics import ratio_estimates
 from ..core.studentized import ratio_t_replicates, studentized_interval
@@ -86,8 +87,9 @@ RatioCIMethod = Literal["bootstrap-t", "delta", "percentile", "basic", "bca"]
 ShareCIMethod = ProportionCIMethod | Literal["delta", "percentile", "basic", "bca"]
 RATIO_METHODS: tuple[RatioCIMethod, ...] = ("bootstrap-t", "delta", *BOOTSTRAP_METHODS)
 SHARE_METHODS: tuple[ShareCIMethod, ...] = (*PROPORTION_CI_METHODS, "delta", *BOOTSTRAP_METHODS)
-#: What :func:`read_options` returns: ci_method, confidence_level, n_resamples, rng.
-Options = tuple[str, float, int, np.random.Generator]
+#: What :func:`read_options` returns: ci_method, confidence_level, n_resamples, rng,
+#: progress.
+Options = tuple[str, float, int, np.random.Generator, bool]
 
 
 class Context(Protocol):
@@ -187,7 +189,7 @@ def infer(
 
     ``options`` is what :func:`read_options` returns.
     """
-    ci_method, confidence_level, n_resamples, rng = options
+    ci_method, confidence_level, n_resamples, rng, progress = options
     sums, value, variance = ratio_estimates(
         clusters.y, clusters.x, clusters.group, clusters.n_groups
     )
@@ -196,7 +198,13 @@ def infer(
         method: BootstrapMethod = check_choice("ci_method", ci_method, BOOTSTRAP_METHODS)
         scores = clusters.y / clusters.x
         reps = rows_replicates(
-            scores, clusters.x, clusters.group, clusters.n_groups, n_resamples, rng
+            scores,
+            clusters.x,
+            clusters.group,
+            clusters.n_groups,
+            n_resamples,
+            rng,
+            progress=progress,
         )
         accel = (
             rows_acceleration(scores, clusters.x, clusters.group, clusters.n_groups)
@@ -206,7 +214,14 @@ def infer(
         low, high = replicate_interval(reps, value, method, confidence_level, accel)
     elif ci_method == "bootstrap-t":
         t = ratio_t_replicates(
-            clusters.y, clusters.x, clusters.group, clusters.n_groups, value, n_resamples, rng
+            clusters.y,
+            clusters.x,
+            clusters.group,
+            clusters.n_groups,
+            value,
+            n_resamples,
+            rng,
+            progress=progress,
         )
         low, high = studentized_interval(t, value, se, confidence_level)
     elif ci_method == "delta":
@@ -285,13 +300,15 @@ def read_options(
     confidence_level: object,
     n_resamples: object,
     rng: object,
-) -> tuple[str, float, int, np.random.Generator]:
+    progress: object = False,
+) -> Options:
     method = check_choice("ci_method", ci_method, tuple(allowed))
     return (
         method,
         check_confidence_level(confidence_level),
         check_n_resamples(n_resamples),
         as_generator(rng),
+        check_progress(progress),
     )
 
 

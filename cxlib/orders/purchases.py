@@ -54,6 +54,7 @@ def guest_checkout_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -74,6 +75,7 @@ def guest_checkout_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -93,6 +95,7 @@ def guest_checkout_rate(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Guest checkout rate: percentage of orders placed without a customer account.
 
@@ -123,7 +126,7 @@ def guest_checkout_rate(
     >>> cx.guest_checkout_rate(orders, customer="customer", date="date")
     Guest checkout rate 40.0 (95% CI 7.1 to 76.9, modified-wilson) · n = 5
     """
-    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng, progress)
     od = read_orders(
         orders,
         customer=customer,
@@ -190,6 +193,7 @@ def average_order_value(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -209,6 +213,7 @@ def average_order_value(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -227,6 +232,7 @@ def average_order_value(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Average order value: revenue / orders in the window, guest orders included.
 
@@ -269,7 +275,7 @@ default "bootstrap-t"
     ...                        rng=1)
     Average order value 51.4 (95% CI 50.3 to 52.5, bootstrap-t) · n = 8,910
     """
-    options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng, progress)
     od = read_orders(
         orders,
         customer=customer,

@@ -55,6 +55,7 @@ def purchase_frequency(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -74,6 +75,7 @@ def purchase_frequency(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -92,6 +94,7 @@ def purchase_frequency(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Purchase frequency: orders per identified customer in the window.
 
@@ -129,7 +132,7 @@ default "bootstrap-t"
     >>> cx.purchase_frequency(shop, customer="customer_id", date="date", rng=1)
     Purchase frequency 2.08 (95% CI 2.01 to 2.15, bootstrap-t) · n = 3,791
     """
-    options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, RATIO_METHODS, confidence_level, n_resamples, rng, progress)
     od = read_orders(
         orders,
         customer=customer,
@@ -178,6 +181,7 @@ def repeat_purchase_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -198,6 +202,7 @@ def repeat_purchase_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -217,6 +222,7 @@ def repeat_purchase_rate(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Repeat purchase rate: percentage of customers with more than one purchase.
 
@@ -253,7 +259,7 @@ def repeat_purchase_rate(
     >>> cx.repeat_purchase_rate(orders, customer="customer", date="date", occasion="day").value
     33.333333333333336
     """
-    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng, progress)
     per = check_choice("occasion", occasion, ("order", "day"))
     od = read_orders(
         orders,

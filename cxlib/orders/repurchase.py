@@ -65,6 +65,7 @@ def repurchase_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -85,6 +86,7 @@ def repurchase_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -104,6 +106,7 @@ def repurchase_rate(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Repurchase rate: percentage of first-time buyers who buy again within ``within`` days.
 
@@ -149,7 +152,7 @@ def repurchase_rate(
     Customer ``a`` reorders on day 30 (inclusive), ``b`` never, ``c`` after 121 days;
     ``d`` bought first fewer than 30 days before the last order and is not counted.
     """
-    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng, progress)
     span = span_ns("within", within)
     per = check_choice("occasion", occasion, ("order", "day"))
     od = read_orders(
@@ -255,6 +258,7 @@ def upsell_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -276,6 +280,7 @@ def upsell_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -296,6 +301,7 @@ def upsell_rate(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Upsell rate: percentage of repeat customers who later buy in a higher tier.
 
@@ -349,7 +355,7 @@ def upsell_rate(
     >>> est.components["n_repeat_customers"], est.components["n_upsold"]
     (2, 1)
     """
-    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng, progress)
     ef = as_engine_frame(orders)
     if ef is not None:
         return engine_upsell_rate(

@@ -169,6 +169,7 @@ def retention_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -189,6 +190,7 @@ def retention_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -208,6 +210,7 @@ def retention_rate(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Customer retention rate over a period: share of start customers still active at the end.
 
@@ -255,6 +258,7 @@ def retention_rate(
         confidence_level,
         n_resamples,
         rng,
+        progress,
     )
 
 
@@ -272,9 +276,10 @@ def _period_rate(
     confidence_level: float,
     n_resamples: int,
     rng: int | np.random.Generator | None,
+    progress: bool,
 ) -> Estimate | pd.DataFrame:
     """Retention (share of start customers still active at the end) or its complement."""
-    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng)
+    options = read_options(ci_method, SHARE_METHODS, confidence_level, n_resamples, rng, progress)
     a, components = _period(
         orders, customer, date, period_start, period_end, inactivity, by, metric, reading
     )
@@ -308,6 +313,7 @@ def churn_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -328,6 +334,7 @@ def churn_rate(
     confidence_level: float = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -347,6 +354,7 @@ def churn_rate(
     confidence_level: float = 0.95,
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Customer churn rate over a period: 100 minus the retention rate.
 
@@ -389,6 +397,7 @@ def churn_rate(
         confidence_level,
         n_resamples,
         rng,
+        progress,
     )
 
 

@@ -9,6 +9,7 @@ tidy frames ``df.cx.plot.<kind>()``.
 
 from ._base import PALETTE
 from .checks import srm
+from .cohorts import cohort_heatmap
 from .commitment import commitment_profile
 from .drivers import key_drivers
 from .estimates import estimates
@@ -16,11 +17,13 @@ from .lift import lift_forest
 from .nps import nps_breakdown
 from .planning import power_curve
 from .posterior import posterior
+from .rfm import rfm_segments
 from .sequence import sequence
 from .trend import trend
 
 __all__ = [
     "PALETTE",
+    "cohort_heatmap",
     "commitment_profile",
     "estimates",
     "key_drivers",
@@ -28,6 +31,7 @@ __all__ = [
     "nps_breakdown",
     "posterior",
     "power_curve",
+    "rfm_segments",
     "sequence",
     "srm",
     "trend",

@@ -37,6 +37,7 @@ def ces(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -55,6 +56,7 @@ def ces(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -72,6 +74,7 @@ def ces(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Customer Effort Score: the mean answer on an agreement scale of ease.
 
@@ -90,7 +93,7 @@ def ces(
     easy_box : int, optional
         Number of top answers reported as "easy" in ``pct_easy``; by default 3 (5-7 on
         1-7), or one fewer than the number of answers on shorter scales.
-    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
+    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng, progress
         As in :func:`cxlib.csat`.
     ci_method : {"adjusted-wald", "t", "percentile", "basic", "bca"}, \
 default "adjusted-wald"
@@ -169,6 +172,7 @@ default "adjusted-wald"
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     inputs = resolve(data, column, by=by, weights=weights)
     return run_index(

@@ -230,6 +230,7 @@ def commitment_profile(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> CommitmentProfile:
     """Five-component customer commitment: per-respondent scores and group means, 0-100.
 
@@ -253,7 +254,7 @@ def commitment_profile(
         Answer scale of every item; answers must be whole numbers on it.
     reverse : list of str, default ()
         Item columns worded against their dimension (agreeing means less commitment).
-    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
+    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng, progress
         As in :func:`cxlib.csat`. Each dimension's mean omits the respondents with one
         of its items missing (counted in ``n_missing``); their score is NaN.
     ci_method : {"adjusted-wald", "t", "percentile", "basic", "bca"}, \
@@ -299,6 +300,7 @@ default "adjusted-wald"
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     columns = [c for cols in dims.values() for c in cols]
     if is_path(data):

@@ -37,6 +37,7 @@ def csat(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -55,6 +56,7 @@ def csat(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -72,6 +74,7 @@ def csat(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Customer Satisfaction Score: percentage of satisfied answers, 0 to 100.
 
@@ -109,6 +112,9 @@ def csat(
         Bootstrap resamples (bootstrap methods only).
     rng : int, numpy.random.Generator or None
         Seed or generator of the bootstrap.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -165,6 +171,7 @@ def csat(
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     inputs = resolve(data, column, by=by, weights=weights)
     scores = np.where(answers >= threshold, 100.0, 0.0)

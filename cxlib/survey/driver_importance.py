@@ -83,11 +83,20 @@ def resampled(
     method: DriverMethod,
     n_resamples: int,
     rng: np.random.Generator,
+    *,
+    progress: bool = False,
 ) -> Importances:
     """Importances of ``n_resamples`` row resamples per group, ``(n_resamples, groups, p)``."""
     assert m.rows is not None
     reps = comoment_replicates(
-        m.rows.columns, m.rows.codes, len(m.n), m.rows.weights, m.mean, n_resamples, rng
+        m.rows.columns,
+        m.rows.codes,
+        len(m.n),
+        m.rows.weights,
+        m.mean,
+        n_resamples,
+        rng,
+        progress=progress,
     )
     usable = _usable(reps)
     if not usable.all():

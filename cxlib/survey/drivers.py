@@ -21,6 +21,7 @@ from scipy import stats
 from ..core.bootstrap import bootstrap_interval
 from ..core.grouping import tidy
 from ..core.linear import complete_dominance, conditional_dominance, correlation, subset_r2
+from ..core.progress import check_progress
 from ..core.results import ConfidenceInterval, Estimate
 from ..core.validation import (
     NanPolicy,
@@ -105,10 +106,15 @@ def _intervals(
 
 
 def _bootstrap(
-    m: DriverMoments, method: DriverMethod, ci_method: DriverCIMethod, n_resamples: int, rng: object
+    m: DriverMoments,
+    method: DriverMethod,
+    ci_method: DriverCIMethod,
+    n_resamples: int,
+    rng: object,
+    progress: bool,
 ) -> tuple[Importances, FloatArray | None]:
     """Replicates of the importances and R², and (for BCa) their jackknife ``(rows, p + 1)``."""
-    reps = resampled(m, method, n_resamples, as_generator(rng))
+    reps = resampled(m, method, n_resamples, as_generator(rng), progress=progress)
     jack = None
     if ci_method == "bca":
         imp, r2 = jackknife(m, method)
@@ -128,6 +134,7 @@ def key_drivers(
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
     nan_policy: Literal["omit", "raise"] = "omit",
     dominance_tables: bool = False,
 ) -> pd.DataFrame:
@@ -165,6 +172,9 @@ def key_drivers(
     rng : int or numpy.random.Generator, optional
         Seed of the bootstrap; the same seed gives the same resamples as
         :func:`driver_difference`.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
     nan_policy : {"omit", "raise"}, default "omit"
         Rows with a missing outcome or driver are left out (listwise deletion, counted
         in ``attrs["n_missing"]``), or an error.
@@ -203,6 +213,7 @@ def key_drivers(
     True
     """
     chosen, ci, level, b = _options(method, ci_method, confidence_level, n_resamples, nan_policy)
+    show = check_progress(progress)
     tables = check_bool("dominance_tables", dominance_tables)
     if tables and chosen != "dominance":
         raise ValueError(f"dominance_tables=True needs method='dominance'; got method={chosen!r}")
@@ -219,7 +230,7 @@ def key_drivers(
     }
     r2_ci = None
     if ci is not None:
-        reps, jack = _bootstrap(m, chosen, ci, b, rng)
+        reps, jack = _bootstrap(m, chosen, ci, b, rng, show)
         both = np.concatenate([reps.importance, reps.r2[..., None]], axis=2)
         estimate = np.concatenate([fit.importance, fit.r2[:, None]], axis=1)
         low, high = _intervals(m, estimate, both, ci, level, jack)
@@ -292,6 +303,7 @@ def driver_difference(
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
     nan_policy: Literal["omit", "raise"] = "omit",
 ) -> Estimate | pd.DataFrame:
     """Difference between the importances of two drivers, with a bootstrap interval.
@@ -330,6 +342,7 @@ def driver_difference(
     True
     """
     chosen, ci, level, b = _options(method, ci_method, confidence_level, n_resamples, nan_policy)
+    show = check_progress(progress)
     if ci is None:
         raise ValueError(
             "driver_difference needs a bootstrap: ci_method must be 'percentile' or 'bca'"
@@ -343,7 +356,7 @@ def driver_difference(
         )
     i, j = names.index(compare[0]) - 1, names.index(compare[1]) - 1
     fit = importances(m.comoment, chosen)
-    reps, jack = _bootstrap(m, chosen, ci, b, rng)
+    reps, jack = _bootstrap(m, chosen, ci, b, rng, show)
     diff = fit.importance[:, i] - fit.importance[:, j]
     rep_diff = reps.importance[..., i] - reps.importance[..., j]
     jack_diff = None if jack is None else (jack[:, i] - jack[:, j])[:, None]

@@ -46,6 +46,7 @@ def engagement_index(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -63,6 +64,7 @@ def engagement_index(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -79,6 +81,7 @@ def engagement_index(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Engagement index from five questions, each rescaled to 0-100, averaged, 0 to 100.
 
@@ -96,7 +99,7 @@ def engagement_index(
         The five item columns, in the order above.
     scale : (int, int), str or list of them, default "1-5"
         One answer scale for all items, or one per item (e.g. a 0-10 recommend item).
-    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
+    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng, progress
         As in :func:`cxlib.csat`. A respondent with any item missing is omitted and
         counted in ``n_missing``.
     ci_method : {"adjusted-wald", "t", "percentile", "basic", "bca"}, \
@@ -165,6 +168,7 @@ default "adjusted-wald"
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     inputs = resolve_columns(
         data, columns, n_items=5, item_names=ENGAGEMENT_ITEMS, by=by, weights=weights

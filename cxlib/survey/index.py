@@ -27,6 +27,7 @@ from ..core.engine_tables import EngineInputs, check_whole_weights, engine_tabul
 from ..core.errors import CoverageWarning, find_stack_level
 from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.inputs import Inputs
+from ..core.progress import check_progress
 from ..core.results import Estimate
 from ..core.scores import WEIGHTS_KINDS, Moments, ScoreTable, WeightsKind, moments
 from ..core.tabulate import Item, PointTable, View, tabulate
@@ -73,6 +74,7 @@ class Options:
     weights_kind: WeightsKind
     n_resamples: int
     rng: np.random.Generator
+    progress: bool = False
 
 
 def check_options(
@@ -84,6 +86,7 @@ def check_options(
     weights_kind: object,
     n_resamples: object,
     rng: object,
+    progress: object = False,
 ) -> Options:
     """Validate the options common to every index, naming the offending argument."""
     method = check_choice("ci_method", ci_method, (*spec.analytic_methods, *BOOTSTRAP_METHODS))
@@ -94,6 +97,7 @@ def check_options(
         weights_kind=check_choice("weights_kind", weights_kind, WEIGHTS_KINDS),
         n_resamples=check_n_resamples(n_resamples),
         rng=as_generator(rng),
+        progress=check_progress(progress),
     )
 
 
@@ -313,7 +317,9 @@ def _bootstrap(
         counts = table.counts
         if table.sum_weights is not None:  # frequency weights count repeated rows
             counts = np.rint(table.sum_weights).astype(np.int64)
-        reps = counts_replicates(table.scores, counts, options.n_resamples, options.rng)
+        reps = counts_replicates(
+            table.scores, counts, options.n_resamples, options.rng, progress=options.progress
+        )
         accel = counts_acceleration(table.scores, counts) if method == "bca" else None
     else:
         answered = row_combo >= 0
@@ -322,7 +328,9 @@ def _bootstrap(
         groups = inputs.groups
         codes = None if groups is None else groups.codes[answered]
         n_candidates = 1 if groups is None else groups.n_groups
-        reps = rows_replicates(s, w, codes, n_candidates, options.n_resamples, options.rng)
+        reps = rows_replicates(
+            s, w, codes, n_candidates, options.n_resamples, options.rng, progress=options.progress
+        )
         accel = rows_acceleration(s, w, codes, n_candidates) if method == "bca" else None
         if groups is not None:
             reps = reps[:, keep]

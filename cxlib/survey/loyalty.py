@@ -39,6 +39,7 @@ def loyalty_index(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -56,6 +57,7 @@ def loyalty_index(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -72,6 +74,7 @@ def loyalty_index(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Customer Loyalty Index: three likelihood questions turned into points, 0 to 100.
 
@@ -89,7 +92,7 @@ def loyalty_index(
         The recommend, repurchase and try-other-products columns, in that order.
     scale : (int, int) or str, default "1-6"
         Answer scale of the items; its low end means "very likely".
-    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
+    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng, progress
         As in :func:`cxlib.csat`. A respondent with any item missing is omitted and
         counted in ``n_missing``.
     ci_method : {"adjusted-wald", "t", "percentile", "basic", "bca"}, \
@@ -147,6 +150,7 @@ default "adjusted-wald"
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     inputs = resolve_columns(
         data, columns, n_items=3, item_names=_CLI_ITEMS, by=by, weights=weights

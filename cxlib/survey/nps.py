@@ -99,6 +99,7 @@ def nps(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -116,6 +117,7 @@ def nps(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -132,6 +134,7 @@ def nps(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Net Promoter Score with a confidence interval, overall or per group.
 
@@ -183,6 +186,9 @@ default "score"
         Bootstrap resamples (bootstrap methods only).
     rng : int, numpy.random.Generator or None
         Seed or generator of the bootstrap; the same seed gives the same interval.
+    progress : bool, default False
+        Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
+        "cxlib[progress]"``); the result is the same with or without it.
 
     Returns
     -------
@@ -247,6 +253,7 @@ default "score"
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     inputs = resolve(data, column, by=by, weights=weights)
     return _run(spec, nps_scale, inputs, options)

@@ -43,6 +43,7 @@ def secure_customer_index(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> Estimate: ...
 
 
@@ -61,6 +62,7 @@ def secure_customer_index(
     nan_policy: NanPolicy = ...,
     n_resamples: int = ...,
     rng: int | np.random.Generator | None = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -78,6 +80,7 @@ def secure_customer_index(
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | None = None,
+    progress: bool = False,
 ) -> Estimate | pd.DataFrame:
     """Secure Customer Index: percentage of customers positive on all three loyalty items.
 
@@ -104,7 +107,7 @@ def secure_customer_index(
     top_box : int, default 1
         How many top answers of each item count as the top box for ``secure``
         (``favorable`` uses ``top_box + 1``).
-    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng
+    by, weights, weights_kind, confidence_level, nan_policy, n_resamples, rng, progress
         As in :func:`cxlib.csat`. A respondent with any item missing is omitted and
         counted in ``n_missing``.
     ci_method : {"modified-wilson", "wilson", "wald", "agresti-coull", \
@@ -167,6 +170,7 @@ def secure_customer_index(
         weights_kind=weights_kind,
         n_resamples=n_resamples,
         rng=rng,
+        progress=progress,
     )
     inputs = resolve_columns(
         data, columns, n_items=3, item_names=_SCI_ITEMS, by=by, weights=weights

@@ -43,6 +43,7 @@ SHARED_ORDER = (
     "nan_policy",
     "n_resamples",
     "rng",
+    "progress",
 )
 SHARED_DEFAULTS: dict[str, object] = {
     "by": None,
@@ -52,6 +53,7 @@ SHARED_DEFAULTS: dict[str, object] = {
     "nan_policy": "omit",
     "n_resamples": 9999,
     "rng": None,
+    "progress": False,
 }
 #: Keywords that mean something in one index only, where they may sit.
 OWN_KEYWORDS = {"csat": ("top_box",), "ces": ("easy_box",), "secure_customer_index": ("top_box",)}
