@@ -153,6 +153,15 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         {"group": "arm", "control": "A", "metric": "y", "covariate": "x", "adjust": "holm"},
     ),
     "ab.srm": (cx.ab.srm, ([5000, 5100],), {}),
+    "ab.decide": (
+        cx.ab.decide,
+        (cx.ab.compare_proportions((400, 10_000), (504, 10_000)),),
+        {
+            "guardrails": {
+                "revenue": cx.ab.Guardrail(cx.ab.compare_means(CONTROL, VARIANT), margin=-0.05)
+            }
+        },
+    ),
     "ab.segment_scan": (
         cx.ab.segment_scan,
         (AB_FRAME.assign(device=np.tile(["web", "app"], 60)),),
@@ -187,7 +196,7 @@ NOT_DATA = {
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
     "COMMITMENT_DIMENSIONS", "CommitmentProfile", "SPENDING_FUNCTIONS", "Spending",
-    "GroupSequentialDesign", "SegmentScan",
+    "GroupSequentialDesign", "SegmentScan", "Decision", "Guardrail",
 }  # fmt: skip
 
 
