@@ -9,7 +9,6 @@ together.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Hashable
 from typing import Any
 
@@ -242,9 +241,11 @@ def continuous_pairs(
     ok = (n[cc] >= 2) & (n[vc] >= 2) & (denominator[cc] != 0) & (denominator[vc] != 0)
     vc, cc = vc[ok], cc[ok]
     if is_mean and not summed:
-        if covariate is not None:
+        if isinstance(covariate, str):  # (several covariates: from the rows already)
             # The skewness of the adjusted values, which the intervals are built on.
-            moments = dataclasses.replace(moments, m3=summarise(columns, codes, k, third=True).m3)
+            # From the adjusted rows: their cell means keep the digits that the cell
+            # means of a covariate far from zero (1e9 + x) lose, and M3 comes along.
+            moments = summarise(columns, codes, k, third=True)
         skewness_warning(moments.take(cc), moments.take(vc), method=method, level=level)
     if method in BOOTSTRAP:
         se = np.sqrt(moments.variance(0) / n if is_mean else ratio_stats[1])

@@ -172,8 +172,12 @@ def cuped_mean_rows(
     # From the rows again rather than merged from the cells: merging would carry the
     # rounding of the cell means, which at large offsets is not negligible for theta.
     per_segment = summarise(columns, segment_of_cell[codes], n_segments)
-    moments, t, centre = adjust_cells_multi(per_cell, per_segment, segment_of_cell, name)
-    return moments, _adjusted(y, x, codes, t, centre), t
+    _, t, centre = adjust_cells_multi(per_cell, per_segment, segment_of_cell, name)
+    values = _adjusted(y, x, codes, t, centre)
+    # The moments from the adjusted rows rather than from the cells' co-moments: the
+    # deviations x - xbar_segment are taken row by row, so that the cell means keep
+    # the digits that means of covariates far from zero (1e9 + x) round away.
+    return summarise(values, codes, n_cells, third=True), values, t
 
 
 def cuped_ratio_rows(
