@@ -192,8 +192,11 @@ def continuous_pairs(
                 ]
             )
             what = f"metric columns {spec.numerator!r} / {spec.denominator!r}"
-        if isinstance(covariate, list) or (covariate is not None and not is_mean):
-            several = [covariate] if isinstance(covariate, str) else covariate
+        # Several covariates, or any for a ratio, take the path of several covariates.
+        several = (
+            [] if covariate is None else [covariate] if isinstance(covariate, str) else covariate
+        )
+        if isinstance(covariate, list) or (several and not is_mean):
             columns = np.vstack(
                 [columns, *(numbers(data, c, "covariate")[None, :] for c in several)]
             )
@@ -204,23 +207,14 @@ def continuous_pairs(
         missing = cell_sums(codes[missing_row], k, None)
         extra = {"n_missing_control": missing, "n_missing_variant": missing}
         columns, codes = columns[:, ~missing_row], codes[~missing_row]
-        covariates = f"covariate={covariate!r}"
-        if covariate is not None and not is_mean:
+        segments = (cells.segment, cells.n_segments, f"covariate={covariate!r}", several)
+        if several and not is_mean:
             moments, cuped_ratio, _ = cuped_ratio_rows(
-                columns[0],
-                columns[1],
-                columns[2:],
-                codes,
-                k,
-                cells.segment,
-                cells.n_segments,
-                covariates,
+                columns[0], columns[1], columns[2:], codes, k, *segments
             )
             columns = columns[:2]
         elif isinstance(covariate, list):
-            moments, adjusted, _ = cuped_mean_rows(
-                columns[0], columns[1:], codes, k, cells.segment, cells.n_segments, covariates
-            )
+            moments, adjusted, _ = cuped_mean_rows(columns[0], columns[1:], codes, k, *segments)
             columns = adjusted[None, :]
         elif covariate is not None:
             moments, adjusted = _cuped_cells(columns[0], columns[1], codes, cells)

@@ -8,10 +8,11 @@ least-squares regression of ``y`` on ``x`` over the units of all arms pooled,
 
 ``Sigma`` the pooled centred co-moments (:class:`cxlib.core.statistics.CentredMoments`,
 never raw power sums). With one covariate this is the ``cov(x, y) / var(x)`` of
-:func:`cxlib.ab.cuped`, computed in the same order of operations. Each arm's adjusted
-mean is ``ybar - theta' (xbar_arm - xbar)`` and its sum of squared deviations
-``C_yy - 2 theta' C_xy + theta' C_xx theta`` from the arm's co-moments (Deng, Xu,
-Kohavi & Walker 2013, section 3.3).
+:func:`cxlib.ab.compare`, computed in the same order of operations. Each arm's
+adjusted mean is ``ybar - theta' (xbar_arm - xbar)`` and its sum of squared deviations
+``C_yy - 2 theta' C_xy + theta' C_xx theta`` (Deng, Xu, Kohavi & Walker 2013, section
+3.3); both are taken from the adjusted rows, whose deviations from the segment's
+centre keep the digits of covariates far from zero.
 
 A ratio metric ``R = sum(y) / sum(n)`` (revenue per order, per visitor) is adjusted
 through its delta-method linearisation (Deng, Knoblich & Lu 2018): per unit of an arm,
@@ -36,6 +37,8 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -46,13 +49,13 @@ from ..core.validation import check_aligned
 from .metrics import Mean, Ratio
 
 __all__ = [
-    "adjust_cells_multi",
     "arm_covariates",
     "check_covariate",
     "covariate_names",
     "covariate_rows",
     "cuped_mean_rows",
     "cuped_ratio_rows",
+    "segment_theta",
     "solve_theta",
     "two_arms",
 ]
@@ -63,23 +66,25 @@ Codes = npt.NDArray[np.intp]
 _COLLINEAR = 1e-10
 
 
-def solve_theta(cxx: FloatArray, cxy: FloatArray, name: str) -> FloatArray:
+def solve_theta(
+    cxx: FloatArray, cxy: FloatArray, name: str, labels: Sequence[str] | None = None
+) -> FloatArray:
     """``theta = C_xx^{-1} C_xy`` per group (``cxx`` is ``(g, k, k)``, ``cxy`` ``(g, k)``).
 
-    Raises a ValueError naming ``name`` when a covariate does not vary in a group or
-    the covariates are collinear (the regression has no unique slope).
+    Raises a ValueError naming ``name`` (and the covariate, by ``labels`` or position)
+    when a covariate does not vary in a group or the covariates are collinear (the
+    regression has no unique slope).
     """
     k = cxy.shape[1]
     diag = np.diagonal(cxx, axis1=1, axis2=2)
     flat = ~(diag > 0)
     if flat.any():
-        group, column = (int(i[0]) for i in np.nonzero(flat))
-        where = f" (in {int(flat.any(axis=1).sum()):,} segments)" if cxx.shape[0] > 1 else ""
+        column = int(np.nonzero(flat.any(axis=0))[0][0])
+        which = repr(labels[column]) if labels is not None else f"{column}"
+        groups = int(flat.any(axis=1).sum())
+        where = f" in {groups:,} of {cxx.shape[0]:,} segments" if cxx.shape[0] > 1 else ""
         raise ValueError(
-            f"{name}: covariate {column} does not vary{where}, so CUPED has no slope for "
-            f"it; drop it (group {group})"
-            if k > 1
-            else f"{name}: the covariate does not vary{where}, so CUPED has no slope; drop it"
+            f"{name}: covariate {which} does not vary{where}, so CUPED has no slope for it; drop it"
         )
     if k == 1:
         # The same division as the one-covariate CUPED, so that both agree exactly.
@@ -101,46 +106,18 @@ def solve_theta(cxx: FloatArray, cxy: FloatArray, name: str) -> FloatArray:
     return theta
 
 
-def adjust_cells_multi(
-    cells: CentredMoments,
-    segments: CentredMoments,
-    segment_of_cell: Codes,
-    name: str = "covariates",
-) -> tuple[CentredMoments, FloatArray, FloatArray]:
-    """CUPED-adjusted moments of cells, ``theta`` estimated per segment (k covariates).
-
-    ``cells`` and ``segments`` hold the moments of the columns ``(y, x_1, ..., x_k)``,
-    the segments' from the units of all their arms. Returns the adjusted moments (one
-    column, no M3) and, per cell, ``theta`` and the centres ``xbar_segment``, both
-    ``(cells, k)``.
-    """
-    k = cells.n_columns - 1
-    c_seg = segments.comoment
-    # A segment of fewer than 2 units has nothing to compare: left unadjusted.
+def segment_theta(
+    segments: CentredMoments, name: str, labels: Sequence[str] | None = None
+) -> FloatArray:
+    """``theta`` per segment ``(segments, k)`` from the moments of ``(y, x_1, ..., x_k)``
+    over the units of all the segment's arms; 0 for a segment of fewer than 2 units,
+    which has nothing to compare."""
+    c = segments.comoment
+    theta = np.zeros((segments.n_groups, segments.n_columns - 1))
     usable = segments.n >= 2
-    theta = np.zeros((segments.n_groups, k))
     if usable.any():
-        theta[usable] = solve_theta(c_seg[usable, 1:, 1:], c_seg[usable, 0, 1:], name)
-    t = theta[segment_of_cell]
-    centre = np.nan_to_num(segments.mean[:, 1:])[segment_of_cell]
-    c = cells.comoment
-    # Written term by term so that one covariate gives the one-covariate formulas exactly.
-    shift = t[:, 0] * (cells.mean[:, 1] - centre[:, 0])
-    linear = t[:, 0] * c[:, 0, 1]
-    quadratic = t[:, 0] * t[:, 0] * c[:, 1, 1]
-    for i in range(1, k):
-        shift = shift + t[:, i] * (cells.mean[:, 1 + i] - centre[:, i])
-        linear = linear + t[:, i] * c[:, 0, 1 + i]
-    for i in range(k):
-        for j in range(k):
-            if i or j:
-                quadratic = quadratic + t[:, i] * t[:, j] * c[:, 1 + i, 1 + j]
-    m2 = c[:, 0, 0] - 2.0 * linear + quadratic
-    mean = cells.mean[:, 0] - shift
-    moments = CentredMoments(
-        cells.n, cells.weight, mean[:, None], np.maximum(m2, 0.0)[:, None, None]
-    )
-    return moments, t, centre
+        theta[usable] = solve_theta(c[usable, 1:, 1:], c[usable, 0, 1:], name, labels)
+    return theta
 
 
 def _adjusted(
@@ -160,6 +137,7 @@ def cuped_mean_rows(
     segment_of_cell: Codes,
     n_segments: int,
     name: str = "covariates",
+    labels: Sequence[str] | None = None,
 ) -> tuple[CentredMoments, FloatArray, FloatArray]:
     """Adjusted moments per cell, the adjusted values per row and ``theta`` per cell.
 
@@ -168,13 +146,13 @@ def cuped_mean_rows(
     rows (all arms) ``theta`` is estimated.
     """
     columns = np.vstack([y[None, :], x])
-    per_cell = summarise(columns, codes, n_cells)
-    # From the rows again rather than merged from the cells: merging would carry the
-    # rounding of the cell means, which at large offsets is not negligible for theta.
+    # theta from the rows of each segment rather than merged from its cells: merging
+    # would carry the rounding of the cell means, not negligible at large offsets.
     per_segment = summarise(columns, segment_of_cell[codes], n_segments)
-    _, t, centre = adjust_cells_multi(per_cell, per_segment, segment_of_cell, name)
+    t = segment_theta(per_segment, name, labels)[segment_of_cell]
+    centre = np.nan_to_num(per_segment.mean[:, 1:])[segment_of_cell]
     values = _adjusted(y, x, codes, t, centre)
-    # The moments from the adjusted rows rather than from the cells' co-moments: the
+    # The moments of the adjusted rows rather than the cells' co-moments combined: the
     # deviations x - xbar_segment are taken row by row, so that the cell means keep
     # the digits that means of covariates far from zero (1e9 + x) round away.
     return summarise(values, codes, n_cells, third=True), values, t
@@ -189,6 +167,7 @@ def cuped_ratio_rows(
     segment_of_cell: Codes,
     n_segments: int,
     name: str = "covariates",
+    labels: Sequence[str] | None = None,
 ) -> tuple[CentredMoments, tuple[FloatArray, FloatArray, FloatArray], FloatArray]:
     """CUPED of the ratio ``sum(numerator) / sum(denominator)`` per cell.
 
@@ -202,7 +181,9 @@ def cuped_ratio_rows(
         # denominator sums to 0 has no ratio; its rows get 0 and it is not compared).
         lin = (numerator - ratio[codes] * denominator) / nbar[codes]
     lin = np.where(np.isfinite(lin), lin, 0.0)
-    adjusted, _, t = cuped_mean_rows(lin, x, codes, n_cells, segment_of_cell, n_segments, name)
+    adjusted, _, t = cuped_mean_rows(
+        lin, x, codes, n_cells, segment_of_cell, n_segments, name, labels
+    )
     n = moments.n
     with np.errstate(divide="ignore", invalid="ignore"):
         variance: FloatArray = np.where(
