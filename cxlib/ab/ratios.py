@@ -184,7 +184,11 @@ def compare_ratios(
         _ratio_arm(variant, "variant", policy, pair[1], 1),
     )
     propagated = policy == "propagate" and bool(missc or missv)
-    if pair[0] and not propagated and cols_c is not None and cols_v is not None:
+    if pair[0] and propagated:
+        # theta is pooled over the arms: missing values of one leave both undefined.
+        nan = np.full(1, np.nan)
+        stats_c, stats_v = (nan, nan, stats_c[2]), (nan, nan, stats_v[2])
+    elif pair[0] and cols_c is not None and cols_v is not None:
         stats_c, stats_v = _cuped(cols_c, cols_v)
     if method in BOOTSTRAP and (cols_c is None or cols_v is None):
         raise TypeError(

@@ -261,6 +261,9 @@ def test_missing_covariates_under_each_nan_policy() -> None:
     )
     assert math.isnan(propagated.p_value)
     assert propagated.estimates[1].n_missing == 3
+    # theta is pooled: the arm without missing values is undefined too, its count kept.
+    assert math.isnan(propagated.estimates[0].value)
+    assert propagated.estimates[0].n == len(variant[0])
     means = cx.ab.compare_means(control[0], variant[0], **kwargs)
     assert means.estimates[1].n_missing == 3
     with pytest.raises(ValueError, match=r"covariates\[0\]\[1\]"):
