@@ -9,7 +9,6 @@ together.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Hashable
 from typing import Any
 
@@ -22,6 +21,7 @@ from ..core.lift import FloatArray, Pairs, normal_pairs
 from ..core.statistics import CentredMoments, ratio_estimates, summarise
 from ..core.validation import get_column
 from .cuped import adjust_cells
+from .cuped_multi import cuped_mean_rows, cuped_ratio_rows
 from .metrics import Index, Mean, Ratio
 from .resampling import bootstrap_cells
 from .skewness import skewness_warning
@@ -166,7 +166,7 @@ def continuous_pairs(
     policy: str,
     n_resamples: int,
     rng: np.random.Generator,
-    covariate: str | None,
+    covariate: str | list[str] | None,
     progress: bool = False,
 ) -> tuple[Pairs, str, dict[str, FloatArray], npt.NDArray[np.bool_]]:
     """Comparisons of means or ratio metrics of cells, from unit rows or summed rows."""
@@ -182,7 +182,7 @@ def continuous_pairs(
         if isinstance(spec, Mean):
             columns = numbers(data, str(spec.column), "metric")[None, :]
             what = f"metric column {spec.column!r}"
-            if covariate is not None:
+            if isinstance(covariate, str):
                 columns = np.vstack([columns, numbers(data, covariate, "covariate")[None, :]])
                 what += f" / covariate {covariate!r}"
         else:
@@ -193,13 +193,31 @@ def continuous_pairs(
                 ]
             )
             what = f"metric columns {spec.numerator!r} / {spec.denominator!r}"
+        # Several covariates, or any for a ratio, take the path of several covariates.
+        several = (
+            [] if covariate is None else [covariate] if isinstance(covariate, str) else covariate
+        )
+        if isinstance(covariate, list) or (several and not is_mean):
+            columns = np.vstack(
+                [columns, *(numbers(data, c, "covariate")[None, :] for c in several)]
+            )
+            what += f" / covariates {several!r}"
         for row in columns:
             check_finite(row, what, policy, allow_nan=True)
         missing_row = np.isnan(columns).any(axis=0)
         missing = cell_sums(codes[missing_row], k, None)
         extra = {"n_missing_control": missing, "n_missing_variant": missing}
         columns, codes = columns[:, ~missing_row], codes[~missing_row]
-        if covariate is not None:
+        segments = (cells.segment, cells.n_segments, f"covariate={covariate!r}", several)
+        if several and not is_mean:
+            moments, cuped_ratio, _ = cuped_ratio_rows(
+                columns[0], columns[1], columns[2:], codes, k, *segments
+            )
+            columns = columns[:2]
+        elif isinstance(covariate, list):
+            moments, adjusted, _ = cuped_mean_rows(columns[0], columns[1:], codes, k, *segments)
+            columns = adjusted[None, :]
+        elif covariate is not None:
             moments, adjusted = _cuped_cells(columns[0], columns[1], codes, cells)
             columns = adjusted[None, :]
         elif is_mean:
@@ -209,13 +227,20 @@ def continuous_pairs(
     n = moments.n
     denominator = np.ones(k) if is_mean else moments.mean[:, 1]
     if not is_mean:
-        ratio_stats = ratio_statistics(moments) if summed else (ratio, variance, n)
+        if summed:
+            ratio_stats = ratio_statistics(moments)
+        elif covariate is not None:
+            ratio_stats = cuped_ratio
+        else:
+            ratio_stats = (ratio, variance, n)
     ok = (n[cc] >= 2) & (n[vc] >= 2) & (denominator[cc] != 0) & (denominator[vc] != 0)
     vc, cc = vc[ok], cc[ok]
     if is_mean and not summed:
-        if covariate is not None:
+        if isinstance(covariate, str):  # (several covariates: from the rows already)
             # The skewness of the adjusted values, which the intervals are built on.
-            moments = dataclasses.replace(moments, m3=summarise(columns, codes, k, third=True).m3)
+            # From the adjusted rows: their cell means keep the digits that the cell
+            # means of a covariate far from zero (1e9 + x) lose, and M3 comes along.
+            moments = summarise(columns, codes, k, third=True)
         skewness_warning(moments.take(cc), moments.take(vc), method=method, level=level)
     if method in BOOTSTRAP:
         se = np.sqrt(moments.variance(0) / n if is_mean else ratio_stats[1])

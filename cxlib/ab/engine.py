@@ -81,7 +81,7 @@ def engine_compare(
     metric: object,
     by: str | Sequence[str] | None,
     ci_method: str,
-    covariate: str | None,
+    covariate: Any,
     nan_policy: str,
     **options: Any,
 ) -> pd.DataFrame:
@@ -151,6 +151,13 @@ def engine_compare(
 
 def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio) -> str:
     """The covariate column, for a mean of per-unit values only (as the per-unit path)."""
+    if not isinstance(covariate, str) or isinstance(unit, Ratio):
+        what = "a ratio metric" if isinstance(unit, Ratio) else f"covariate={covariate!r}"
+        raise ValueError(
+            f"CUPED of {what} (several covariates, or a ratio) is computed from per-unit "
+            f"rows in pandas, not in the {ef.engine} frame: pass one covariate column for "
+            "a mean, or collect the frame to pandas first"
+        )
     if not isinstance(unit, Mean):
         raise ValueError(
             f"covariate (CUPED) applies to a mean of per-unit values; got metric {unit!r}"

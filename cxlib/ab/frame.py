@@ -34,6 +34,7 @@ from ..core.validation import (
     show_values,
 )
 from .cells import Cells, cell_sums, continuous_pairs, index_pairs
+from .cuped_multi import check_covariate
 from .engine import engine_compare
 from .metrics import Index, Mean, Proportion, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
@@ -114,7 +115,7 @@ def compare(
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     exact: bool | None = None,
     adjust: PValueAdjustment | None = None,
-    covariate: str | None = None,
+    covariate: str | Sequence[str] | None = None,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
@@ -159,10 +160,14 @@ def compare(
     adjust : {"holm", "bonferroni", "sidak", "hochberg", "fdr_bh", "fdr_by"}, optional
         Adds ``p_value_adjusted``, corrected over all rows of the result
         (:func:`adjust_pvalues`; ``"fdr_bh"`` is Benjamini-Hochberg).
-    covariate : str, optional
-        Column of a pre-experiment covariate for CUPED (per-unit means only): each
-        value becomes ``y - theta (x - mean(x))`` with ``theta = cov(x, y) / var(x)``
-        estimated per segment over all its arms (see :func:`cuped`).
+    covariate : str or list of str, optional
+        Pre-experiment covariate column(s) for CUPED of a per-unit mean or ratio
+        metric: each value becomes ``y - theta' (x - mean(x))`` with ``theta =
+        Sigma_xx^-1 Sigma_xy`` estimated per segment over all its arms (see
+        :func:`cuped`); a ratio's delta-method linearisation is adjusted, e.g. with
+        ``["pre_revenue", "pre_orders"]`` (see the A/B guide). Several covariates
+        must not be constant or collinear in a segment. pandas frames only, except
+        one covariate of a mean.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Missing per-unit values (NaN, None, pandas.NA; a unit of a ratio is missing
         when its numerator or denominator is, with a covariate when either value is):
@@ -262,10 +267,7 @@ def compare(
     if adjust is not None:
         check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
     spec = _resolve_metric(data, metric)
-    if covariate is not None and not (isinstance(spec, Mean) and spec.column is not None):
-        raise ValueError(
-            f"covariate (CUPED) applies to a mean of per-unit values; got metric {spec!r}"
-        )
+    covariates = check_covariate(spec, covariate, ci_method)
     by_names = [] if by is None else normalise_by(by)
     cells = Cells(data, group, control, by_names)
     method = _check_method(spec, ci_method)
@@ -301,7 +303,7 @@ def compare(
         pairs, name = index_pairs(data, spec, cells, vc, cc, method, level, alt, policy)
     else:
         pairs, name, extra, ok = continuous_pairs(
-            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariate, show
+            data, spec, cells, vc, cc, method, level, alt, policy, b, gen, covariates, show
         )
         vc, cc, valid = vc[ok], cc[ok], _narrow(valid, ok)
         missing = extra.get("n_missing_control")

@@ -17,7 +17,6 @@ from ..core.sufficient import MeanStats
 from ..core.validation import (
     NanPolicy,
     as_generator,
-    check_aligned,
     check_alternative,
     check_choice,
     check_confidence_level,
@@ -25,6 +24,7 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import unit_rows
+from .cuped_multi import arm_covariates, covariate_names, cuped_mean_rows, two_arms
 from .sequential import check_sequential, make_sequential, sequential_method
 from .skewness import skewness_warning
 from .two_arms import (
@@ -50,7 +50,7 @@ def compare_means(
     ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
-    covariates: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+    covariates: tuple[Any, Any] | None = None,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
@@ -82,9 +82,13 @@ def compare_means(
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
         ``"greater"``: the variant's mean is above the control's.
-    covariates : tuple of array-like, optional
-        A pre-experiment covariate of each arm's units, ``(control, variant)``, for
+    covariates : tuple, optional
+        Pre-experiment covariates of each arm's units, ``(control, variant)``, for
         CUPED variance reduction (:func:`cxlib.ab.cuped`, slope pooled over both arms).
+        Each arm's entry is one covariate (a 1-D array-like) or several: a sequence of
+        1-D array-likes, a 2-D array ``(covariates, units)`` or a DataFrame, with
+        ``theta = Sigma_xx^-1 Sigma_xy`` from the pooled centred co-moments (constant
+        or collinear covariates are an error).
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Missing values (NaN, None, pandas.NA) of per-unit values (or of their
         covariate): the unit is left out and counted in ``n_missing`` of its arm's
@@ -155,6 +159,15 @@ def compare_means(
     True
     >>> cx.ab.compare_means(control, gaps, nan_policy="propagate").p_value
     nan
+
+    CUPED with two pre-experiment covariates per arm, ``theta`` pooled over the arms:
+
+    >>> pre = rng.gamma(2.0, 10.0, size=(2, 2, 2_000))  # arm, covariate, unit
+    >>> spend = [5.0 + [0.5, 0.3] @ pre[i] + rng.normal(0.0, 5.0, 2_000) for i in (0, 1)]
+    >>> plain = cx.ab.compare_means(*spend)
+    >>> adjusted = cx.ab.compare_means(*spend, covariates=(pre[0], pre[1]))
+    >>> round(plain.se, 3), round(adjusted.se, 3)
+    (0.298, 0.156)
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -174,8 +187,8 @@ def compare_means(
             arms.append((arm, 0))
             continue
         # With a covariate, a unit is missing when its value or its covariate is.
-        columns = [arm] if pair is None else [arm, pair[i]]
-        names = [name, f"covariates[{i}]"][: len(columns)]
+        columns = [arm] if pair is None else [arm, *pair[i]]
+        names = [name] if pair is None else [name, *covariate_names(i, len(pair[i]))]
         kept, n_missing = unit_rows(columns, names, name, policy)
         raw.append(kept)
         arms.append((MeanStats.from_values(kept[0]), n_missing))
@@ -187,7 +200,7 @@ def compare_means(
     if policy == "propagate" and (arms[0][1] or arms[1][1]):
         return _propagated(arms, pair is not None, method, level, alt)
     if pair is not None:
-        adjusted = _cuped_arms(raw)
+        adjusted = _cuped_arms(raw) if len(pair[0]) == 1 else _cuped_several(raw)
         arms = [(MeanStats.from_values(x), s[1]) for x, s in zip(adjusted, arms, strict=True)]
         raw = adjusted
     else:
@@ -238,16 +251,12 @@ def compare_means(
 
 def _check_covariates(
     covariates: object, control: object, variant: object
-) -> tuple[object, object] | None:
+) -> tuple[list[object], list[object]] | None:
     if covariates is None:
         return None
     if isinstance(control, MeanStats) or isinstance(variant, MeanStats):
         raise TypeError("covariates (CUPED) need per-unit values of both arms, not MeanStats")
-    if not isinstance(covariates, (tuple, list)) or len(covariates) != 2:
-        raise TypeError("covariates must be a pair (control, variant) of 1-D array-likes")
-    check_aligned(covariates[0], "covariates[0]", control, "control")
-    check_aligned(covariates[1], "covariates[1]", variant, "variant")
-    return covariates[0], covariates[1]
+    return arm_covariates(covariates, control, variant)
 
 
 def _propagated(
@@ -286,5 +295,14 @@ def _cuped_arms(raw: list[FloatArray]) -> list[FloatArray]:
     values = np.concatenate([x[0] for x in raw])
     covariate = np.concatenate([x[1] for x in raw])
     adjusted = cuped(values, covariate).adjusted
+    size = raw[0].shape[1]
+    return [adjusted[:size], adjusted[size:]]
+
+
+def _cuped_several(raw: list[FloatArray]) -> list[FloatArray]:
+    """Each arm's values adjusted for several covariates, theta pooled over both arms."""
+    both = np.concatenate(raw, axis=1)
+    codes, segment = two_arms((raw[0].shape[1], raw[1].shape[1]))
+    _, adjusted, _ = cuped_mean_rows(both[0], both[1:], codes, 2, segment, 1)
     size = raw[0].shape[1]
     return [adjusted[:size], adjusted[size:]]

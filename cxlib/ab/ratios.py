@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,7 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import unit_rows
+from .cuped_multi import arm_covariates, covariate_names, cuped_ratio_rows, two_arms
 from .sequential import check_sequential, make_sequential, sequential_method
 from .two_arms import (
     BOOTSTRAP,
@@ -43,10 +44,18 @@ __all__ = ["compare_ratios"]
 Stats = tuple[FloatArray, FloatArray, FloatArray]
 
 
-def _ratio_arm(arm: object, name: str, policy: str) -> tuple[Stats, FloatArray | None, int]:
-    """``(ratio, variance, n)`` of one arm, its per-unit columns when given as values, and
-    its number of missing units (NaN statistics when their missing values propagate)."""
+def _ratio_arm(
+    arm: object, name: str, policy: str, covariates: list[object], i: int
+) -> tuple[Stats, FloatArray | None, int]:
+    """``(ratio, variance, n)`` of one arm, its per-unit columns when given as values
+    (numerator, denominator, then the covariates), and its number of missing units (NaN
+    statistics when their missing values propagate)."""
     if isinstance(arm, RatioStats):
+        if covariates:
+            raise TypeError(
+                "covariates (CUPED) need per-unit (numerator, denominator) values of both "
+                "arms, not RatioStats"
+            )
         if arm.n < 2:
             raise ValueError(f"{name}: a comparison needs n >= 2 units; got {arm!r}")
         if arm.denominator_mean == 0:
@@ -57,9 +66,10 @@ def _ratio_arm(arm: object, name: str, policy: str) -> tuple[Stats, FloatArray |
             f"{name} must be a RatioStats or a pair (numerator, denominator) of per-unit "
             f"values; got {type(arm).__name__}"
         )
-    # A unit is missing when its numerator or its denominator is.
+    # A unit is missing when its numerator, its denominator or a covariate is.
     names = [f"{name}: numerator", f"{name}: denominator"]
-    columns, n_missing = unit_rows(arm, names, name, policy)
+    names += covariate_names(i, len(covariates)) if covariates else []
+    columns, n_missing = unit_rows([*arm, *covariates], names, name, policy)
     n = float(columns.shape[1])
     if n_missing and policy == "propagate":
         nan = np.full(1, np.nan)
@@ -78,6 +88,7 @@ def compare_ratios(
     ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
+    covariates: tuple[Any, Any] | None = None,
     nan_policy: NanPolicy = "omit",
     n_resamples: int = 9999,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
@@ -101,10 +112,21 @@ def compare_ratios(
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
     confidence_level, alternative, n_resamples, rng, sequential, sequential_tuning, progress
         As in :func:`compare_means`.
+    covariates : tuple, optional
+        Pre-experiment covariates of each arm's units, ``(control, variant)``, for CUPED
+        of the ratio: each arm's entry is one covariate (1-D array-like) or several (a
+        sequence of 1-D array-likes, a 2-D array or a DataFrame), e.g. ``((pre_revenue_c,
+        pre_orders_c), (pre_revenue_v, pre_orders_v))`` to adjust numerator and
+        denominator jointly. The delta method's linearisation of the ratio,
+        ``(y - R n) / mean(n)`` per unit, is regressed on the covariates pooled over the
+        arms; each arm's ratio becomes ``R - theta' (xbar_arm - xbar)`` with the
+        linearisation's residual variance (see the A/B guide, section CUPED). Per-unit
+        values only; the bootstrap methods are refused.
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
-        Units whose numerator or denominator is missing (NaN, None, pandas.NA): left
-        out and counted in ``n_missing`` of their arm's estimate, an error, or NaN
-        results (the arm's estimate and the comparison; the counts are kept).
+        Units whose numerator or denominator (or a covariate) is missing (NaN, None,
+        pandas.NA): left out and counted in ``n_missing`` of their arm's estimate, an
+        error, or NaN results (the arm's estimate and the comparison; the counts are
+        kept).
 
     Returns
     -------
@@ -129,6 +151,22 @@ def compare_ratios(
     (4, 1)
     >>> round(per_unit.estimates[1].value, 2)
     24.25
+
+    CUPED with the pre-period revenue and orders of the same visitors, which adjusts
+    numerator and denominator jointly and narrows the interval:
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(7)
+    >>> pre_orders = rng.poisson(2.0, size=(2, 2_000)) + 1
+    >>> pre_revenue = pre_orders * rng.gamma(4.0, 5.0, size=(2, 2_000))
+    >>> orders = rng.poisson(pre_orders) + 1
+    >>> revenue = orders * (pre_revenue / pre_orders + rng.gamma(2.0, 2.0, size=(2, 2_000)))
+    >>> arms = [(revenue[i], orders[i]) for i in (0, 1)]
+    >>> plain = cx.ab.compare_ratios(*arms)
+    >>> adjusted = cx.ab.compare_ratios(
+    ...     *arms, covariates=((pre_revenue[0], pre_orders[0]), (pre_revenue[1], pre_orders[1])))
+    >>> round(plain.se, 3), round(adjusted.se, 3)
+    (0.366, 0.176)
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -138,16 +176,28 @@ def compare_ratios(
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
     show = check_progress(progress)
+    pair = arm_covariates(covariates, control, variant) or ([], [])
+    if pair[0] and method in BOOTSTRAP:
+        raise ValueError(
+            f"ci_method={method!r} is not available with covariates (CUPED of a ratio "
+            "metric); use 'fieller' (the default), 'delta' or 'log'"
+        )
     (stats_c, cols_c, missc), (stats_v, cols_v, missv) = (
-        _ratio_arm(control, "control", policy),
-        _ratio_arm(variant, "variant", policy),
+        _ratio_arm(control, "control", policy, pair[0], 0),
+        _ratio_arm(variant, "variant", policy, pair[1], 1),
     )
+    propagated = policy == "propagate" and bool(missc or missv)
+    if pair[0] and propagated:
+        # theta is pooled over the arms: missing values of one leave both undefined.
+        nan = np.full(1, np.nan)
+        stats_c, stats_v = (nan, nan, stats_c[2]), (nan, nan, stats_v[2])
+    elif pair[0] and cols_c is not None and cols_v is not None:
+        stats_c, stats_v = _cuped(cols_c, cols_v)
     if method in BOOTSTRAP and (cols_c is None or cols_v is None):
         raise TypeError(
             f"ci_method={method!r} resamples units: give (numerator, denominator) values "
             "of both arms, not RatioStats"
         )
-    propagated = policy == "propagate" and bool(missc or missv)
     analytic = ratio_pairs(
         stats_c,
         stats_v,
@@ -160,7 +210,7 @@ def compare_ratios(
         pairs = nan_pairs(scalar(stats_c[2]), scalar(stats_v[2]), test)
     elif method in BOOTSTRAP and cols_c is not None and cols_v is not None:
         pairs = bootstrap_two(
-            [cols_c, cols_v],
+            [cols_c[:2], cols_v[:2]],
             "ratio",
             method,
             level,
@@ -194,3 +244,11 @@ def compare_ratios(
         level=level,
         alternative=alt,
     )
+
+
+def _cuped(control: FloatArray, variant: FloatArray) -> tuple[Stats, Stats]:
+    """``(ratio, variance, n)`` of both arms adjusted by CUPED, theta pooled over them."""
+    both = np.concatenate([control, variant], axis=1)
+    codes, segment = two_arms((control.shape[1], variant.shape[1]))
+    _, (value, variance, n), _ = cuped_ratio_rows(both[0], both[1], both[2:], codes, 2, segment, 1)
+    return (value[:1], variance[:1], n[:1]), (value[1:], variance[1:], n[1:])
