@@ -31,6 +31,7 @@ from .planning import (
     sample_size,
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
+from .quantiles import QUANTILE_METHODS, QuantileMethod, compare_quantiles
 from .ratios import compare_ratios
 from .segment_scan import SegmentScan, segment_scan
 from .sensitivity import minimum_detectable_effect, power
@@ -42,6 +43,7 @@ __all__ = [
     "MEAN_METHODS",
     "PROPORTION_METHODS",
     "PVALUE_ADJUSTMENTS",
+    "QUANTILE_METHODS",
     "SAMPLE_SIZE_METHODS",
     "SPENDING_FUNCTIONS",
     "BayesianComparison",
@@ -56,6 +58,7 @@ __all__ = [
     "PValueAdjustment",
     "Proportion",
     "ProportionMethod",
+    "QuantileMethod",
     "Ratio",
     "RatioStats",
     "SRMResult",
@@ -69,6 +72,7 @@ __all__ = [
     "compare",
     "compare_means",
     "compare_proportions",
+    "compare_quantiles",
     "compare_ratios",
     "cuped",
     "duration",
