@@ -22,7 +22,7 @@ log scale. Large-sample (z) intervals; the lift is the ratio minus one.
 ``"bootstrap"``: the Poisson bootstrap (Chamandy, Muralidharan, Najmi & Naidu 2012)
 of each arm's quantile, vectorised: Poisson(1) counts of the sorted values near the
 quantile, and Poisson totals of the values below and above them, which is exact (see
-:func:`_poisson_chunk`) and costs ``O(sqrt(n))`` per resample.
+:mod:`cxlib.ab.quantile_bootstrap`) and costs ``O(sqrt(n))`` per resample.
 """
 
 from __future__ import annotations
@@ -57,9 +57,19 @@ from ..core.validation import (
     check_nan_policy,
 )
 from ._arms import is_number, unit_values
+from .quantile_bootstrap import poisson_quantiles
 from .two_arms import nan_pairs, to_comparison, warn_degenerate
 
-__all__ = ["QUANTILE_METHODS", "QuantileMethod", "compare_quantiles", "order_statistic_se"]
+__all__ = [
+    "QUANTILE_METHODS",
+    "QuantileMethod",
+    "check_q",
+    "compare_quantiles",
+    "metric_name",
+    "min_units",
+    "order_statistic_se",
+    "quantile_pair",
+]
 
 QuantileMethod = Literal["price-bonett", "bootstrap"]
 QUANTILE_METHODS: tuple[QuantileMethod, ...] = ("price-bonett", "bootstrap")
@@ -68,9 +78,6 @@ QUANTILE_METHODS: tuple[QuantileMethod, ...] = ("price-bonett", "bootstrap")
 #: binomial behind the order-statistic interval, and both its order statistics inside
 #: the sample.
 MIN_EXPECTED = 5.0
-
-# Entries of Poisson counts per bootstrap chunk (about 16 MB of int64 each).
-_CHUNK = 2**21
 
 
 def compare_quantiles(
@@ -145,7 +152,7 @@ def compare_quantiles(
     >>> p90.metric, p90.test
     ('p90', 'bootstrap')
     """
-    quantile = _check_q(q)
+    quantile = check_q(q)
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
     method = check_choice("ci_method", ci_method, QUANTILE_METHODS)
@@ -158,7 +165,7 @@ def compare_quantiles(
         if not (missing and policy == "propagate"):
             _check_size(values.size, quantile, name)
         arms.append((np.sort(values), missing))
-    metric = "median" if quantile == 0.5 else f"p{100 * quantile:g}"
+    metric = metric_name(quantile)
     if policy == "propagate" and (arms[0][1] or arms[1][1]):
         # NaN for an arm with missing values and the comparison; the counts are kept.
         pairs = nan_pairs(arms[0][0].size, arms[1][0].size, _test(method))
@@ -173,30 +180,13 @@ def compare_quantiles(
             )
             for x, m in arms
         ]
-    elif method == "price-bonett":
-        pairs = _price_bonett_pairs(arms[0][0], arms[1][0], quantile, level, alt)
-        z = float(critical_value(level))
-        estimates = [_normal_estimate(metric, x, m, quantile, level, z) for x, m in arms]
     else:
-        reps = [poisson_quantiles(x, quantile, b, gen) for x, _ in arms]
-        est_c, est_v = (np.array([np.quantile(x, quantile)]) for x, _ in arms)
-        sds = [np.std(r, ddof=1, keepdims=True) for r in reps]
-        pairs = bootstrap_pairs(
-            est_c,
-            est_v,
-            reps[0][:, None],
-            reps[1][:, None],
-            None,
-            method="percentile",
-            level=level,
-            alternative=alt,
-            n_c=np.array([float(arms[0][0].size)]),
-            n_v=np.array([float(arms[1][0].size)]),
-            se_c=sds[0],
-            se_v=sds[1],
-        )
+        pairs, reps = quantile_pair(arms[0][0], arms[1][0], quantile, method, level, alt, b, gen)
+        z = float(critical_value(level))
         estimates = [
-            _bootstrap_estimate(metric, x, m, r, quantile, level)
+            _normal_estimate(metric, x, m, quantile, level, z)
+            if method == "price-bonett"
+            else _bootstrap_estimate(metric, x, m, r, quantile, level)
             for (x, m), r in zip(arms, reps, strict=True)
         ]
     warn_degenerate(pairs)
@@ -211,7 +201,51 @@ def compare_quantiles(
     )
 
 
-def _check_q(q: object) -> float:
+def quantile_pair(
+    xc: FloatArray,
+    xv: FloatArray,
+    q: float,
+    method: str,
+    level: float,
+    alt: Alternative,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> tuple[Pairs, list[FloatArray]]:
+    """The comparison of sorted values ``xc`` and ``xv``, and the bootstrap replicates
+    of each arm (empty arrays for Price-Bonett)."""
+    if method == "price-bonett":
+        return _price_bonett_pairs(xc, xv, q, level, alt), [np.empty(0), np.empty(0)]
+    reps = [poisson_quantiles(x, q, n_resamples, rng) for x in (xc, xv)]
+    est_c, est_v = (np.array([np.quantile(x, q)]) for x in (xc, xv))
+    sds = [np.std(r, ddof=1, keepdims=True) for r in reps]
+    pairs = bootstrap_pairs(
+        est_c,
+        est_v,
+        reps[0][:, None],
+        reps[1][:, None],
+        None,
+        method="percentile",
+        level=level,
+        alternative=alt,
+        n_c=np.array([float(xc.size)]),
+        n_v=np.array([float(xv.size)]),
+        se_c=sds[0],
+        se_v=sds[1],
+    )
+    return pairs, reps
+
+
+def metric_name(q: float) -> str:
+    """``"median"``, or ``"p90"`` for the 0.9 quantile."""
+    return "median" if q == 0.5 else f"p{100 * q:g}"
+
+
+def min_units(q: float) -> int:
+    """Fewest units of an arm for the order-statistic standard error of the ``q``-quantile."""
+    return math.ceil(MIN_EXPECTED / min(q, 1.0 - q) - 1e-9)
+
+
+def check_q(q: object) -> float:
     if not is_number(q):
         raise TypeError(f"q must be a number strictly between 0 and 1; got {q!r}")
     value = float(q)  # type: ignore[arg-type]
@@ -221,7 +255,7 @@ def _check_q(q: object) -> float:
 
 
 def _check_size(n: int, q: float, name: str) -> None:
-    need = math.ceil(MIN_EXPECTED / min(q, 1.0 - q) - 1e-9)
+    need = min_units(q)
     if n < need:
         raise ValueError(
             f"{name} has {n:,} non-missing units; the order-statistic standard error of "
@@ -291,70 +325,6 @@ def _price_bonett_pairs(
         lift_high=lift_high,
         test=np.array(["z"]),
     )
-
-
-def poisson_quantiles(
-    sorted_values: FloatArray, q: float, n_resamples: int, rng: np.random.Generator
-) -> FloatArray:
-    """Poisson-bootstrap replicates of the ``q``-quantile of ascending values."""
-    n = sorted_values.size
-    # The resample's quantile lies within 12 standard deviations of its rank
-    # (sd <= sqrt(n)) of the estimate's position but with probability below 1e-30;
-    # those resamples are drawn again over the whole sample.
-    half = 12 * math.isqrt(n) + 16
-    centre = int(q * (n - 1))
-    lo, hi = max(0, centre - half), min(n, centre + half + 1)
-    rows = max(1, _CHUNK // (hi - lo))
-    out = np.empty(n_resamples)
-    for start in range(0, n_resamples, rows):  # chunks of resamples, for memory
-        m = min(rows, n_resamples - start)
-        out[start : start + m] = _poisson_chunk(sorted_values, q, lo, hi, m, rng)
-    return out
-
-
-def _poisson_chunk(
-    xs: FloatArray, q: float, lo: int, hi: int, m: int, rng: np.random.Generator
-) -> FloatArray:
-    """``m`` replicates: Poisson(1) counts of ``xs[lo:hi]``, Poisson totals outside it.
-
-    The counts of the values below ``lo`` and from ``hi`` on are sums of independent
-    Poisson(1) counts, hence Poisson(``lo``) and Poisson(``n - hi``): the resample is
-    the Poisson bootstrap's exactly, as long as its two order statistics that the
-    quantile interpolates lie in the window (else the resample is drawn again).
-    """
-    below = rng.poisson(float(lo), m)
-    inside = rng.poisson(1.0, (m, hi - lo))
-    above = rng.poisson(float(xs.size - hi), m)
-    values, ok = weighted_quantiles(xs[lo:hi], q, below, inside, above)
-    bad = ~ok
-    if bad.any():
-        values[bad] = _poisson_chunk(xs, q, 0, xs.size, int(bad.sum()), rng)
-    return values
-
-
-def weighted_quantiles(
-    window: FloatArray,
-    q: float,
-    below: npt.NDArray[np.int64],
-    inside: npt.NDArray[np.int64],
-    above: npt.NDArray[np.int64],
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Type-7 quantile of each resample (row): ``inside[i, j]`` copies of ``window[j]``,
-    ``below[i]`` values under the window and ``above[i]`` over it; and whether the
-    quantile's two order statistics fall in the window (else the value is NaN)."""
-    cum = below[:, None] + np.cumsum(inside, axis=1)  # resample values <= window[j]
-    total = cum[:, -1] + above
-    h = (total - 1) * q
-    k = np.floor(h).astype(np.int64)
-    frac = h - k
-    k1 = np.minimum(k + 1, total - 1)
-    ok = (total > 0) & (k >= below) & (k1 < cum[:, -1])
-    # The r-th smallest (0-based) is window[j] for the first j with cum[j] > r.
-    i0 = np.minimum((cum <= k[:, None]).sum(axis=1), window.size - 1)
-    i1 = np.minimum((cum <= k1[:, None]).sum(axis=1), window.size - 1)
-    low, high = window[i0], window[i1]
-    values: FloatArray = np.where(ok, low + frac * (high - low), np.nan)
-    return values, ok
 
 
 def _normal_estimate(

@@ -10,7 +10,8 @@ import pytest
 from scipy import stats
 
 import cxlib as cx
-from cxlib.ab.quantiles import order_statistic_se, weighted_quantiles
+from cxlib.ab.quantile_bootstrap import weighted_quantiles
+from cxlib.ab.quantiles import order_statistic_se
 
 RNG = np.random.default_rng(20)
 CONTROL = RNG.lognormal(3.5, 0.8, 600)
