@@ -192,7 +192,7 @@ NOT_DATA = {
     "Proportion", "ProportionMethod", "Ratio", "SRMResult", "SampleSize", "SampleSizeMethod",
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
     "COMMITMENT_DIMENSIONS", "CommitmentProfile", "SPENDING_FUNCTIONS", "Spending",
-    "GroupSequentialDesign", "SegmentScan", "QUANTILE_METHODS", "QuantileMethod",
+    "GroupSequentialDesign", "SegmentScan", "QUANTILE_METHODS", "QuantileMethod", "Quantile",
 }  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from .group_sequential import (
 )
 from .interim import group_sequential_test
 from .means import compare_means
-from .metrics import Index, Mean, Proportion, Ratio
+from .metrics import Index, Mean, Proportion, Quantile, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .planning import (
     CORRECTIONS,
@@ -58,6 +58,7 @@ __all__ = [
     "PValueAdjustment",
     "Proportion",
     "ProportionMethod",
+    "Quantile",
     "QuantileMethod",
     "Ratio",
     "RatioStats",

@@ -64,6 +64,7 @@ __all__ = [
     "QUANTILE_METHODS",
     "QuantileMethod",
     "check_q",
+    "check_quantile_method",
     "compare_quantiles",
     "metric_name",
     "min_units",
@@ -233,6 +234,13 @@ def quantile_pair(
         se_v=sds[1],
     )
     return pairs, reps
+
+
+def check_quantile_method(ci_method: object) -> QuantileMethod:
+    """``ci_method`` of a quantile; :func:`cxlib.ab.compare`'s default means Price-Bonett."""
+    return check_choice(
+        "ci_method", "price-bonett" if ci_method == "fieller" else ci_method, QUANTILE_METHODS
+    )
 
 
 def metric_name(q: float) -> str:

@@ -264,3 +264,95 @@ def test_input_not_mutated() -> None:
         cx.ab.compare_quantiles(control, variant, ci_method=method, n_resamples=99, rng=1)  # type: ignore[arg-type]
     pd.testing.assert_series_equal(control, before[0])
     np.testing.assert_array_equal(variant, before[1])
+
+
+FRAME = pd.DataFrame(
+    {
+        "arm": np.repeat(["A", "B", "C"], [600, 500, 550]),
+        "device": np.random.default_rng(5).choice(["web", "app"], 1650),
+        "order_value": np.random.default_rng(6).lognormal(3.5, 0.8, 1650),
+    }
+)
+
+
+@pytest.mark.parametrize("method", ["price-bonett", "bootstrap"])
+def test_compare_frame_equals_compare_quantiles(method: str) -> None:
+    table = cx.ab.compare(
+        FRAME,
+        group="arm",
+        control="A",
+        metric=cx.ab.Quantile("order_value", q=0.9),
+        by="device",
+        ci_method="fieller" if method == "price-bonett" else method,  # type: ignore[arg-type]
+        n_resamples=500,
+        rng=3,
+    )
+    assert len(table) == 4
+    assert set(table["metric"]) == {"p90"}
+    for row in table.itertuples():
+        rows = FRAME[FRAME["device"] == row.device]
+        control = rows.loc[rows["arm"] == "A", "order_value"]
+        variant = rows.loc[rows["arm"] == row.arm, "order_value"]
+        one = cx.ab.compare_quantiles(control, variant, q=0.9, ci_method=method, n_resamples=500)  # type: ignore[arg-type]
+        assert row.value_variant == np.quantile(variant, 0.9)
+        assert row.difference == one.difference
+        assert row.n_control == control.size
+        if method == "price-bonett":
+            assert (row.ci_low, row.ci_high) == pytest.approx(tuple(one.difference_ci))
+            assert (row.lift_ci_low, row.lift_ci_high) == pytest.approx(tuple(one.lift_ci))
+            assert row.p_value == pytest.approx(one.p_value)
+            assert row.test == "z"
+
+
+def test_compare_frame_quantile_options() -> None:
+    spec = cx.ab.Quantile("order_value")
+    with pytest.raises(ValueError, match="ci_method"):
+        cx.ab.compare(FRAME, group="arm", control="A", metric=spec, ci_method="bca")
+    with pytest.raises(ValueError, match="covariate"):
+        cx.ab.compare(FRAME, group="arm", control="A", metric=spec, covariate="order_value")
+    with pytest.raises(ValueError, match="sequential=True"):
+        cx.ab.compare(FRAME, group="arm", control="A", metric=spec, sequential=True)
+    with pytest.raises(ValueError, match="q must be strictly between 0 and 1"):
+        cx.ab.Quantile("order_value", q=1.0)
+    with pytest.raises(TypeError, match="column must be a column name"):
+        cx.ab.Quantile(3)  # type: ignore[arg-type]
+    small = FRAME.iloc[np.r_[0:600, 600:640, 1100:1650]]  # 40 units in arm B
+    with pytest.warns(cx.DegenerateDataWarning, match="1 variant rows"):
+        table = cx.ab.compare(
+            small, group="arm", control="A", metric=cx.ab.Quantile("order_value", q=0.9)
+        )
+    assert table["p_value"].isna().tolist() == [True, False]
+
+
+def test_compare_frame_quantile_missing_values() -> None:
+    gaps = FRAME.copy()
+    gaps.loc[[601, 602], "order_value"] = np.nan
+    table = cx.ab.compare(gaps, group="arm", control="A", metric=cx.ab.Quantile("order_value"))
+    assert table["n_missing_variant"].tolist() == [2, 0]
+    assert table["n_variant"].tolist() == [498, 550]
+    propagated = cx.ab.compare(
+        gaps,
+        group="arm",
+        control="A",
+        metric=cx.ab.Quantile("order_value"),
+        nan_policy="propagate",
+    )
+    assert propagated["difference"].isna().tolist() == [True, False]
+    with pytest.raises(ValueError, match="missing"):
+        cx.ab.compare(
+            gaps, group="arm", control="A", metric=cx.ab.Quantile("order_value"), nan_policy="raise"
+        )
+
+
+def test_compare_frame_quantile_on_an_engine() -> None:
+    pl = pytest.importorskip("polars")
+    spec = cx.ab.Quantile("order_value", q=0.75)
+    pandas_table = cx.ab.compare(FRAME, group="arm", control="A", metric=spec, by="device")
+    engine_table = cx.ab.compare(
+        pl.from_pandas(FRAME).lazy(), group="arm", control="A", metric=spec, by="device"
+    )
+    pd.testing.assert_frame_equal(
+        engine_table.sort_values(["device", "arm"]).reset_index(drop=True),
+        pandas_table.sort_values(["device", "arm"]).reset_index(drop=True),
+        check_dtype=False,
+    )
