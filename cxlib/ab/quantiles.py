@@ -254,6 +254,7 @@ def min_units(q: float) -> int:
 
 
 def check_q(q: object) -> float:
+    """``q`` as a float strictly between 0 and 1 (TypeError, ValueError otherwise)."""
     if not is_number(q):
         raise TypeError(f"q must be a number strictly between 0 and 1; got {q!r}")
     value = float(q)  # type: ignore[arg-type]
