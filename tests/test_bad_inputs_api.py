@@ -140,6 +140,11 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         ((CONTROL, CONTROL + 1.0), (VARIANT, VARIANT + 1.0)),
         {"ci_method": "bca", "n_resamples": 99},
     ),
+    "ab.compare_quantiles": (
+        cx.ab.compare_quantiles,
+        (CONTROL, VARIANT),
+        {"q": 0.75, "ci_method": "bootstrap", "n_resamples": 99},
+    ),
     "ab.bayesian_proportions": (
         cx.ab.bayesian_proportions,
         ((120, 1000), {"B": (150, 1000), "C": (130, 1000)}),
@@ -197,6 +202,7 @@ NOT_DATA = {
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
     "COMMITMENT_DIMENSIONS", "CommitmentProfile", "SPENDING_FUNCTIONS", "Spending",
     "GroupSequentialDesign", "SegmentScan", "Decision", "Guardrail",
+    "QUANTILE_METHODS", "QuantileMethod", "Quantile",
 }  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from .group_sequential import (
 )
 from .interim import group_sequential_test
 from .means import compare_means
-from .metrics import Index, Mean, Proportion, Ratio
+from .metrics import Index, Mean, Proportion, Quantile, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .planning import (
     CORRECTIONS,
@@ -32,6 +32,7 @@ from .planning import (
     sample_size,
 )
 from .proportions import PROPORTION_METHODS, ProportionMethod
+from .quantiles import QUANTILE_METHODS, QuantileMethod, compare_quantiles
 from .ratios import compare_ratios
 from .segment_scan import SegmentScan, segment_scan
 from .sensitivity import minimum_detectable_effect, power
@@ -43,6 +44,7 @@ __all__ = [
     "MEAN_METHODS",
     "PROPORTION_METHODS",
     "PVALUE_ADJUSTMENTS",
+    "QUANTILE_METHODS",
     "SAMPLE_SIZE_METHODS",
     "SPENDING_FUNCTIONS",
     "BayesianComparison",
@@ -59,6 +61,8 @@ __all__ = [
     "PValueAdjustment",
     "Proportion",
     "ProportionMethod",
+    "Quantile",
+    "QuantileMethod",
     "Ratio",
     "RatioStats",
     "SRMResult",
@@ -72,6 +76,7 @@ __all__ = [
     "compare",
     "compare_means",
     "compare_proportions",
+    "compare_quantiles",
     "compare_ratios",
     "cuped",
     "decide",

@@ -4,11 +4,12 @@ Per-unit rows are reduced to centred moments per cell (two passes of
 :func:`numpy.bincount`, :func:`cxlib.core.statistics.summarise`); rows of sufficient
 statistics (summaries or raw sums, :mod:`cxlib.ab.summed`) are made centred row by row
 and merged per cell with the pairwise update. All comparisons are then computed
-together.
+together. Quantiles sort each cell's values once and compare cell pairs one by one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable
 from typing import Any
 
@@ -19,16 +20,17 @@ import pandas as pd
 from ..core.grouping import dense_rank, factorize_column, make_groups
 from ..core.lift import FloatArray, Pairs, normal_pairs
 from ..core.statistics import CentredMoments, ratio_estimates, summarise
-from ..core.validation import get_column
+from ..core.validation import get_column, show_values
 from .cuped import adjust_cells
 from .cuped_multi import cuped_mean_rows, cuped_ratio_rows
-from .metrics import Index, Mean, Ratio
+from .metrics import Index, Mean, Proportion, Quantile, Ratio
+from .quantiles import metric_name, min_units, quantile_pair
 from .resampling import bootstrap_cells
 from .skewness import skewness_warning
 from .summed import check_finite, numbers, summed_rows
 from .two_arms import BOOTSTRAP, lift_method, mean_pairs, ratio_pairs, ratio_statistics
 
-__all__ = ["Cells", "cell_sums", "continuous_pairs", "index_pairs"]
+__all__ = ["Cells", "cell_sums", "continuous_pairs", "index_pairs", "quantile_cell_pairs"]
 
 
 class Cells:
@@ -156,7 +158,7 @@ def _cuped_cells(
 
 def continuous_pairs(
     data: pd.DataFrame,
-    spec: Mean | Ratio,
+    spec: Mean | Ratio | Quantile,
     cells: Cells,
     vc: npt.NDArray[np.intp],
     cc: npt.NDArray[np.intp],
@@ -169,7 +171,11 @@ def continuous_pairs(
     covariate: str | list[str] | None,
     progress: bool = False,
 ) -> tuple[Pairs, str, dict[str, FloatArray], npt.NDArray[np.bool_]]:
-    """Comparisons of means or ratio metrics of cells, from unit rows or summed rows."""
+    """Comparisons of means, ratio metrics or quantiles of cells, from unit rows (or
+    summed rows for means and ratios)."""
+    if isinstance(spec, Quantile):
+        args = (method, level, alt, policy, n_resamples, rng)
+        return quantile_cell_pairs(data, spec, cells, vc, cc, *args)
     is_mean = isinstance(spec, Mean)
     name = "mean" if is_mean else "ratio"
     summed = spec.column is None if isinstance(spec, Mean) else spec.summed
@@ -276,3 +282,82 @@ def continuous_pairs(
             alternative=alt,
         )
     return pairs, name, extra, ok
+
+
+def quantile_cell_pairs(
+    data: pd.DataFrame,
+    spec: Quantile,
+    cells: Cells,
+    vc: npt.NDArray[np.intp],
+    cc: npt.NDArray[np.intp],
+    method: str,
+    level: float,
+    alt: Any,
+    policy: str,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> tuple[Pairs, str, dict[str, FloatArray], npt.NDArray[np.bool_]]:
+    """The comparisons of the cells ``vc`` with ``cc``, and which of them could be made."""
+    values = numbers(data, spec.column, "metric")
+    check_finite(values, f"metric column {spec.column!r}", policy, allow_nan=True)
+    codes, k = cells.codes, cells.n_cells
+    missing_row = np.isnan(values)
+    missing = cell_sums(codes[missing_row], k, None)
+    values, codes = values[~missing_row], codes[~missing_row]
+    counts = np.bincount(codes, minlength=k)
+    # Sorted by cell, then by value: each cell's values are one sorted slice.
+    arms = np.split(values[np.lexsort((values, codes))], np.cumsum(counts)[:-1])
+    need = min_units(spec.q)
+    ok = (counts[cc] >= need) & (counts[vc] >= need)
+    results = [
+        quantile_pair(arms[c], arms[v], spec.q, method, level, alt, n_resamples, rng)[0]
+        for c, v in zip(cc[ok], vc[ok], strict=True)
+    ]
+    extra = {"n_missing_control": missing, "n_missing_variant": missing}
+    return _stack(results), metric_name(spec.q), extra, ok
+
+
+def _stack(results: list[Pairs]) -> Pairs:
+    """One :class:`Pairs` of many one-comparison ones (empty ones for none)."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(Pairs):
+        parts = [getattr(p, f.name) for p in results]
+        empty = np.empty(0, dtype=str if f.name == "test" else np.float64)
+        fields[f.name] = np.concatenate(parts) if parts else empty
+    return Pairs(**fields)
+
+
+def proportion_cells(
+    data: pd.DataFrame, spec: Proportion, cells: Cells, nan_policy: str
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Successes, trials and missing units per cell."""
+    codes, k = cells.codes, cells.n_cells
+    s = numbers(data, spec.successes, "successes")
+    if spec.trials is None:
+        check_finite(s, f"metric column {spec.successes!r}", nan_policy, allow_nan=True)
+        ok = ~np.isnan(s)
+        if not np.isin(s[ok], (0.0, 1.0)).all():
+            bad = s[ok][~np.isin(s[ok], (0.0, 1.0))]
+            raise ValueError(
+                f"conversion flags in {spec.successes!r} must be True/False or 0/1; got "
+                f"{show_values(bad)}"
+            )
+        return (
+            cell_sums(codes[ok], k, s[ok]),
+            cell_sums(codes[ok], k, None),
+            cell_sums(codes[~ok], k, None),
+        )
+    n = numbers(data, spec.trials, "trials")
+    for x, name in ((s, spec.successes), (n, spec.trials)):
+        check_finite(x, f"column {name!r}", "raise", allow_nan=False)
+        bad = (x < 0) | (x != np.rint(x))
+        if bad.any():
+            raise ValueError(
+                f"column {name!r} must hold whole counts >= 0; got {show_values(x[bad])}"
+            )
+    if (s > n).any():
+        raise ValueError(
+            f"successes ({spec.successes!r}) exceed trials ({spec.trials!r}) in "
+            f"{int((s > n).sum()):,} rows"
+        )
+    return cell_sums(codes, k, s), cell_sums(codes, k, n), np.zeros(k)

@@ -33,7 +33,7 @@ from ..core.grouping import normalise_by
 from ..core.statistics import CentredMoments
 from ..core.validation import check_choice
 from .engine_cells import check_arms, cuped_table, moment_table, proportion_table
-from .metrics import Index, Mean, Proportion, Ratio
+from .metrics import Index, Mean, Proportion, Quantile, Ratio
 from .skewness import skewness_warning
 
 __all__ = ["engine_compare"]
@@ -93,6 +93,13 @@ def engine_compare(
     keys = [group, *segments]
     if isinstance(metric, Index):
         return _index(ef, compare, metric, keys, by, ci_method, covariate, nan_policy, options)
+    if isinstance(metric, Quantile):  # quantiles need the values: collect the column
+        column = ef.require(metric.column, "metric")
+        rows = collect(ef.frame.select(*dict.fromkeys([*keys, column])))
+        return compare(
+            rows, group=group, metric=metric, by=by, ci_method=ci_method,
+            covariate=covariate, nan_policy=nan_policy, **options,
+        )  # fmt: skip
     unit = _per_unit(ef, metric)
     if unit is None:  # summary rows: small already
         assert isinstance(metric, (Proportion, Mean, Ratio))

@@ -31,27 +31,27 @@ from ..core.validation import (
     check_nan_policy,
     check_optional_bool,
     get_column,
-    show_values,
 )
-from .cells import Cells, cell_sums, continuous_pairs, index_pairs
+from .cells import Cells, continuous_pairs, index_pairs, proportion_cells
 from .cuped_multi import check_covariate
 from .engine import engine_compare
-from .metrics import Index, Mean, Proportion, Ratio
+from .metrics import Index, Mean, Proportion, Quantile, Ratio
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
+from .quantiles import check_quantile_method
 from .sequential import check_sequential, make_sequential
-from .summed import check_finite, numbers
 from .trajectory import trajectory
 from .two_arms import BOOTSTRAP, mask_pairs, warn_degenerate
 
 __all__ = ["compare"]
 
-Metric = str | tuple[str, str] | Proportion | Mean | Ratio | Index
+Spec = Proportion | Mean | Ratio | Quantile | Index
+Metric = str | tuple[str, str] | Spec
 _NORMAL_METHODS = ("delta", "fieller", "log")
 
 
-def _resolve_metric(data: pd.DataFrame, metric: object) -> Proportion | Mean | Ratio | Index:
-    if isinstance(metric, (Proportion, Mean, Ratio, Index)):
+def _resolve_metric(data: pd.DataFrame, metric: object) -> Spec:
+    if isinstance(metric, (Proportion, Mean, Ratio, Quantile, Index)):
         return metric
     if isinstance(metric, str):
         column = get_column(data, metric, "metric")
@@ -62,45 +62,9 @@ def _resolve_metric(data: pd.DataFrame, metric: object) -> Proportion | Mean | R
         return Ratio(metric[0], metric[1])
     raise TypeError(
         "metric must be a column name (bool: conversion rate, numbers: mean), a pair "
-        "(numerator, denominator) of column names, or a cx.ab.Proportion, Mean, Ratio or "
-        f"Index; got {metric!r}"
+        "(numerator, denominator) of column names, or a cx.ab.Proportion, Mean, Ratio, "
+        f"Quantile or Index; got {metric!r}"
     )
-
-
-def proportion_cells(
-    data: pd.DataFrame, spec: Proportion, cells: Cells, nan_policy: str
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Successes, trials and missing units per cell."""
-    codes, k = cells.codes, cells.n_cells
-    s = numbers(data, spec.successes, "successes")
-    if spec.trials is None:
-        check_finite(s, f"metric column {spec.successes!r}", nan_policy, allow_nan=True)
-        ok = ~np.isnan(s)
-        if not np.isin(s[ok], (0.0, 1.0)).all():
-            bad = s[ok][~np.isin(s[ok], (0.0, 1.0))]
-            raise ValueError(
-                f"conversion flags in {spec.successes!r} must be True/False or 0/1; got "
-                f"{show_values(bad)}"
-            )
-        return (
-            cell_sums(codes[ok], k, s[ok]),
-            cell_sums(codes[ok], k, None),
-            cell_sums(codes[~ok], k, None),
-        )
-    n = numbers(data, spec.trials, "trials")
-    for x, name in ((s, spec.successes), (n, spec.trials)):
-        check_finite(x, f"column {name!r}", "raise", allow_nan=False)
-        bad = (x < 0) | (x != np.rint(x))
-        if bad.any():
-            raise ValueError(
-                f"column {name!r} must hold whole counts >= 0; got {show_values(x[bad])}"
-            )
-    if (s > n).any():
-        raise ValueError(
-            f"successes ({spec.successes!r}) exceed trials ({spec.trials!r}) in "
-            f"{int((s > n).sum()):,} rows"
-        )
-    return cell_sums(codes, k, s), cell_sums(codes, k, n), np.zeros(k)
 
 
 def compare(
@@ -135,22 +99,24 @@ def compare(
         Column naming each row's arm.
     control : scalar
         The control arm's value in ``group``.
-    metric : str, tuple of str, Proportion, Mean, Ratio or Index
+    metric : str, tuple of str, Proportion, Mean, Ratio, Quantile or Index
         What to compare:
 
         - a column name: a conversion rate for a bool column, else a mean;
         - ``(numerator, denominator)``: a ratio metric of per-unit columns;
         - :class:`cxlib.ab.Proportion`, :class:`cxlib.ab.Mean`,
           :class:`cxlib.ab.Ratio` for explicit or summed data;
-        - :class:`cxlib.ab.Index` for a survey index (NPS, CSAT, ...) per arm.
+        - :class:`cxlib.ab.Index` for a survey index (NPS, CSAT, ...) per arm;
+        - :class:`cxlib.ab.Quantile` for a median or percentile of per-unit rows.
     by : str or list of str, optional
         Segment column(s): each segment's variants against that segment's control.
     ci_method : str, default "fieller"
         Interval method, as in :func:`compare_proportions` (conversion rates),
         :func:`compare_means` and :func:`compare_ratios`; the default's lift interval
-        excludes 0 exactly when the test rejects. Survey indices take
-        ``"fieller"``, ``"delta"`` or ``"log"`` (normal approximation with the
-        index's standard error); bootstrap methods need per-unit data.
+        excludes 0 exactly when the test rejects. Survey indices take ``"fieller"``,
+        ``"delta"`` or ``"log"`` (normal approximation with the index's standard
+        error); bootstrap methods need per-unit data. Quantiles: as in
+        :func:`compare_quantiles`, the default standing for ``"price-bonett"``.
     confidence_level : float, default 0.95
         Coverage of the intervals.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
@@ -338,6 +304,8 @@ def _check_method(spec: object, ci_method: object) -> Any:
         return check_proportion_method(ci_method)
     if isinstance(spec, Index):
         return check_choice("ci_method", ci_method, _NORMAL_METHODS)
+    if isinstance(spec, Quantile):
+        return check_quantile_method(ci_method)
     method = check_choice("ci_method", ci_method, (*_NORMAL_METHODS, *BOOTSTRAP))
     summed = isinstance(spec, Mean) and spec.column is None
     summed = summed or (isinstance(spec, Ratio) and spec.summed)

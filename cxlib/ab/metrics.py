@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Index", "Mean", "Proportion", "Ratio"]
+from .quantiles import check_q
+
+__all__ = ["Index", "Mean", "Proportion", "Quantile", "Ratio"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,37 @@ class Ratio:
                 "all of n=, numerator_squares=, denominator_squares= and cross= (raw "
                 f"sums); got {shown}"
             )
+
+
+@dataclass(frozen=True)
+class Quantile:
+    """A quantile (the median, the 90th percentile) of a per-unit value.
+
+    Compared as :func:`cxlib.ab.compare_quantiles` compares it, with
+    ``ci_method="price-bonett"`` (what :func:`cxlib.ab.compare`'s default stands for
+    here) or ``"bootstrap"``.
+
+    Parameters
+    ----------
+    column : str
+        Column of per-unit values, one row per unit.
+    q : float, default 0.5
+        The quantile, strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> import cxlib as cx
+    >>> cx.ab.Quantile("order_value", q=0.9)
+    Quantile(column='order_value', q=0.9)
+    """
+
+    column: str
+    q: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.column, str):
+            raise TypeError(f"Quantile: column must be a column name; got {self.column!r}")
+        object.__setattr__(self, "q", check_q(self.q))
 
 
 @dataclass(frozen=True)
