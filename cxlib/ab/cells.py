@@ -243,10 +243,10 @@ def continuous_pairs(
     vc, cc = vc[ok], cc[ok]
     if is_mean and not summed:
         if isinstance(covariate, str):  # (several covariates: from the rows already)
-            # The skewness of the adjusted values, which the intervals are built on.
-            # From the adjusted rows: their cell means keep the digits that the cell
-            # means of a covariate far from zero (1e9 + x) lose, and M3 comes along.
-            moments = summarise(columns, codes, k, third=True)
+            # The skewness of the adjusted values, which the intervals are built on; the
+            # moments themselves stay the centred ones of adjust_cells, which keep
+            # their digits when the values are far from zero (1e9 + y).
+            moments = dataclasses.replace(moments, m3=summarise(columns, codes, k, third=True).m3)
         skewness_warning(moments.take(cc), moments.take(vc), method=method, level=level)
     if method in BOOTSTRAP:
         se = np.sqrt(moments.variance(0) / n if is_mean else ratio_stats[1])

@@ -29,6 +29,7 @@ PER_UNIT: dict[str, Callable[..., Any]] = {
     "compare": cx.ab.compare,
     "compare_means": cx.ab.compare_means,
     "compare_ratios": cx.ab.compare_ratios,
+    "compare_quantiles": cx.ab.compare_quantiles,
     "cuped": cx.ab.cuped,
     "bayesian_means": cx.ab.bayesian_means,
 }
@@ -92,6 +93,7 @@ def test_unknown_policy_is_refused(name: str) -> None:
         ),
         "compare_means": lambda: cx.ab.compare_means(x, x, nan_policy="drop"),  # type: ignore[arg-type]
         "compare_ratios": lambda: cx.ab.compare_ratios((x, x), (x, x), nan_policy="drop"),  # type: ignore[arg-type]
+        "compare_quantiles": lambda: cx.ab.compare_quantiles(x, x, nan_policy="drop"),  # type: ignore[arg-type]
         "cuped": lambda: cx.ab.cuped(x, x, nan_policy="drop"),  # type: ignore[arg-type]
         "bayesian_means": lambda: cx.ab.bayesian_means(x, x, nan_policy="drop"),  # type: ignore[arg-type]
     }
