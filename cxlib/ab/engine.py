@@ -158,16 +158,16 @@ def engine_compare(
 
 def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio) -> str:
     """The covariate column, for a mean of per-unit values only (as the per-unit path)."""
-    if not isinstance(covariate, str) or isinstance(unit, Ratio):
-        what = "a ratio metric" if isinstance(unit, Ratio) else f"covariate={covariate!r}"
+    if not isinstance(unit, Mean | Ratio):
         raise ValueError(
-            f"CUPED of {what} (several covariates, or a ratio) is computed from per-unit "
-            f"rows in pandas, not in the {ef.engine} frame: pass one covariate column for "
-            "a mean, or collect the frame to pandas first"
+            "covariate (CUPED) applies to a mean or a ratio metric of per-unit values; "
+            f"got metric {unit!r}"
         )
-    if not isinstance(unit, Mean):
+    if not isinstance(covariate, str) or isinstance(unit, Ratio):
         raise ValueError(
-            f"covariate (CUPED) applies to a mean of per-unit values; got metric {unit!r}"
+            "CUPED with several covariates, or of a ratio metric, is computed from "
+            f"per-unit rows in pandas, not in the {ef.engine} frame: pass one covariate "
+            "column for a mean, or collect the frame to pandas first"
         )
     column = ef.require(covariate, "covariate")
     dtype = ef.schema[column]
@@ -198,7 +198,8 @@ def _index(
     """
     if covariate is not None:
         raise ValueError(
-            f"covariate (CUPED) applies to a mean of per-unit values; got metric {metric!r}"
+            "covariate (CUPED) applies to a mean or a ratio metric of per-unit values; "
+            f"got metric {metric!r}"
         )
     check_choice("ci_method", ci_method, ("delta", "fieller", "log"))
     extra = dict(metric.options)

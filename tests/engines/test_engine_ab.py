@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from engine_params import IN_PROCESS, engine_cases
 
 import cxlib as cx
 
@@ -96,3 +97,29 @@ def test_skewed_unequal_arms_warn_as_in_pandas(engine) -> None:
         result = cx.ab.compare(engine(visits), **kwargs)
     _same(result, expected)
     assert [str(w.message) for w in got] == [str(w.message) for w in want]
+
+
+@pytest.mark.parametrize(
+    ("engine", "metric"),
+    engine_cases(["converted", "revenue", ("revenue", "orders")], slow=["revenue"]),
+    indirect=["engine"],
+)
+def test_sequential_trajectory_matches_pandas(engine, visits: pd.DataFrame, metric: Any) -> None:
+    """Confidence sequences at three looks, the data of each cut in the engine."""
+    looks = visits.assign(day=np.arange(len(visits)) % 3 + 1)
+    kwargs: dict[str, Any] = {
+        "group": "arm", "control": "control", "metric": metric, "by": "segment",
+        "sequential": True, "sequential_tuning": 4_000, "time": "day",
+    }  # fmt: skip
+    _same(cx.ab.compare(engine(looks), **kwargs), cx.ab.compare(looks, **kwargs))
+
+
+@pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
+def test_quantiles_and_segment_scans_match_pandas(engine, visits: pd.DataFrame) -> None:
+    frame = engine(visits)
+    kwargs: dict[str, Any] = {"group": "arm", "control": "control", "by": "segment"}
+    spec = cx.ab.Quantile("revenue", q=0.9)
+    _same(cx.ab.compare(frame, metric=spec, **kwargs), cx.ab.compare(visits, metric=spec, **kwargs))
+    got = cx.ab.segment_scan(frame, metric="converted", **kwargs)
+    want = cx.ab.segment_scan(visits, metric="converted", **kwargs)
+    _same(got.heterogeneity, want.heterogeneity)
