@@ -57,6 +57,18 @@ def _comparisons_frame(result: object) -> pd.DataFrame:
     return as_frame(result, "result")
 
 
+def _row_keys(frame: pd.DataFrame) -> list[str]:
+    """The columns that name a row: neither a result column nor a value or count of an arm.
+
+    The arms of ``nps_difference`` or ``compare_segments`` are named ``a`` and ``b``
+    (or by the caller), so their ``value_<arm>``, ``n_<arm>`` and ``n_missing_<arm>``
+    columns are found through the ``value_`` columns rather than listed.
+    """
+    arms = {str(c)[len("value_") :] for c in frame.columns if str(c).startswith("value_")}
+    per_arm = {f"{prefix}{arm}" for arm in arms for prefix in ("value_", "n_", "n_missing_")}
+    return [str(c) for c in frame.columns if c not in _RESULT_COLUMNS and str(c) not in per_arm]
+
+
 def _level(frame: pd.DataFrame, confidence_level: float | None) -> float:
     if confidence_level is None:
         if "confidence_level" in frame.columns and frame["confidence_level"].notna().any():
@@ -146,9 +158,9 @@ def lift_forest(
     x = frame[value].to_numpy(dtype=float) * scale
     lo = frame[low].to_numpy(dtype=float) * scale
     hi = frame[high].to_numpy(dtype=float) * scale
-    keys = [c for c in frame.columns if c not in _RESULT_COLUMNS]
+    keys = _row_keys(frame)
     if keys:
-        labels = group_labels(frame, [str(c) for c in keys])
+        labels = group_labels(frame, keys)
     else:
         metric = frame["metric"].astype(str) if "metric" in frame.columns else None
         labels = list(metric) if metric is not None else ["comparison"] * len(frame)

@@ -153,6 +153,27 @@ def test_forest_of_a_list_of_comparisons() -> None:
     ]
 
 
+def test_forest_labels_comparisons_of_arms_with_other_names() -> None:
+    # nps_difference names its arms a and b: their values and counts are no row keys.
+    a = cx.nps([10] * 600 + [8] * 200 + [3] * 200)
+    b = cx.nps([10] * 500 + [8] * 250 + [3] * 250)
+    one = cx.compare_estimates(a, b)
+    frame = one.to_frame()
+    assert {"value_a", "n_b", "n_missing_a"} <= set(frame.columns)
+    assert _labels(lift_forest(one, relative=False)) == [str(one.metric)]
+    assert _labels(lift_forest(frame, relative=False)) == [str(frame["metric"].iloc[0])]
+    shop = cx.datasets.make_orders(3_000, rng=1)
+    keys = {"segment": "member", "a": True, "b": False, "customer": "customer_id", "date": "date"}
+    aov = cx.compare_segments(shop, metric="average_order_value", revenue="revenue", **keys)
+    frequency = cx.compare_segments(shop, metric="purchase_frequency", **keys)
+    ax = lift_forest([aov, frequency])
+    assert _labels(ax) == [aov.label, frequency.label]
+    assert aov.label != frequency.label
+    _, low, high = _whiskers(ax)
+    np.testing.assert_allclose(low, [100.0 * aov.lift_ci.low, 100.0 * frequency.lift_ci.low])
+    np.testing.assert_allclose(high, [100.0 * aov.lift_ci.high, 100.0 * frequency.lift_ci.high])
+
+
 def test_forest_without_a_lift_draws_the_difference() -> None:
     a = cx.nps([10] * 600 + [8] * 200 + [3] * 200)
     b = cx.nps([10] * 500 + [8] * 250 + [3] * 250)
