@@ -26,7 +26,7 @@ def _looks(data: Any, time: str) -> tuple[list[Any], Callable[[Any], Any]]:
         ef = engine_frame(data)
         column = ef.require(time, "time")
         counted = collect(
-            ef.frame.select(nw.col(column).is_null().sum().alias("missing"), nw.len())
+            ef.frame.select(nw.col(column).null_count().alias("missing"), nw.len())
         )
         missing = int(counted["missing"].iloc[0])
         values = collect(ef.frame.select(column).unique())[column].dropna()
