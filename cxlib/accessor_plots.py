@@ -70,3 +70,15 @@ class PlotNamespace:
         from .plotting import sequence
 
         return sequence(self._frame, time=time, ax=ax, **kwargs)
+
+    def cohort_heatmap(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """:func:`cxlib.plotting.cohort_heatmap`: retention of every cohort and period."""
+        from .plotting import cohort_heatmap
+
+        return cohort_heatmap(self._frame, ax=ax, **kwargs)
+
+    def rfm_segments(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """:func:`cxlib.plotting.rfm_segments`: customers per RFM segment."""
+        from .plotting import rfm_segments
+
+        return rfm_segments(self._frame, ax=ax, **kwargs)

@@ -30,6 +30,7 @@ import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +60,9 @@ __all__ = [
 #: Most looks a design may have (each look costs one integration step).
 MAX_LOOKS = 100
 _NAMES = {"obrien-fleming": "O'Brien-Fleming-type", "pocock": "Pocock-type"}
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,12 @@ class GroupSequentialDesign(Result):
         ``nominal_p`` (the p-value that crosses the boundary at that look)."""
         return _look_frame(self.information_fractions, self.z_boundaries, self.alpha_spent,
                            self.alternative)  # fmt: skip
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The boundaries of the looks (:func:`cxlib.plotting.boundaries`)."""
+        from ..plotting import boundaries
+
+        return boundaries(self, ax=ax, **kwargs)
 
     def __str__(self) -> str:
         bounds = ", ".join(f"{z:.3f}" for z in self.z_boundaries)

@@ -25,9 +25,7 @@ def _looks(data: Any, time: str) -> tuple[list[Any], Callable[[Any], Any]]:
     if is_engine_frame(data):
         ef = engine_frame(data)
         column = ef.require(time, "time")
-        counted = collect(
-            ef.frame.select(nw.col(column).null_count().alias("missing"), nw.len())
-        )
+        counted = collect(ef.frame.select(nw.col(column).null_count().alias("missing"), nw.len()))
         missing = int(counted["missing"].iloc[0])
         values = collect(ef.frame.select(column).unique())[column].dropna()
 

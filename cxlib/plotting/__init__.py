@@ -8,6 +8,7 @@ tidy frames ``df.cx.plot.<kind>()``.
 """
 
 from ._base import PALETTE
+from .boundaries import boundaries
 from .checks import srm
 from .cohorts import cohort_heatmap
 from .commitment import commitment_profile
@@ -23,6 +24,7 @@ from .trend import trend
 
 __all__ = [
     "PALETTE",
+    "boundaries",
     "cohort_heatmap",
     "commitment_profile",
     "estimates",

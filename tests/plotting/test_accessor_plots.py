@@ -24,7 +24,11 @@ def _frames() -> dict[str, pd.DataFrame]:
     visits = pd.DataFrame({"arm": rng.choice(["A", "B"], 6_000), "day": rng.integers(1, 8, 6_000)})
     visits["converted"] = rng.random(6_000) < 0.1
     monthly = survey.assign(month=np.arange(len(survey)) % 4)
+    orders = cx.datasets.make_orders(2_000, rng=4)
+    keys = {"customer": "customer_id", "date": "date"}
     return {
+        "cohorts": cx.cohort_retention(orders, **keys, cohort="Q", period="Q"),
+        "rfm": cx.rfm_scores(cx.rfm_summary(orders, **keys, revenue="revenue")),
         "nps": cx.nps(survey, "recommend", by="touchpoint"),
         "csat": cx.csat(survey, "satisfaction", by="touchpoint"),
         "trend": cx.nps(monthly, "recommend", by="month"),
@@ -43,6 +47,8 @@ def _frames() -> dict[str, pd.DataFrame]:
         ("trend", "trend", {"time": "month"}),
         ("lift_forest", "compare", {}),
         ("sequence", "path", {"time": "day"}),
+        ("cohort_heatmap", "cohorts", {}),
+        ("rfm_segments", "rfm", {}),
     ],
 )
 def test_each_picture_is_the_function_on_the_frame(
