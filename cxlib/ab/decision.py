@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from ..core.results import Comparison, Result
 from ..core.validation import check_bool, check_choice
 from .bayes_result import BayesianComparison
 from .multiplicity import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Decision", "Guardrail", "decide"]
 
@@ -137,6 +140,13 @@ class Decision(Result):
         """The table of metrics (:attr:`table`)."""
         return self.table.copy()
 
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Each metric's lift with its interval, the guardrails' margins and the verdict
+        (:func:`cxlib.plotting.decision`)."""
+        from ..plotting import decision
+
+        return decision(self, ax=ax, **kwargs)
+
     def __str__(self) -> str:
         lines = [f"Decision: {self.verdict.upper()}", f"  rule: {self.rule}"]
         lines += [f"  - {reason}" for reason in self.reasons]
@@ -147,6 +157,11 @@ class Decision(Result):
     def _repr_html_(self) -> str:
         text = html.escape(str(self)).replace("\n", "<br>")
         return f"<div><strong>{text}</strong>{self.table.to_html(index=False)}</div>"
+
+
+def _lift_ci(cmp: Comparison) -> dict[str, float]:
+    low, high = cmp.lift_ci if cmp.lift_ci is not None else (float("nan"), float("nan"))
+    return {"lift_ci_low": float(low), "lift_ci_high": float(high)}
 
 
 def _one_sided(z: float) -> float:
@@ -165,8 +180,10 @@ def _primary_row(cmp: Comparison, direction: Direction, alpha: float) -> tuple[d
         "ci_low": cmp.difference_ci.low,
         "ci_high": cmp.difference_ci.high,
         "lift": cmp.lift,
+        **_lift_ci(cmp),
         "p_value": cmp.p_value,
         "margin": np.nan,
+        "relative_margin": False,
         "status": status,
     }
     return row, status
@@ -189,8 +206,10 @@ def _guardrail_row(name: str, rail: Guardrail, alpha: float) -> tuple[dict[str, 
         "ci_low": cmp.difference_ci.low,
         "ci_high": cmp.difference_ci.high,
         "lift": cmp.lift,
+        **_lift_ci(cmp),
         "p_value": p_fine,
         "margin": float(rail.margin),
+        "relative_margin": bool(rail.relative),
         "status": status,
     }
     return row, status
@@ -329,8 +348,11 @@ def _secondary(secondary: Mapping[str, Comparison], adjust: PValueAdjustment) ->
             "ci_low": [c.difference_ci.low for c in comparisons],
             "ci_high": [c.difference_ci.high for c in comparisons],
             "lift": [c.lift for c in comparisons],
+            "lift_ci_low": [_lift_ci(c)["lift_ci_low"] for c in comparisons],
+            "lift_ci_high": [_lift_ci(c)["lift_ci_high"] for c in comparisons],
             "p_value": adjust_pvalues(p, adjust),
             "margin": np.nan,
+            "relative_margin": False,
             "status": f"reported ({adjust}-adjusted p)",
         }
     )
@@ -374,8 +396,11 @@ def _bayesian(
         "ci_low": float("nan"),
         "ci_high": float("nan"),
         "lift": float(result.lift[variant]),
+        "lift_ci_low": float(result.lift_ci[variant].low),
+        "lift_ci_high": float(result.lift_ci[variant].high),
         "p_value": float("nan"),
         "margin": float("nan"),
+        "relative_margin": False,
         "status": status,
     }
     rule = (

@@ -12,6 +12,7 @@ from .boundaries import boundaries
 from .checks import srm
 from .cohorts import cohort_heatmap
 from .commitment import commitment_profile
+from .decision import decision
 from .drivers import key_drivers
 from .estimates import estimates
 from .lift import lift_forest
@@ -27,6 +28,7 @@ __all__ = [
     "boundaries",
     "cohort_heatmap",
     "commitment_profile",
+    "decision",
     "estimates",
     "key_drivers",
     "lift_forest",
