@@ -14,5 +14,9 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# The run at the minimum versions checks that the code works with the oldest releases
+# it supports; the properties themselves are explored by the main run.
+settings.register_profile("ci-minimum-versions", settings.get_profile("ci"), max_examples=20)
 settings.register_profile("dev", deadline=None, max_examples=100)
-settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+_default = "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
+settings.load_profile(os.environ.get("CXLIB_HYPOTHESIS_PROFILE", _default))

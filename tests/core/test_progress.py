@@ -176,7 +176,7 @@ def test_bad_progress_is_refused(name: str, bad: object) -> None:
         function(*args, **kwargs, n_resamples=99, rng=1, progress=bad)
 
 
-@pytest.mark.parametrize("size", [30, 5_000, 70_000])
+@pytest.mark.parametrize("size", [30, 5_000, 12_000])
 def test_engines_update_per_batch_to_the_total(size: int, recorded: list[Recorder]) -> None:
     """Every engine counts to n_resamples in whole batches, with the same replicates."""
     rng = np.random.default_rng(size)

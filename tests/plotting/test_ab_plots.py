@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from scipy import integrate
 
 import cxlib as cx
 from cxlib.plotting import PALETTE, lift_forest, posterior, power_curve, srm
@@ -254,7 +255,7 @@ def test_posterior_densities_and_areas(result: Any) -> None:
     for arm in result.variants:
         line = _by_gid(ax, f"density {arm}")
         x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
-        assert np.trapezoid(y, x) == pytest.approx(1.0, abs=1e-3)
+        assert integrate.trapezoid(y, x) == pytest.approx(1.0, abs=1e-3)
         shaded = _by_gid(ax, f"above zero {arm}")
         assert _area(shaded) == pytest.approx(result.chance_to_beat_control[arm], abs=1e-3)
         assert shaded.get_paths()[0].vertices[:, 0].min() == 0.0
