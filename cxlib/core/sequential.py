@@ -9,7 +9,9 @@ of units observed so far (both arms) and ``c_n`` grows slowly with ``n``.
 The boundary is the two-sided normal-mixture boundary of Robbins (1970) in the
 asymptotic form of Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas (2024, "Time-uniform
 central limit theory and asymptotic confidence sequences", Annals of Statistics 52,
-eq. 2.7; see also Howard, Ramdas, McAuliffe & Sekhon 2021, Annals of Statistics 49):
+arXiv:2103.06476v7, eq. 9 for the sequence, 161 for the tuning and 155 for the
+p-value, the numbering GrowthBook's gbstats cites; see also Howard, Ramdas, McAuliffe
+& Sekhon 2021, Annals of Statistics 49):
 
 .. math::
 

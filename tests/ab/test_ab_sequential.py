@@ -1,7 +1,8 @@
 """Sequential (always-valid) A/B inference: confidence sequences and their p-values.
 
 References: the closed form of the normal-mixture boundary written out below from
-Waudby-Smith et al. (2024, eq. 2.7) and Robbins (1970), its tuning by numerical
+Waudby-Smith et al. (2024; arXiv:2103.06476v7 eqs. 9, 155 and 161, the equations
+GrowthBook's gbstats implements) and Robbins (1970), its tuning by numerical
 minimisation (scipy), the duality of the sequence and its p-value, and simulations of
 experiments looked at every day (fixed seeds), where the fixed-horizon test's error rate
 is measured beside the sequential one's.
