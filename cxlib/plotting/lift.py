@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["lift_forest"]
 
 #: Columns of ``cx.ab.compare`` and ``Comparison.to_frame()`` that are not row keys.
-_RESULT_COLUMNS = frozenset(
+RESULT_COLUMNS = frozenset(
     {
         "control", "metric", "value_control", "value_variant", "n_control", "n_variant",
         "n_missing_control", "n_missing_variant", "difference", "se", "ci_low", "ci_high",
@@ -66,7 +66,7 @@ def _row_keys(frame: pd.DataFrame) -> list[str]:
     """
     arms = {str(c)[len("value_") :] for c in frame.columns if str(c).startswith("value_")}
     per_arm = {f"{prefix}{arm}" for arm in arms for prefix in ("value_", "n_", "n_missing_")}
-    return [str(c) for c in frame.columns if c not in _RESULT_COLUMNS and str(c) not in per_arm]
+    return [str(c) for c in frame.columns if c not in RESULT_COLUMNS and str(c) not in per_arm]
 
 
 def _level(frame: pd.DataFrame, confidence_level: float | None) -> float:

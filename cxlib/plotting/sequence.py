@@ -9,21 +9,16 @@ import pandas as pd
 
 from ._base import NEUTRAL, as_frame, colours, finish, group_labels, new_axes, require_columns
 from ._dots import numbers, side_legend
+from .lift import RESULT_COLUMNS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["sequence"]
 
-#: Columns of a ``cx.ab.compare`` frame that do not name a line.
-_STATISTICS = frozenset(
-    {
-        "control", "metric", "value_control", "value_variant", "n_control", "n_variant",
-        "n_missing_control", "n_missing_variant", "difference", "se", "ci_low", "ci_high",
-        "lift", "lift_ci_low", "lift_ci_high", "statistic", "p_value", "p_value_adjusted",
-        "test", "significant",
-    }
-)  # fmt: skip
+#: Columns of a ``cx.ab.compare`` frame that do not name a line (those of the forest
+#: plot, and the flag of a segment scan).
+_STATISTICS = RESULT_COLUMNS | {"significant"}
 
 
 def sequence(
