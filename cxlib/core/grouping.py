@@ -106,11 +106,13 @@ def dense_rank(values: npt.NDArray[np.integer[Any]]) -> tuple[npt.NDArray[Any], 
     low, high = int(flat.min()), int(flat.max())
     span = high - low + 1
     if span <= _RANK_FACTOR * len(flat) + _RANK_MIN:
-        shifted = _offsets(flat, low)
-        present = np.bincount(shifted, minlength=span) > 0
+        # Small non-negative values index the table as they are (a pass fewer).
+        base = 0 if 0 <= low <= span else low
+        shifted = _offsets(flat, base)
+        present = np.bincount(shifted, minlength=high - base + 1) > 0
         rank = np.cumsum(present, dtype=np.intp)
         rank -= 1
-        return _from_offsets(np.flatnonzero(present), low, flat.dtype), np.take(rank, shifted)
+        return _from_offsets(np.flatnonzero(present), base, flat.dtype), np.take(rank, shifted)
     codes, uniques = pd.factorize(flat, sort=False)
     return _sorted_codes(np.asarray(codes), np.asarray(uniques).astype(flat.dtype, copy=False))
 
@@ -249,6 +251,10 @@ def factorize(values: pd.Series[Any] | pd.Index[Any]) -> tuple[IntpArray, pd.Ind
         n_categories = len(dtype.categories)
         # Categories that occur, numbered in category order; -1 (missing) stays -1.
         present = np.bincount(cat_codes + 1, minlength=n_categories + 1)[1:] > 0
+        if present.all():  # the codes are the ranks already
+            return cat_codes, pd.Index(
+                pd.Categorical.from_codes(np.arange(n_categories), dtype=dtype)
+            )
         table = np.empty(n_categories + 1, dtype=np.intp)
         table[:-1] = np.cumsum(present) - 1
         table[-1] = -1
@@ -280,15 +286,16 @@ def _factorize_masked(
     if missing.all():
         return np.full(len(values), -1, dtype=np.intp), pd.Index(values[:0])
     wide = np.dtype(np.uint64) if numpy_dtype == np.uint64 else np.dtype(np.int64)
-    # Missing values take the first value present, so the span does not grow; their
-    # codes are set to -1 afterwards.
-    fill = values.array[int(np.argmin(missing))] if missing.any() else 0
-    ints = values.to_numpy(dtype=wide, na_value=fill)
-    found_ints, codes = dense_rank(ints)
-    if missing.any():
-        codes[missing] = -1
     dtype: Any = values.dtype  # an extension dtype, which the stubs do not list
-    return codes, pd.Index(pd.array(found_ints, dtype=dtype))
+    if not missing.any():
+        found_ints, codes = dense_rank(values.to_numpy(dtype=wide))
+        return codes, pd.Index(pd.array(found_ints, dtype=dtype))
+    # Missing values take the first value present, so that the span does not grow;
+    # their codes are set to -1 afterwards (np.where: a masked copy is slower).
+    filled = values.fillna(values.array[int(np.argmin(missing))])
+    found_ints, codes = dense_rank(filled.to_numpy(dtype=wide))
+    marked: IntpArray = np.where(missing, -1, codes)
+    return marked, pd.Index(pd.array(found_ints, dtype=dtype))
 
 
 def factorize_column(

@@ -283,17 +283,26 @@ def check_magnitude(values: npt.NDArray[np.floating[Any]], name: str) -> None:
     """Refuse finite values too large for their squares to be summed in float64.
 
     Variances and weight sums of squares of values beyond about ``1e150 / sqrt(n)``
-    overflow to infinity and then to NaN; say so instead of returning NaN.
+    overflow to infinity and then to NaN; say so instead of returning NaN. NaN and
+    infinite values are not checked here (nor counted in ``n``).
     """
     if values.size == 0:
         return
-    limit = math.sqrt(np.finfo(np.float64).max / max(values.size, 1)) / 16.0
+    # fmin/fmax skip NaN; when the extremes pass the limit of all the values (the
+    # strictest), nothing needs the mask of the finite ones.
+    extreme = max(
+        abs(float(np.fmin.reduce(values, axis=None))), abs(float(np.fmax.reduce(values, axis=None)))
+    )
+    if not extreme > math.sqrt(np.finfo(np.float64).max / values.size) / 16.0:
+        return
     finite = np.isfinite(values)
+    n_finite = int(finite.sum())
+    limit = math.sqrt(np.finfo(np.float64).max / max(n_finite, 1)) / 16.0
     big = finite & (np.abs(values) > limit)
     if big.any():
         raise ValueError(
             f"{name} holds values too large to square and sum in float64 (at most {limit:.3g} "
-            f"in absolute value for {values.size:,} values): {show_values(values[big])}; "
+            f"in absolute value for {n_finite:,} values): {show_values(values[big])}; "
             "divide them by a constant (a power of ten) first"
         )
 

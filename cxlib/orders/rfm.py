@@ -236,8 +236,8 @@ def _summary_frame(
     np.subtract(stats.last, stats.first, out=values[1])
     np.subtract(end, stats.first, out=values[2])
     if stats.spend is not None:
-        values[3] = 0.0  # lifetimes' fillna(0) for customers without repeat occasions
-        np.divide(stats.spend, frequency, out=values[3], where=frequency > 0)
+        # A customer without repeat occasions has spend 0: 0 / 1 is lifetimes' fillna(0).
+        np.divide(stats.spend, np.maximum(frequency, 1), out=values[3])
     frame: pd.DataFrame = pd.DataFrame(
         values.T, index=ids, columns=[name + suffix for name in names], copy=False
     )

@@ -76,6 +76,8 @@ def _orders_with_dates(orders: object, date: str) -> tuple[pd.DataFrame, Any]:
     if len(orders) == 0:
         raise ValueError("orders is empty: no orders to analyse")
     column = get_column(orders, date, "date")
+    if column.dtype == np.dtype("datetime64[ns]"):  # checked by prepare_orders
+        return orders, None
     parsed = parse_dates(column, date)  # the same parsing and checks as every order metric
     tz = getattr(parsed.dt, "tz", None)
     if parsed is column and tz is None:  # naive datetime64[ns] already
@@ -168,11 +170,6 @@ def occasions(
     nan_policy: NanPolicy,
 ) -> Occasions:
     frame, tz = _orders_with_dates(orders, date)
-    if not get_column(frame, customer, "customer").notna().any():
-        raise ValueError(
-            f"customer column {customer!r} holds no customer id (every order is a guest "
-            "order): there are no customers to summarise"
-        )
     od: OrderData = prepare_orders(
         frame,
         customer=customer,
@@ -183,6 +180,11 @@ def occasions(
         allow_refunds=allow_refunds,
         nan_policy=nan_policy,
     )
+    if not len(od.customer_ids) and not get_column(frame, customer, "customer").notna().any():
+        raise ValueError(
+            f"customer column {customer!r} holds no customer id (every order is a guest "
+            "order): there are no customers to summarise"
+        )
     # Default: the last order date, guest orders included (as lifetimes).
     end_stamp = od.as_of if as_of is None else naive(parse_date(as_of, "as_of"), tz, "as_of")
     end = ordinal(end_stamp, freq)
@@ -198,7 +200,7 @@ def occasions(
         )
     # Unreadable rows the summary would read: those without a date, and those whose
     # revenue is missing in or before the end period.
-    rows = frame.iloc[od.unreadable]
+    rows = frame.iloc[od.unreadable] if len(od.unreadable) else frame.iloc[:0]
     when = rows[date].to_numpy(dtype="datetime64[ns]")
     dated = ~np.isnat(when)
     counted = ~dated

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.grouping import distinct
+from ..core.repeats import repeats
 
 __all__ = ["PerCustomer", "mean_or_zero", "per_customer"]
 
@@ -299,18 +300,18 @@ def _exact_cents(revenue: FloatArray) -> FloatArray | None:
     """Revenue in cents as exact float64 integers, or None.
 
     None unless every value is the float64 nearest to a whole number of cents (``c /
-    100`` gives it back, bit for bit) and the absolute cents sum to less than 2**52,
-    so that every partial sum in any order is exact.
+    100`` gives it back) and the absolute cents sum to less than 2**52, so that every
+    partial sum in any order is exact. (``revenue`` holds no NaN.)
     """
     cents = revenue * _CENTS
     np.rint(cents, out=cents)
-    back = cents / _CENTS
-    if not np.array_equal(back.view(np.int64), revenue.view(np.int64)):
+    if not np.array_equal(cents / _CENTS, revenue):
         return None
-    np.abs(back, out=back)
-    if not float(back.sum()) * _CENTS < 2.0**52:
-        return None
-    return cents
+    # n times the largest cents bounds their sum; the sum itself only when it must.
+    largest = max(-float(np.min(cents)), float(np.max(cents)))
+    if largest * len(cents) < 2.0**52 or float(np.abs(cents).sum()) < 2.0**52:
+        return cents
+    return None
 
 
 def _reduce_exact(
@@ -321,54 +322,61 @@ def _reduce_exact(
     include_first: bool,
     out: PerCustomer,
 ) -> bool:
-    """Reduce with exact sums of cents and one sort of narrow (customer, period) keys.
+    """Reduce with exact sums of cents and the repeats of narrow (customer, period) keys.
 
     First and last periods are per-customer minima and maxima; the occasions are the
-    orders less those that repeat a (customer, period) key, which the sort of the keys
-    (int32 when they fit, without the revenue or the row positions) puts side by side.
-    The spend is the customer's total minus that of the orders of the first period,
-    each a sum of whole cents held exactly in float64, so no order of the rows can
-    change it. False (nothing done) when the revenue is not whole cents or the keys do
-    not fit in 62 bits.
+    orders less those that repeat a (customer, period) key (:func:`repeats`, which
+    sorts only the keys that may repeat). The spend is the customer's total minus that
+    of the orders of the first period, each a sum of whole cents held exactly in
+    float64, so no order of the rows can change it. False (nothing done) when the
+    revenue is not whole cents or the keys do not fit in 62 bits.
+
+    Orders outside ``use`` (guest orders, orders after the end) are taken out of the
+    keys only; in the other arrays they go to an extra customer 0 (the customers are
+    shifted by one), dropped at the end, which costs less than a copy of each array.
     """
     n_customers = len(out.n_periods)
-    everything = bool(use.all())
     cents = None
     if revenue is not None:
-        cents = _exact_cents(revenue if everything else revenue[use])
+        cents = _exact_cents(revenue)
         if cents is None:
             return False
-    who = customer if everything else customer[use]
-    when = period if everything else period[use]
-    low = int(when.min())
-    period_bits = (int(when.max()) - low).bit_length()
-    bits = max(n_customers - 1, 0).bit_length() + period_bits
+    everything = bool(use.all())
+    # The range of all the periods holds that of the orders used, and is found faster.
+    low, high = int(period.min()), int(period.max())
+    period_bits = (high - low).bit_length()
+    bits = (n_customers + 1).bit_length() + period_bits
     if bits > _KEY_BITS:
         return False
+    who = customer + 1
+    if not everything:
+        who *= use  # guest orders (code -1) are at 0 already
+    when = period - low
     dtype: type[np.signedinteger[Any]] = np.int32 if bits <= 31 else np.int64
     key: npt.NDArray[np.signedinteger[Any]] = who.astype(dtype)
     key <<= period_bits
-    key |= (when - low).astype(dtype, copy=False)
-    key.sort()
-    repeated = key[1:][key[1:] == key[:-1]]  # orders after the first of their occasion
+    key += when.astype(dtype, copy=False)
+    repeated = repeats(key if everything else key[use])  # orders after the first of their occasion
     repeated >>= period_bits
-    n_orders = np.bincount(who, minlength=n_customers)
-    n_orders -= np.bincount(repeated.astype(np.intp), minlength=n_customers)
-    out.n_periods[:] = n_orders
-    first = np.full(n_customers, np.iinfo(np.int64).max)
+    size = n_customers + 1
+    n_orders = np.bincount(who, minlength=size)
+    n_orders -= np.bincount(repeated.astype(np.intp), minlength=size)
+    first = np.full(size, np.iinfo(np.int64).max)
     np.minimum.at(first, who, when)
-    last = np.full(n_customers, np.iinfo(np.int64).min)
+    last = np.full(size, np.iinfo(np.int64).min)
     np.maximum.at(last, who, when)
-    buyer = n_orders > 0
-    out.first[buyer] = first[buyer]
-    out.last[buyer] = last[buyer]
+    out.n_periods[:] = n_orders[1:]
+    buyer = out.n_periods > 0
+    np.add(first[1:], low, out=out.first, where=buyer)
+    np.add(last[1:], low, out=out.last, where=buyer)
     if cents is None or out.spend is None:
         return True
-    spend = np.bincount(who, weights=cents, minlength=n_customers).astype(np.float64, copy=False)
     if not include_first:
-        in_first = when == first[who]
-        spend -= np.bincount(who[in_first], weights=cents[in_first], minlength=n_customers)
-    np.divide(spend, _CENTS, out=out.spend)
+        # Cents of the orders after the first period; exact, so the order of the sums
+        # does not matter.
+        np.multiply(cents, when != first[who], out=cents)
+    spend = np.bincount(who, weights=cents, minlength=size)
+    np.divide(spend[1:], _CENTS, out=out.spend)
     return True
 
 

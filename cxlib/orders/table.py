@@ -88,16 +88,26 @@ def window_start(as_of: pd.Timestamp, window: object) -> pd.Timestamp | None:
     return start
 
 
+def _read_only(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A view of ``values`` that cannot be written to."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
 def _code_customers(
-    ids: pd.Series[Any], guest: npt.NDArray[np.bool_]
+    ids: pd.Series[Any], guest: npt.NDArray[np.bool_], *, flagged: bool
 ) -> tuple[npt.NDArray[np.int64], pd.Index[Any]]:
-    """Codes ``0 .. k-1`` of the customer ids in sorted order, -1 for guest orders."""
+    """Codes ``0 .. k-1`` of the customer ids in sorted order, -1 for guest orders.
+
+    ``guest`` marks the orders without an id, and with ``flagged`` also those flagged
+    by a guest column, which may carry ids.
+    """
     if guest.all():
         return np.full(len(ids), -1, dtype=np.int64), pd.Index(ids.iloc[:0])
     codes, uniques = factorize(ids)  # missing ids: code -1
     codes = codes.astype(np.int64, copy=False)
-    flagged = guest & (codes >= 0)
-    if flagged.any():  # guest orders flagged as such may carry ids: drop those ids
+    if flagged and (guest & (codes >= 0)).any():  # guest orders with ids: drop those ids
         known = ~guest
         used, codes[known] = dense_rank(codes[known])
         codes[guest] = -1
@@ -185,13 +195,15 @@ def prepare_orders(
             as_numeric_1d(get_column(orders, revenue, "revenue"), f"revenue column {revenue!r}"),
             dtype=np.float64,
         )
-        bad = np.isinf(value)
-        if bad.any():
+        # The extremes (NaN skipped) clear the checks below at once in the common case.
+        low, high = float(np.fmin.reduce(value)), float(np.fmax.reduce(value))
+        bad = np.isinf(value) if np.isinf(low) or np.isinf(high) else None
+        if bad is not None and bad.any():
             raise ValueError(
                 f"revenue column {revenue!r} must be finite; found {show_values(value[bad])}"
             )
-        check_magnitude(value[np.isfinite(value)], f"revenue column {revenue!r}")
-        if not allow_refunds and (value < 0).any():  # NaN compares False: not refused here
+        check_magnitude(value, f"revenue column {revenue!r}")
+        if not allow_refunds and low < 0:  # NaN is no negative value: not refused here
             raise ValueError(
                 f"revenue column {revenue!r} has negative values {show_values(value[value < 0])}; "
                 "pass allow_refunds=True to accept refunds"
@@ -209,7 +221,10 @@ def prepare_orders(
         end = parse_date(as_of, as_of_name)
         check_zone(end, as_of_name, when.dt.tz, f"date column {date!r}")
     start = window_start(end, window)
-    keep = (when <= end).to_numpy(copy=True)
+    if as_of is None and not unreadable.any():  # every date is up to the last one
+        keep = np.ones(len(when), dtype=bool)
+    else:
+        keep = (when <= end).to_numpy(copy=True)
     if start is not None:
         keep &= (when > start).to_numpy()
     missing = unreadable & (keep | no_date)  # a row without a date is in no window
@@ -233,23 +248,31 @@ def prepare_orders(
     if groups is not None and not keep.all():
         groups = Groups(codes=groups.codes[keep], keys=groups.keys)
     # Only customers with an order in the window are customers of the window.
-    kept = (ids, is_guest) if keep.all() else (ids[keep], is_guest[keep])
-    customer_codes, customer_ids = _code_customers(*kept)
-    times = when.to_numpy(dtype="datetime64[ns]")[keep]
+    everything = bool(keep.all())  # then no array needs a copy of the rows kept
+    kept = (ids, is_guest) if everything else (ids[keep], is_guest[keep])
+    customer_codes, customer_ids = _code_customers(*kept, flagged=guest is not None)
+    times = when.to_numpy(dtype="datetime64[ns]")
     # Calendar days are local days: drop the time zone (not convert to UTC) first.
     local = when.dt.tz_localize(None) if when.dt.tz is not None else when
-    nanos = local.to_numpy(dtype="datetime64[ns]").view(np.int64)[keep]
-    days = np.floor_divide(nanos, _NANOS_PER_DAY, out=nanos)  # calendar days since 1970
+    nanos = local.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if everything:
+        days = np.floor_divide(nanos, _NANOS_PER_DAY)
+        # The arrays may be views of the caller's columns: read-only, so that no metric
+        # can write into them.
+        times, value = _read_only(times), None if value is None else _read_only(value)
+    else:
+        times, nanos = times[keep], nanos[keep]
+        days = np.floor_divide(nanos, _NANOS_PER_DAY, out=nanos)  # calendar days since 1970
     return OrderData(
         customer=customer_codes,
         customer_ids=customer_ids,
         time=times,
         day=days,
-        revenue=None if value is None else value[keep],
+        revenue=value if value is None or everything else value[keep],
         groups=groups,
         as_of=end,
         start=start,
-        n_outside=int((~keep).sum()),
+        n_outside=len(keep) - int(np.count_nonzero(keep)),
         rows=np.flatnonzero(keep),
         n_missing=n_missing,
         unreadable=np.flatnonzero(unreadable),

@@ -556,16 +556,25 @@ def test_cdnow_scores(cdnow: pd.DataFrame) -> None:
 # --- the two reductions agree ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("span", [30, 40_000, 2**55])
-def test_exact_and_sorted_reductions_agree(span: int) -> None:
+@pytest.mark.parametrize(
+    ("span", "n", "n_customers"),
+    [
+        (30, 5_000, 700),
+        (40_000, 5_000, 700),
+        (2**55, 5_000, 700),
+        (30, 60_000, 700),  # past the hashing threshold, mostly repeated keys
+        (400, 60_000, 20_000),  # past the hashing threshold, few repeats
+    ],
+)
+def test_exact_and_sorted_reductions_agree(span: int, n: int, n_customers: int) -> None:
     """The cents path (narrow keys, exact sums) equals the path that sorts the revenue.
 
-    Spans of periods give int32 keys, int64 keys, and keys too wide for the cents path.
+    Spans of periods give int32 keys, int64 keys, and keys too wide for the cents path;
+    from 2**14 orders on, the cents path hashes the (customer, period) keys.
     """
     from cxlib.orders import rfm_reduce
 
-    rng = np.random.default_rng(span % 1000)
-    n, n_customers = 5_000, 700
+    rng = np.random.default_rng(span % 1000 + n)
     customer = rng.integers(-1, n_customers, n)  # -1: guest orders
     period = (
         rng.integers(0, span, n) if span < 100 else rng.choice(span, 40)[rng.integers(0, 40, n)]
