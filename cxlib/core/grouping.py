@@ -389,5 +389,5 @@ def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     keep = np.empty(len(ordered), dtype=bool)
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    out: npt.NDArray[Any] = ordered[keep]
+    out: npt.NDArray[Any] = np.compress(keep, ordered)
     return out

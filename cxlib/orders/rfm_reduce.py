@@ -39,10 +39,10 @@ class PerCustomer:
     def take(self, mask: BoolArray) -> PerCustomer:
         """The customers of ``mask``."""
         return PerCustomer(
-            self.n_periods[mask],
-            self.first[mask],
-            self.last[mask],
-            None if self.spend is None else self.spend[mask],
+            np.compress(mask, self.n_periods),
+            np.compress(mask, self.first),
+            np.compress(mask, self.last),
+            None if self.spend is None else np.compress(mask, self.spend),
         )
 
 
@@ -356,7 +356,8 @@ def _reduce_exact(
     key: npt.NDArray[np.signedinteger[Any]] = who.astype(dtype)
     key <<= period_bits
     key += when.astype(dtype, copy=False)
-    repeated = repeats(key if everything else key[use])  # orders after the first of their occasion
+    # The orders after the first of their occasion.
+    repeated = repeats(key if everything else np.compress(use, key))
     repeated >>= period_bits
     size = n_customers + 1
     n_orders = np.bincount(who, minlength=size)

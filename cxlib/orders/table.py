@@ -246,10 +246,10 @@ def prepare_orders(
             groups.codes[missing].astype(np.intp), minlength=groups.n_groups
         ).astype(np.int64)
     if groups is not None and not keep.all():
-        groups = Groups(codes=groups.codes[keep], keys=groups.keys)
+        groups = Groups(codes=np.compress(keep, groups.codes), keys=groups.keys)
     # Only customers with an order in the window are customers of the window.
     everything = bool(keep.all())  # then no array needs a copy of the rows kept
-    kept = (ids, is_guest) if everything else (ids[keep], is_guest[keep])
+    kept = (ids, is_guest) if everything else (ids[keep], np.compress(keep, is_guest))
     customer_codes, customer_ids = _code_customers(*kept, flagged=guest is not None)
     times = when.to_numpy(dtype="datetime64[ns]")
     # Calendar days are local days: drop the time zone (not convert to UTC) first.
@@ -261,14 +261,14 @@ def prepare_orders(
         # can write into them.
         times, value = _read_only(times), None if value is None else _read_only(value)
     else:
-        times, nanos = times[keep], nanos[keep]
+        times, nanos = np.compress(keep, times), np.compress(keep, nanos)
         days = np.floor_divide(nanos, _NANOS_PER_DAY, out=nanos)  # calendar days since 1970
     return OrderData(
         customer=customer_codes,
         customer_ids=customer_ids,
         time=times,
         day=days,
-        revenue=value if value is None or everything else value[keep],
+        revenue=value if value is None or everything else np.compress(keep, value),
         groups=groups,
         as_of=end,
         start=start,
