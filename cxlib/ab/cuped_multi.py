@@ -37,6 +37,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -145,17 +146,25 @@ def cuped_mean_rows(
     the cell of each row and ``segment_of_cell`` the segment of each cell, over whose
     rows (all arms) ``theta`` is estimated.
     """
-    columns = np.vstack([y[None, :], x])
+    seg = segment_of_cell[codes]
+    # The covariates less one value of their segment, exact: their means then keep the
+    # digits that means of covariates far from zero (1e9 + x) round away.
+    shift = np.zeros((x.shape[0], n_segments))
+    shift[:, seg] = x
+    columns = np.vstack([y[None, :], x - shift[:, seg]])
     # theta from the rows of each segment rather than merged from its cells: merging
     # would carry the rounding of the cell means, not negligible at large offsets.
-    per_segment = summarise(columns, segment_of_cell[codes], n_segments)
+    per_segment = summarise(columns, seg, n_segments)
     t = segment_theta(per_segment, name, labels)[segment_of_cell]
     centre = np.nan_to_num(per_segment.mean[:, 1:])[segment_of_cell]
-    values = _adjusted(y, x, codes, t, centre)
-    # The moments of the adjusted rows rather than the cells' co-moments combined: the
-    # deviations x - xbar_segment are taken row by row, so that the cell means keep
-    # the digits that means of covariates far from zero (1e9 + x) round away.
-    return summarise(values, codes, n_cells, third=True), values, t
+    values = _adjusted(y, columns[1:], codes, t, centre)
+    moments = summarise(values, codes, n_cells, third=True)
+    # Each cell's mean as ybar - theta' (xbar_cell - xbar_segment), its own mean of y
+    # (rounded once) less a small correction, as the engines and the summaries compute it.
+    cells = summarise(columns, codes, n_cells)
+    with np.errstate(invalid="ignore"):
+        mean = cells.mean[:, :1] - np.sum(t * (cells.mean[:, 1:] - centre), axis=1)[:, None]
+    return dataclasses.replace(moments, mean=mean), values, t
 
 
 def cuped_ratio_rows(
