@@ -147,24 +147,24 @@ def cuped_mean_rows(
     rows (all arms) ``theta`` is estimated.
     """
     seg = segment_of_cell[codes]
-    # The covariates less one value of their segment, exact: their means then keep the
-    # digits that means of covariates far from zero (1e9 + x) round away.
-    shift = np.zeros((x.shape[0], n_segments))
-    shift[:, seg] = x
-    columns = np.vstack([y[None, :], x - shift[:, seg]])
+    # The values and covariates less one value of their segment, exact: their means and
+    # moments then keep the digits that values far from zero (1e9 + x) round away.
+    shift = np.zeros((x.shape[0] + 1, n_segments))
+    shift[:, seg] = np.vstack([y[None, :], x])
+    columns = np.vstack([y[None, :], x]) - shift[:, seg]
     # theta from the rows of each segment rather than merged from its cells: merging
     # would carry the rounding of the cell means, not negligible at large offsets.
     per_segment = summarise(columns, seg, n_segments)
     t = segment_theta(per_segment, name, labels)[segment_of_cell]
     centre = np.nan_to_num(per_segment.mean[:, 1:])[segment_of_cell]
-    values = _adjusted(y, columns[1:], codes, t, centre)
-    moments = summarise(values, codes, n_cells, third=True)
+    small = _adjusted(columns[0], columns[1:], codes, t, centre)
+    moments = summarise(small, codes, n_cells, third=True)
     # Each cell's mean as ybar - theta' (xbar_cell - xbar_segment), its own mean of y
     # (rounded once) less a small correction, as the engines and the summaries compute it.
-    cells = summarise(columns, codes, n_cells)
+    cells = summarise(np.vstack([y[None, :], columns[1:]]), codes, n_cells)
     with np.errstate(invalid="ignore"):
         mean = cells.mean[:, :1] - np.sum(t * (cells.mean[:, 1:] - centre), axis=1)[:, None]
-    return dataclasses.replace(moments, mean=mean), values, t
+    return dataclasses.replace(moments, mean=mean), small + shift[0, seg], t
 
 
 def cuped_ratio_rows(
