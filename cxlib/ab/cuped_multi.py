@@ -11,8 +11,11 @@ never raw power sums). With one covariate this is the ``cov(x, y) / var(x)`` of
 :func:`cxlib.ab.compare`, computed in the same order of operations. Each arm's
 adjusted mean is ``ybar - theta' (xbar_arm - xbar)`` and its sum of squared deviations
 ``C_yy - 2 theta' C_xy + theta' C_xx theta`` (Deng, Xu, Kohavi & Walker 2013, section
-3.3); both are taken from the adjusted rows, whose deviations from the segment's
-centre keep the digits of covariates far from zero.
+3.3). The mean is the arm's own ``ybar`` less the correction, computed from the
+covariates less one value of their segment, and the sum of squares from the adjusted
+rows less such a value: values and covariates far from zero keep their digits. Engines
+and per-arm summaries get the same quantities from co-moments
+(:mod:`cxlib.ab.cuped_moments`).
 
 A ratio metric ``R = sum(y) / sum(n)`` (revenue per order, per visitor) is adjusted
 through its delta-method linearisation (Deng, Knoblich & Lu 2018): per unit of an arm,
