@@ -26,6 +26,7 @@ from ..core.validation import (
 from ._arms import unit_rows
 from .cuped_multi import arm_covariates, covariate_names, cuped_mean_rows, two_arms
 from .cuped_stats import CupedStats, summary_cuped
+from .docs import fill_docs
 from .sequential import check_sequential, make_sequential, sequential_method
 from .skewness import skewness_warning
 from .two_arms import (
@@ -101,17 +102,7 @@ def compare_means(
     n_resamples : int, default 9999
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
-        Seed or generator of the bootstrap.
-    sequential : bool, default False
-        Always-valid inference for a test that is looked at again and again: the
-        intervals become confidence sequences, valid at every look at once, and
-        ``p_value`` the always-valid p-value (the normal-mixture boundary of
-        Waudby-Smith et al. 2024, see the A/B guide). Needs ``ci_method`` "fieller",
-        "delta" or "log" and the two-sided alternative.
-    sequential_tuning : float, default 5000
-        The number of units (both arms) at which the confidence sequence is tightest
-        (GrowthBook's ``sequential_tuning_parameter``): about the sample size
-        expected at the end of the test.
+        Seed or generator of the bootstrap.{sequential}
     progress : bool, default False
         Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
         "cxlib[progress]"``); the result is the same with or without it.
@@ -172,6 +163,13 @@ def compare_means(
     >>> adjusted = cx.ab.compare_means(*spend, covariates=(pre[0], pre[1]))
     >>> round(plain.se, 3), round(adjusted.se, 3)
     (0.298, 0.156)
+
+    The same comparison from per-arm summaries (``n``, means and covariance matrix of the
+    values and the covariates):
+
+    >>> stats = [cx.ab.CupedStats.from_values(spend[i], pre[i]) for i in (0, 1)]
+    >>> round(cx.ab.compare_means(*stats).se, 3)
+    0.156
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -332,3 +330,6 @@ def _cuped_several(raw: list[FloatArray]) -> list[FloatArray]:
     _, adjusted, _ = cuped_mean_rows(both[0], both[1:], codes, 2, segment, 1)
     size = raw[0].shape[1]
     return [adjusted[:size], adjusted[size:]]
+
+
+fill_docs(compare_means)

@@ -171,6 +171,13 @@ def compare_ratios(
     ...     *arms, covariates=((pre_revenue[0], pre_orders[0]), (pre_revenue[1], pre_orders[1])))
     >>> round(plain.se, 3), round(adjusted.se, 3)
     (0.366, 0.176)
+
+    The same from per-arm summaries of revenue, orders and the two covariates:
+
+    >>> stats = [cx.ab.CupedStats.from_values(revenue[i], [pre_revenue[i], pre_orders[i]],
+    ...                                       denominator=orders[i]) for i in (0, 1)]
+    >>> round(cx.ab.compare_ratios(*stats).se, 3)
+    0.176
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
