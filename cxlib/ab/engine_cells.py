@@ -109,12 +109,16 @@ def summaries(table: pd.DataFrame, means: list[str], second: dict[str, str]) -> 
 def check_finite(ef: EngineFrame, table: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """Finite values only, as the per-unit path requires (missing ones aside).
 
-    A cell's mean is finite unless the cell holds infinite values (NaN and nulls are
-    missing, left out before): only then are they counted, in one more query.
+    A cell's mean and sum of squares are finite unless the cell holds infinite values
+    (NaN and nulls are missing, left out before): only then are they counted, in one
+    more query. (Both are read: Dask's mean over a whole frame can pass over infinite
+    values, and a mean taken from it stays finite.)
     """
     n = table["n"].to_numpy(dtype=np.float64)
     for column, (role, mean) in columns.items():
-        if not ((n > 0) & ~np.isfinite(table[mean].to_numpy(dtype=np.float64))).any():
+        moments = [mean, *([f"m2_{column}"] if f"m2_{column}" in table else [])]
+        values = table[moments].to_numpy(dtype=np.float64)
+        if not ((n > 0) & ~np.isfinite(values).all(axis=1)).any():
             continue
         x = nw.col(column).cast(nw.Float64)
         flags = ef.frame.select((x.abs() == float("inf")).cast(nw.Int64).alias(column))

@@ -192,6 +192,13 @@ def test_bad_input_is_refused_as_in_pandas(engine) -> None:
         with pytest.raises(ValueError, match="does not vary in 1 of 4 segments") as got:
             cx.ab.compare(frame, **flat)
         assert str(got.value) == str(want.value)
+    infinite = visits.assign(pre_visits=np.where(np.arange(len(visits)) < 2, np.inf, 1.0))
+    with pytest.raises(ValueError, match="must hold finite values"):
+        cx.ab.compare(infinite, **base, metric="revenue", covariate=COVARIATES)
+    pattern = r"covariate column 'pre_visits' must hold finite values; got 2 infinite values"
+    for metric in ("revenue", ("revenue", "orders")):
+        with pytest.raises(ValueError, match=pattern):
+            cx.ab.compare(engine(infinite), **base, metric=metric, covariate=COVARIATES)
     with pytest.raises(ValueError, match="ci_method='bca' is not available with covariate="):
         cx.ab.compare(frame, **base, metric=("revenue", "orders"), covariate="pre_orders",
                       ci_method="bca")  # fmt: skip
@@ -212,6 +219,14 @@ def test_numerator_proportional_to_denominator_warns_on_engines() -> None:
         cx.ab.compare(visits, **kwargs, covariate=["pre_orders"])
     with pytest.warns(cx.PrecisionWarning, match="nearly proportional to the denominator"):
         cx.ab.compare(pl.from_pandas(visits), **kwargs, covariate=["pre_orders"])
+
+
+def test_centre_must_be_among_the_keys() -> None:
+    import polars as pl
+
+    frame = engine_frame(pl.from_pandas(_visits(n=50)))
+    with pytest.raises(ValueError, match=r"centre must be a subset of the keys \['arm'\]; got"):
+        centred_moments(frame, ["arm"], ["revenue"], centre=["segment"])
 
 
 def _exact_mean(values: np.ndarray) -> Fraction:
