@@ -47,7 +47,7 @@ class CupedStats:
     cov : 2-D array-like, optional
         Sample covariance matrix (``ddof = 1``) of the same columns in the same order,
         symmetric and positive semi-definite; required when ``n >= 2``, NaN or omitted
-        for fewer units.
+        for fewer units. Both ``mean`` and ``cov`` are kept as tuples of floats.
     metric : {"mean", "ratio"}, default "mean"
         What the first columns are: one per-unit value, or a ratio's numerator and
         denominator.
@@ -75,8 +75,8 @@ class CupedStats:
     """
 
     n: int
-    mean: tuple[float, ...]
-    cov: tuple[tuple[float, ...], ...] = ()
+    mean: Sequence[float] | npt.NDArray[np.float64]
+    cov: Sequence[Sequence[float]] | npt.NDArray[np.float64] = ()
     metric: CupedMetric = "mean"
 
     def __post_init__(self) -> None:
@@ -95,7 +95,8 @@ class CupedStats:
         if n == 0 and not np.isnan(mean).all():
             raise ValueError(f"mean must be NaN when n = 0 (no units); got {mean.tolist()}")
         m = mean.size
-        cov = _real_array(self.cov, "cov") if len(self.cov) else np.full((m, m), NAN)
+        given = _real_array(self.cov, "cov")
+        cov = given if given.size else np.full((m, m), NAN)
         if cov.shape != (m, m):
             raise ValueError(
                 f"cov must be the {m} x {m} covariance matrix of the {m} columns of mean; "
