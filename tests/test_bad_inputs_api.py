@@ -189,6 +189,11 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
     ),
     "ab.MeanStats.from_values": (cx.ab.MeanStats.from_values, (CONTROL,), {}),
     "ab.RatioStats.from_values": (cx.ab.RatioStats.from_values, (CONTROL, CONTROL + 1.0), {}),
+    "ab.CupedStats.from_values": (
+        cx.ab.CupedStats.from_values,
+        (CONTROL, [CONTROL**2, np.sqrt(CONTROL)]),
+        {"denominator": CONTROL + 1.0},
+    ),
 }
 
 #: Public names that read no data (types, constants, namespaces, result classes).
@@ -202,7 +207,8 @@ NOT_DATA = {
     "MeanStats", "RatioStats", "CxlibDeprecationWarning", "PrecisionWarning", "CoverageWarning",
     "COMMITMENT_DIMENSIONS", "CommitmentProfile", "SPENDING_FUNCTIONS", "Spending",
     "GroupSequentialDesign", "SegmentScan", "Decision", "Guardrail",
-    "QUANTILE_METHODS", "QuantileMethod", "Quantile",
+    "QUANTILE_METHODS", "QuantileMethod", "Quantile", "CUPED_METRICS", "CupedMetric",
+    "CupedStats",
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from ..core.sufficient import MeanStats
 from .bayes import BayesianComparison, MeanSummary, bayesian_means, bayesian_proportions
 from .checks import SRMResult, srm
 from .cuped import CupedResult, cuped
+from .cuped_stats import CUPED_METRICS, CupedMetric, CupedStats
 from .decision import Decision, Guardrail, decide
 from .frame import compare
 from .group_sequential import (
@@ -41,6 +42,7 @@ from .two_proportions import compare_proportions
 
 __all__ = [
     "CORRECTIONS",
+    "CUPED_METRICS",
     "MEAN_METHODS",
     "PROPORTION_METHODS",
     "PVALUE_ADJUSTMENTS",
@@ -49,7 +51,9 @@ __all__ = [
     "SPENDING_FUNCTIONS",
     "BayesianComparison",
     "Correction",
+    "CupedMetric",
     "CupedResult",
+    "CupedStats",
     "Decision",
     "GroupSequentialDesign",
     "Guardrail",

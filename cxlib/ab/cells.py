@@ -147,12 +147,18 @@ def _cuped_cells(
 ) -> tuple[CentredMoments, FloatArray]:
     """CUPED-adjusted moments per cell (:func:`cxlib.ab.cuped.adjust_cells`), and the
     adjusted values."""
-    per_cell = summarise(np.stack([y, x]), codes, cells.n_cells)
+    seg = cells.segment[codes]
+    # The covariate less one value of its segment (exact): the cells' means of it then
+    # keep the digits that means of a covariate far from zero (1e9 + x) round away.
+    shift = np.zeros(cells.n_segments)
+    shift[seg] = x
+    columns = np.stack([y, x - shift[seg]])
+    per_cell = summarise(columns, codes, cells.n_cells)
     # From the rows again rather than merged from the cells: merging would carry the
     # rounding of the cell means, which at large offsets is not negligible for theta.
-    segment = summarise(np.stack([y, x]), cells.segment[codes], cells.n_segments)
+    segment = summarise(columns, seg, cells.n_segments)
     moments, t, x_centre = adjust_cells(per_cell, segment, cells.segment)
-    values = y - t[codes] * (x - x_centre[codes])
+    values = y - t[codes] * (columns[1] - x_centre[codes])
     return moments, values
 
 

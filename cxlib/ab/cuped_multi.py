@@ -11,8 +11,11 @@ never raw power sums). With one covariate this is the ``cov(x, y) / var(x)`` of
 :func:`cxlib.ab.compare`, computed in the same order of operations. Each arm's
 adjusted mean is ``ybar - theta' (xbar_arm - xbar)`` and its sum of squared deviations
 ``C_yy - 2 theta' C_xy + theta' C_xx theta`` (Deng, Xu, Kohavi & Walker 2013, section
-3.3); both are taken from the adjusted rows, whose deviations from the segment's
-centre keep the digits of covariates far from zero.
+3.3). The mean is the arm's own ``ybar`` less the correction, computed from the
+covariates less one value of their segment, and the sum of squares from the adjusted
+rows less such a value: values and covariates far from zero keep their digits. Engines
+and per-arm summaries get the same quantities from co-moments
+(:mod:`cxlib.ab.cuped_moments`).
 
 A ratio metric ``R = sum(y) / sum(n)`` (revenue per order, per visitor) is adjusted
 through its delta-method linearisation (Deng, Knoblich & Lu 2018): per unit of an arm,
@@ -37,6 +40,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -145,17 +149,25 @@ def cuped_mean_rows(
     the cell of each row and ``segment_of_cell`` the segment of each cell, over whose
     rows (all arms) ``theta`` is estimated.
     """
-    columns = np.vstack([y[None, :], x])
+    seg = segment_of_cell[codes]
+    # The values and covariates less one value of their segment, exact: their means and
+    # moments then keep the digits that values far from zero (1e9 + x) round away.
+    shift = np.zeros((x.shape[0] + 1, n_segments))
+    shift[:, seg] = np.vstack([y[None, :], x])
+    columns = np.vstack([y[None, :], x]) - shift[:, seg]
     # theta from the rows of each segment rather than merged from its cells: merging
     # would carry the rounding of the cell means, not negligible at large offsets.
-    per_segment = summarise(columns, segment_of_cell[codes], n_segments)
+    per_segment = summarise(columns, seg, n_segments)
     t = segment_theta(per_segment, name, labels)[segment_of_cell]
     centre = np.nan_to_num(per_segment.mean[:, 1:])[segment_of_cell]
-    values = _adjusted(y, x, codes, t, centre)
-    # The moments of the adjusted rows rather than the cells' co-moments combined: the
-    # deviations x - xbar_segment are taken row by row, so that the cell means keep
-    # the digits that means of covariates far from zero (1e9 + x) round away.
-    return summarise(values, codes, n_cells, third=True), values, t
+    small = _adjusted(columns[0], columns[1:], codes, t, centre)
+    moments = summarise(small, codes, n_cells, third=True)
+    # Each cell's mean as ybar - theta' (xbar_cell - xbar_segment), its own mean of y
+    # (rounded once) less a small correction, as the engines and the summaries compute it.
+    cells = summarise(np.vstack([y[None, :], columns[1:]]), codes, n_cells)
+    with np.errstate(invalid="ignore"):
+        mean = cells.mean[:, :1] - np.sum(t * (cells.mean[:, 1:] - centre), axis=1)[:, None]
+    return dataclasses.replace(moments, mean=mean), small + shift[0, seg], t
 
 
 def cuped_ratio_rows(

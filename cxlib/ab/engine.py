@@ -8,10 +8,10 @@ by the summary path of :func:`cxlib.ab.compare`, which gives the same numbers as
 per-unit path. Metrics given as summary rows (already small) are collected as they
 are.
 
-CUPED (``covariate=``) needs the co-moments of the values and the covariate: per
-cell for the adjusted means and variances, and per segment, from the units of all
-its arms, for ``theta`` (as the per-unit path, from the rows rather than merged from
-the cells, whose rounded means would carry into ``theta`` at large offsets). A
+CUPED (``covariate=``, one covariate or several, of a mean or a ratio) needs the
+co-moments of the values and the covariates per cell, taken about the mean of the
+cell's segment so that the cells merge into the segment's ``theta`` without the
+rounding of their means (:mod:`cxlib.ab.engine_cuped`). A
 survey index (:class:`~cxlib.ab.Index`) is computed per cell by its own function,
 which counts the answers in the engine; its values and standard errors are compared
 as the per-unit path compares them.
@@ -32,7 +32,9 @@ from ..core.frames import EngineFrame, collect
 from ..core.grouping import normalise_by
 from ..core.statistics import CentredMoments
 from ..core.validation import check_choice
-from .engine_cells import check_arms, cuped_table, moment_table, proportion_table
+from .cuped_multi import check_covariate
+from .engine_cells import check_arms, moment_table, proportion_table
+from .engine_cuped import cuped_table
 from .metrics import Index, Mean, Proportion, Quantile, Ratio
 from .skewness import skewness_warning
 
@@ -116,7 +118,7 @@ def engine_compare(
             **options,
         )
     if covariate is not None:
-        covariate = _covariate(ef, covariate, unit)
+        covariate = _covariate(ef, covariate, unit, ci_method)
     if ci_method in _BOOTSTRAP:
         raise ValueError(
             f"ci_method={ci_method!r} resamples units, which stay in the {ef.engine} frame; "
@@ -126,9 +128,8 @@ def engine_compare(
     if isinstance(unit, Proportion):
         table, spec, missing = proportion_table(ef, keys, unit.successes)
     elif covariate is not None:
-        assert isinstance(unit, Mean)
-        assert unit.column is not None
-        table, spec, missing = cuped_table(ef, keys, unit.column, covariate)
+        assert isinstance(unit, Mean | Ratio)
+        table, spec, missing = cuped_table(ef, keys, unit, covariate)
     else:
         table, spec, missing = moment_table(ef, keys, unit)
     if nan_policy == "raise" and int(missing.sum()):
@@ -156,26 +157,21 @@ def engine_compare(
     return _with_missing(out, cells, missing, nan_policy)
 
 
-def _covariate(ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio) -> str:
-    """The covariate column, for a mean of per-unit values only (as the per-unit path)."""
-    if not isinstance(unit, Mean | Ratio):
-        raise ValueError(
-            "covariate (CUPED) applies to a mean or a ratio metric of per-unit values; "
-            f"got metric {unit!r}"
-        )
-    if not isinstance(covariate, str) or isinstance(unit, Ratio):
-        raise ValueError(
-            "CUPED with several covariates, or of a ratio metric, is computed from "
-            f"per-unit rows in pandas, not in the {ef.engine} frame: pass one covariate "
-            "column for a mean, or collect the frame to pandas first"
-        )
-    column = ef.require(covariate, "covariate")
-    dtype = ef.schema[column]
-    if not (dtype == nw.Boolean or dtype.is_numeric()):
-        raise TypeError(
-            f"covariate column {column!r} must hold numbers; got {dtype} in the {ef.engine} frame"
-        )
-    return column
+def _covariate(
+    ef: EngineFrame, covariate: object, unit: Proportion | Mean | Ratio, ci_method: str
+) -> str | list[str]:
+    """The covariate column(s), checked as the per-unit path checks them, and numeric."""
+    names = check_covariate(unit, covariate, ci_method)
+    assert names is not None
+    for name in [names] if isinstance(names, str) else names:
+        column = ef.require(name, "covariate")
+        dtype = ef.schema[column]
+        if not (dtype == nw.Boolean or dtype.is_numeric()):
+            raise TypeError(
+                f"covariate column {column!r} must hold numbers; got {dtype} in the "
+                f"{ef.engine} frame"
+            )
+    return names
 
 
 def _index(

@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.frames import EngineFrame, centred_moments, collect
-from ..core.statistics import CentredMoments
-from .cuped import adjust_cells
 from .metrics import Mean, Proportion, Ratio
 
-__all__ = ["check_arms", "cuped_table", "moment_table", "proportion_table"]
+__all__ = ["check_arms", "check_finite", "moment_table", "proportion_table", "summaries"]
 
 
 def proportion_table(
@@ -65,11 +63,11 @@ def moment_table(
         column = metric.column
         table = centred_moments(ef, keys, [column], third=True)
         check_arms(table, keys[0], table["n"] + table["n_missing"])
-        _check_finite(ef, table, {column: ("metric", f"mean_{column}")})
+        check_finite(ef, table, {column: ("metric", f"mean_{column}")})
         table = table.rename(
             columns={f"mean_{column}": "mean", f"m2_{column}": "m2", f"m3_{column}": "m3"}
         )
-        _summaries(table, ["mean"], {"var": "m2"})
+        summaries(table, ["mean"], {"var": "m2"})
         return table, Mean(n="n", mean="mean", var="var"), table["n_missing"]
     num, den = metric.numerator, metric.denominator
     assert num is not None
@@ -77,10 +75,10 @@ def moment_table(
     table = centred_moments(ef, keys, [num, den], [(num, den)])
     check_arms(table, keys[0], table["n"] + table["n_missing"])
     roles = {num: ("numerator", f"mean_{num}"), den: ("denominator", f"mean_{den}")}
-    _check_finite(ef, table, roles)
+    check_finite(ef, table, roles)
     table = table.rename(columns={f"mean_{num}": "num_mean", f"mean_{den}": "den_mean"})
     second = {"num_var": f"m2_{num}", "den_var": f"m2_{den}", "cov": f"c2_{num}_{den}"}
-    _summaries(table, ["num_mean", "den_mean"], second)
+    summaries(table, ["num_mean", "den_mean"], second)
     spec = Ratio(
         n="n",
         numerator_mean="num_mean",
@@ -92,7 +90,7 @@ def moment_table(
     return table, spec, table["n_missing"]
 
 
-def _summaries(table: pd.DataFrame, means: list[str], second: dict[str, str]) -> None:
+def summaries(table: pd.DataFrame, means: list[str], second: dict[str, str]) -> None:
     """Summary columns of each cell in place: (co)variances from the co-moments.
 
     Cells with fewer than two units have no variance and cells without units no mean;
@@ -108,17 +106,19 @@ def _summaries(table: pd.DataFrame, means: list[str], second: dict[str, str]) ->
             table[name] = np.where(n >= 2, values / (n - 1.0), 0.0)
 
 
-def _check_finite(
-    ef: EngineFrame, table: pd.DataFrame, columns: dict[str, tuple[str, str]]
-) -> None:
+def check_finite(ef: EngineFrame, table: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """Finite values only, as the per-unit path requires (missing ones aside).
 
-    A cell's mean is finite unless the cell holds infinite values (NaN and nulls are
-    missing, left out before): only then are they counted, in one more query.
+    A cell's mean and sum of squares are finite unless the cell holds infinite values
+    (NaN and nulls are missing, left out before): only then are they counted, in one
+    more query. (Both are read: Dask's mean over a whole frame can pass over infinite
+    values, and a mean taken from it stays finite.)
     """
     n = table["n"].to_numpy(dtype=np.float64)
     for column, (role, mean) in columns.items():
-        if not ((n > 0) & ~np.isfinite(table[mean].to_numpy(dtype=np.float64))).any():
+        moments = [mean, *([f"m2_{column}"] if f"m2_{column}" in table else [])]
+        values = table[moments].to_numpy(dtype=np.float64)
+        if not ((n > 0) & ~np.isfinite(values).all(axis=1)).any():
             continue
         x = nw.col(column).cast(nw.Float64)
         flags = ef.frame.select((x.abs() == float("inf")).cast(nw.Int64).alias(column))
@@ -138,65 +138,3 @@ def check_arms(table: pd.DataFrame, group: str, units: pd.Series[Any]) -> None:
         raise ValueError(
             f"group={group!r} has {count:,} missing values; every unit must belong to an arm"
         )
-
-
-def cuped_table(
-    ef: EngineFrame, keys: list[str], column: str, covariate: str
-) -> tuple[pd.DataFrame, Mean, pd.Series[Any]]:
-    """Per-cell moments of the CUPED-adjusted values, from co-moments in the engine.
-
-    Two reductions, each in two passes: the cells' moments of ``(y, x)`` (with the
-    third moments, for the skewness of the adjusted values) and the segments' (for
-    ``theta``, from their units as the per-unit path has it).
-    """
-    group, segments = keys[0], keys[1:]
-    y, x = column, covariate
-    pair = [(y, x)]
-    table = centred_moments(ef, keys, [y, x], pair, third=True)
-    check_arms(table, group, table["n"] + table["n_missing"])
-    _check_finite(ef, table, {y: ("metric", f"mean_{y}"), x: ("covariate", f"mean_{x}")})
-    per_segment = centred_moments(ef, segments, [y, x], pair)
-    if segments:
-        where = per_segment[segments].assign(__cx_segment=np.arange(len(per_segment)))
-        found = table[segments].merge(where, on=segments, how="left")["__cx_segment"]
-        segment_of_cell = found.to_numpy(dtype=np.intp)
-    else:
-        segment_of_cell = np.zeros(len(table), dtype=np.intp)
-    moments, t, _ = adjust_cells(
-        _pair_moments(table, y, x), _pair_moments(per_segment, y, x), segment_of_cell
-    )
-
-    def third(name: str) -> Any:
-        return table[name].to_numpy(dtype=np.float64)
-
-    out = table[keys].copy()
-    out["n"] = table["n"]
-    out["mean"] = moments.mean[:, 0]
-    out["m2"] = moments.comoment[:, 0, 0]
-    # M3 of y - t x (x's centre drops out of the deviations), expanded in the engine's
-    # centred third moments.
-    out["m3"] = (
-        third(f"m3_{y}")
-        - 3.0 * t * third(f"c3_{y}_{y}_{x}")
-        + 3.0 * t * t * third(f"c3_{y}_{x}_{x}")
-        - t**3 * third(f"m3_{x}")
-    )
-    out["n_missing"] = table["n_missing"]
-    _summaries(out, ["mean"], {"var": "m2"})
-    return out, Mean(n="n", mean="mean", var="var"), out["n_missing"]
-
-
-def _pair_moments(table: pd.DataFrame, y: str, x: str) -> CentredMoments:
-    """The moments of the columns ``(y, x)`` of a table of :func:`centred_moments`.
-
-    Groups without units get co-moments 0, as :func:`cxlib.core.statistics.summarise`
-    gives them.
-    """
-    n = table["n"].to_numpy(dtype=np.float64)
-    mean = np.stack([table[f"mean_{c}"].to_numpy(dtype=np.float64) for c in (y, x)], axis=1)
-    cyy, cxx, cxy = (
-        np.nan_to_num(table[name].to_numpy(dtype=np.float64))
-        for name in (f"m2_{y}", f"m2_{x}", f"c2_{y}_{x}")
-    )
-    comoment = np.stack([np.stack([cyy, cxy], axis=1), np.stack([cxy, cxx], axis=1)], axis=1)
-    return CentredMoments(n=n, weight=n, mean=mean, comoment=comoment)

@@ -132,8 +132,8 @@ def compare(
         Sigma_xx^-1 Sigma_xy`` estimated per segment over all its arms (see
         :func:`cuped`); a ratio's delta-method linearisation is adjusted, e.g. with
         ``["pre_revenue", "pre_orders"]`` (see the A/B guide). Several covariates
-        must not be constant or collinear in a segment. pandas frames only, except
-        one covariate of a mean.
+        must not be constant or collinear in a segment. On every engine (reduced to
+        co-moments per arm and segment there).
     nan_policy : {"omit", "raise", "propagate"}, default "omit"
         Missing per-unit values (NaN, None, pandas.NA; a unit of a ratio is missing
         when its numerator or denominator is, with a covariate when either value is):

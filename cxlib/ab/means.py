@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from ..core.lift import FloatArray
+from ..core.lift import FloatArray, Pairs
 from ..core.progress import check_progress
 from ..core.results import Comparison, Estimate
 from ..core.statistics import summarise
@@ -25,6 +25,8 @@ from ..core.validation import (
 )
 from ._arms import unit_rows
 from .cuped_multi import arm_covariates, covariate_names, cuped_mean_rows, two_arms
+from .cuped_stats import CupedStats, summary_cuped
+from .docs import fill_docs
 from .sequential import check_sequential, make_sequential, sequential_method
 from .skewness import skewness_warning
 from .two_arms import (
@@ -44,8 +46,8 @@ __all__ = ["compare_means"]
 
 
 def compare_means(
-    control: npt.ArrayLike | pd.Series[Any] | MeanStats,
-    variant: npt.ArrayLike | pd.Series[Any] | MeanStats,
+    control: npt.ArrayLike | pd.Series[Any] | MeanStats | CupedStats,
+    variant: npt.ArrayLike | pd.Series[Any] | MeanStats | CupedStats,
     *,
     ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
@@ -62,9 +64,12 @@ def compare_means(
 
     Parameters
     ----------
-    control, variant : array-like or MeanStats
+    control, variant : array-like, MeanStats or CupedStats
         Per-unit values of each arm (1-D), or their sufficient statistics
-        :class:`cxlib.ab.MeanStats` (``n``, mean and variance; at least 2 units).
+        :class:`cxlib.ab.MeanStats` (``n``, mean and variance; at least 2 units), or
+        for CUPED from summaries :class:`cxlib.ab.CupedStats` of both arms (``n``,
+        means and covariance matrix of the values and the covariates): the same
+        comparison as per-unit values with ``covariates=``.
     ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
         ``"fieller"``: Welch's t interval and test of the difference (unequal
         variances, Welch-Satterthwaite degrees of freedom) and Fieller's interval of
@@ -97,17 +102,7 @@ def compare_means(
     n_resamples : int, default 9999
         Bootstrap resamples.
     rng : int, numpy.random.Generator, optional
-        Seed or generator of the bootstrap.
-    sequential : bool, default False
-        Always-valid inference for a test that is looked at again and again: the
-        intervals become confidence sequences, valid at every look at once, and
-        ``p_value`` the always-valid p-value (the normal-mixture boundary of
-        Waudby-Smith et al. 2024, see the A/B guide). Needs ``ci_method`` "fieller",
-        "delta" or "log" and the two-sided alternative.
-    sequential_tuning : float, default 5000
-        The number of units (both arms) at which the confidence sequence is tightest
-        (GrowthBook's ``sequential_tuning_parameter``): about the sample size
-        expected at the end of the test.
+        Seed or generator of the bootstrap.{sequential}
     progress : bool, default False
         Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
         "cxlib[progress]"``); the result is the same with or without it.
@@ -168,6 +163,13 @@ def compare_means(
     >>> adjusted = cx.ab.compare_means(*spend, covariates=(pre[0], pre[1]))
     >>> round(plain.se, 3), round(adjusted.se, 3)
     (0.298, 0.156)
+
+    The same comparison from per-arm summaries (``n``, means and covariance matrix of the
+    values and the covariates):
+
+    >>> stats = [cx.ab.CupedStats.from_values(spend[i], pre[i]) for i in (0, 1)]
+    >>> round(cx.ab.compare_means(*stats).se, 3)
+    0.156
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -177,6 +179,15 @@ def compare_means(
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
     show = check_progress(progress)
+    if isinstance(control, CupedStats) or isinstance(variant, CupedStats):
+        if method in BOOTSTRAP:
+            raise TypeError(
+                f"ci_method={method!r} resamples units: give per-unit values of both arms, "
+                "not CupedStats (or use 'delta', 'fieller' or 'log')"
+            )
+        summaries = summary_cuped(control, variant, "mean", covariates)
+        cuped_arms = [(MeanStats(n=n, mean=v, var=m2 / (n - 1)), 0) for v, m2, n in summaries]
+        return _compare_stats(cuped_arms, method, level, alt, tuning)
     pair = _check_covariates(covariates, control, variant)
     raw: list[FloatArray] = []
     arms: list[tuple[MeanStats, int]] = []
@@ -205,7 +216,6 @@ def compare_means(
         raw = adjusted
     else:
         raw = [x[0] for x in raw]
-    (stats_c, missc), (stats_v, missv) = arms
     if len(raw) == 2:
         skewness_warning(*(summarise(x, third=True) for x in raw), method=method, level=level)
     if method in BOOTSTRAP:
@@ -217,10 +227,24 @@ def compare_means(
             alt,
             b,
             gen,
-            np.array([stats_c.se, stats_v.se]),
+            np.array([arms[0][0].se, arms[1][0].se]),
             progress=show,
         )
-    else:
+        return _compare_stats(arms, method, level, alt, tuning, pairs)
+    return _compare_stats(arms, method, level, alt, tuning)
+
+
+def _compare_stats(
+    arms: list[tuple[MeanStats, int]],
+    method: str,
+    level: float,
+    alt: Any,
+    tuning: float | None,
+    pairs: Pairs | None = None,
+) -> Comparison:
+    """The comparison of two arms' statistics (Welch), or of their bootstrap ``pairs``."""
+    (stats_c, missc), (stats_v, missv) = arms
+    if pairs is None:
         pairs = mean_pairs(
             stats_c.to_moments(),
             stats_v.to_moments(),
@@ -306,3 +330,6 @@ def _cuped_several(raw: list[FloatArray]) -> list[FloatArray]:
     _, adjusted, _ = cuped_mean_rows(both[0], both[1:], codes, 2, segment, 1)
     size = raw[0].shape[1]
     return [adjusted[:size], adjusted[size:]]
+
+
+fill_docs(compare_means)

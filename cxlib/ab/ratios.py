@@ -23,6 +23,7 @@ from ..core.validation import (
 )
 from ._arms import unit_rows
 from .cuped_multi import arm_covariates, covariate_names, cuped_ratio_rows, two_arms
+from .cuped_stats import CupedStats, summary_cuped
 from .sequential import check_sequential, make_sequential, sequential_method
 from .two_arms import (
     BOOTSTRAP,
@@ -82,8 +83,8 @@ def _ratio_arm(
 
 
 def compare_ratios(
-    control: RatioStats | tuple[npt.ArrayLike, npt.ArrayLike],
-    variant: RatioStats | tuple[npt.ArrayLike, npt.ArrayLike],
+    control: RatioStats | CupedStats | tuple[npt.ArrayLike, npt.ArrayLike],
+    variant: RatioStats | CupedStats | tuple[npt.ArrayLike, npt.ArrayLike],
     *,
     ci_method: MeanMethod = "fieller",
     confidence_level: float = 0.95,
@@ -105,9 +106,12 @@ def compare_ratios(
 
     Parameters
     ----------
-    control, variant : RatioStats or tuple of array-like
+    control, variant : RatioStats, CupedStats or tuple of array-like
         Sufficient statistics of each arm, or ``(numerator, denominator)`` per-unit
-        values (e.g. revenue and orders per visitor).
+        values (e.g. revenue and orders per visitor). For CUPED from summaries,
+        :class:`cxlib.ab.CupedStats` of both arms with ``metric="ratio"`` (``n``, means
+        and covariance matrix of numerator, denominator and covariates): the same
+        comparison as per-unit values with ``covariates=``.
     ci_method : {"fieller", "delta", "log", "percentile", "basic", "bca"}, default "fieller"
         As in :func:`compare_means`, with the z test; bootstrap resamples visitors.
     confidence_level, alternative, n_resamples, rng, sequential, sequential_tuning, progress
@@ -167,6 +171,13 @@ def compare_ratios(
     ...     *arms, covariates=((pre_revenue[0], pre_orders[0]), (pre_revenue[1], pre_orders[1])))
     >>> round(plain.se, 3), round(adjusted.se, 3)
     (0.366, 0.176)
+
+    The same from per-arm summaries of revenue, orders and the two covariates:
+
+    >>> stats = [cx.ab.CupedStats.from_values(revenue[i], [pre_revenue[i], pre_orders[i]],
+    ...                                       denominator=orders[i]) for i in (0, 1)]
+    >>> round(cx.ab.compare_ratios(*stats).se, 3)
+    0.176
     """
     level = check_confidence_level(confidence_level)
     alt = check_alternative(alternative)
@@ -176,16 +187,23 @@ def compare_ratios(
     b = check_n_resamples(n_resamples)
     gen = as_generator(rng)
     show = check_progress(progress)
-    pair = arm_covariates(covariates, control, variant) or ([], [])
-    if pair[0] and method in BOOTSTRAP:
+    summaries = isinstance(control, CupedStats) or isinstance(variant, CupedStats)
+    pair = ([], []) if summaries else arm_covariates(covariates, control, variant) or ([], [])
+    if (pair[0] or summaries) and method in BOOTSTRAP:
         raise ValueError(
             f"ci_method={method!r} is not available with covariates (CUPED of a ratio "
             "metric); use 'fieller' (the default), 'delta' or 'log'"
         )
-    (stats_c, cols_c, missc), (stats_v, cols_v, missv) = (
-        _ratio_arm(control, "control", policy, pair[0], 0),
-        _ratio_arm(variant, "variant", policy, pair[1], 1),
-    )
+    if summaries:
+        (vc, m2c, nc), (vv, m2v, nv) = summary_cuped(control, variant, "ratio", covariates)
+        stats_c, stats_v = _stats(vc, m2c, nc), _stats(vv, m2v, nv)
+        cols_c = cols_v = None
+        missc = missv = 0
+    else:
+        (stats_c, cols_c, missc), (stats_v, cols_v, missv) = (
+            _ratio_arm(control, "control", policy, pair[0], 0),
+            _ratio_arm(variant, "variant", policy, pair[1], 1),
+        )
     propagated = policy == "propagate" and bool(missc or missv)
     if pair[0] and propagated:
         # theta is pooled over the arms: missing values of one leave both undefined.
@@ -244,6 +262,12 @@ def compare_ratios(
         level=level,
         alternative=alt,
     )
+
+
+def _stats(value: float, m2: float, n: int) -> Stats:
+    """``(ratio, variance, n)`` of an arm from its adjusted ratio and the M2 of its
+    linearisation."""
+    return np.array([value]), np.array([m2 / (n * (n - 1.0))]), np.array([float(n)])
 
 
 def _cuped(control: FloatArray, variant: FloatArray) -> tuple[Stats, Stats]:

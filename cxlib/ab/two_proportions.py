@@ -20,6 +20,7 @@ from ..core.validation import (
     check_optional_bool,
 )
 from ._arms import count_pair
+from .docs import fill_docs
 from .proportions import ProportionMethod, check_proportion_method, proportion_pairs
 from .sequential import check_sequential, make_sequential, sequential_method
 from .two_arms import to_comparison, warn_degenerate
@@ -82,17 +83,7 @@ def compare_proportions(
     n_resamples : int, default 9999
         Bootstrap resamples (bootstrap methods only).
     rng : int, numpy.random.Generator, optional
-        Seed or generator of the bootstrap.
-    sequential : bool, default False
-        Always-valid inference for a test that is looked at again and again: the
-        intervals become confidence sequences, valid at every look at once, and
-        ``p_value`` the always-valid p-value (the normal-mixture boundary of
-        Waudby-Smith et al. 2024, see the A/B guide). Needs ``ci_method`` "fieller",
-        "delta" or "log" and the two-sided alternative.
-    sequential_tuning : float, default 5000
-        The number of units (both arms) at which the confidence sequence is tightest
-        (GrowthBook's ``sequential_tuning_parameter``): about the sample size
-        expected at the end of the test.
+        Seed or generator of the bootstrap.{sequential}
     progress : bool, default False
         Show a progress bar of the bootstrap resamples (needs tqdm: ``pip install
         "cxlib[progress]"``); the result is the same with or without it.
@@ -172,3 +163,6 @@ def compare_proportions(
         level=level,
         alternative=alt,
     )
+
+
+fill_docs(compare_proportions)

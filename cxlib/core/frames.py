@@ -203,34 +203,64 @@ def centred_moments(
     pairs: Sequence[tuple[str, str]] = (),
     *,
     third: bool = False,
+    triples: Sequence[tuple[str, str, str]] = (),
+    centre: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Count, means, centred sums of squares and co-moments per group, in the engine.
 
-    Two passes in one query: the group mean of each column as a window over the
-    group, then sums of the deviations, their squares and their products. The
-    returned ``m2_<c>`` is ``sum(d**2) - sum(d)**2 / n`` and ``c2_<a>_<b>`` is
-    ``sum(d_a * d_b) - sum(d_a) * sum(d_b) / n`` (the corrected two-pass algorithm,
-    whose correction absorbs the rounding of the mean), so values far from zero keep
-    their digits. Rows with a missing value in any of ``columns`` are left out (and
-    counted in ``n_missing``); ``mean_<c>`` is the group mean of the rows kept. With
-    ``third``, ``m3_<c>`` is the centred third moment, ``sum(d**3) - 3 sum(d)
-    sum(d**2) / n + 2 sum(d)**3 / n**2`` (the same correction), and each pair
-    ``(a, b)`` adds the mixed third moments ``c3_<a>_<a>_<b>`` (of ``e_a**2 e_b``, ``e``
-    the deviations from the exact means) and ``c3_<a>_<b>_<b>`` (of ``e_a e_b**2``),
-    corrected alike: ``sum(d_a**2 d_b) - 2 sum(d_a) sum(d_a d_b) / n - sum(d_b)
-    sum(d_a**2) / n + 2 sum(d_a)**2 sum(d_b) / n**2``. Sorted by the keys, missing keys
-    last.
+    Two passes in one query: the mean of each column as a window over the group (or
+    over the coarser groups ``centre``), then sums of the deviations ``d`` from it,
+    their squares and their products. The returned ``m2_<c>`` is ``sum(d**2) -
+    sum(d)**2 / n`` and ``c2_<a>_<b>`` is ``sum(d_a * d_b) - sum(d_a) * sum(d_b) / n``
+    (the corrected two-pass algorithm, whose correction absorbs the rounding of the
+    mean and the distance of the group's mean from the window's), so values far from
+    zero keep their digits. Rows with a missing value in any of the columns named are
+    left out (and counted in ``n_missing``); ``mean_<c>`` is the group mean of the rows
+    kept. With ``third``, ``m3_<c>`` is the centred third moment, ``sum(d**3) - 3
+    sum(d) sum(d**2) / n + 2 sum(d)**3 / n**2`` (the same correction), and each pair
+    ``(a, b)`` adds the mixed third moments ``c3_<a>_<a>_<b>`` and ``c3_<a>_<b>_<b>``.
+    Each of ``triples`` ``(a, b, c)`` adds ``c3_<a>_<b>_<c>``, the sum of ``e_a e_b
+    e_c`` (``e`` the deviations from the exact group means), corrected alike (see
+    :func:`_third`).
+
+    ``centre`` (a subset of ``keys``) takes the deviations from the mean of the rows of
+    the coarser group (a segment of the cells ``keys``), and adds ``centre_<c>``, that
+    mean, and ``offset_<c>``, the group's mean less it, from the sums of the
+    deviations: exact to the rounding of small numbers however far the values lie
+    from zero, so that the groups of one centre merge with the pairwise update
+    without the rounding of their means. Sorted by the keys, missing keys last.
     """
-    names = list(dict.fromkeys([*columns, *(c for pair in pairs for c in pair)]))
+    if centre is not None and not set(centre) <= set(keys):
+        raise ValueError(f"centre must be a subset of the keys {list(keys)}; got {list(centre)}")
+    if third:
+        triples = [*triples, *((a, a, b) for a, b in pairs), *((a, b, b) for a, b in pairs)]
+    # Infinite values make NaN sums on pandas-backed engines (refused by the callers,
+    # which count them): not a numpy warning.
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _centred_moments(ef, keys, columns, pairs, third, triples, centre)
+
+
+def _centred_moments(
+    ef: EngineFrame,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    third: bool,
+    triples: Sequence[tuple[str, str, str]],
+    centre: Sequence[str] | None,
+) -> pd.DataFrame:
+    names = [*columns, *(c for pair in pairs for c in pair), *(c for t in triples for c in t)]
+    names = list(dict.fromkeys(names))
     prepared = ef.frame.with_columns(*(_missing_as_null(ef, c) for c in names))
     complete = nw.all_horizontal(*(~nw.col(c).is_null() for c in names), ignore_nulls=False)
     prepared = prepared.with_columns(complete.cast(nw.Int64).alias("__cx_ok"))
     kept = prepared.filter(nw.col("__cx_ok") == 1)
     over = list(keys)
+    window = over if centre is None else list(centre)
     means = [
         (
-            nw.col(c).cast(nw.Float64).mean().over(*over)
-            if over
+            nw.col(c).cast(nw.Float64).mean().over(*window)
+            if window
             else nw.col(c).cast(nw.Float64).mean()
         ).alias(f"__cx_mean_{i}")
         for i, c in enumerate(names)
@@ -242,29 +272,33 @@ def centred_moments(
     ]
     kept = kept.with_columns(*deviations)
     index = {c: i for i, c in enumerate(names)}
+    cubes = list(dict.fromkeys(_sorted_triple(*(index[c] for c in t)) for t in triples))
+    if third:
+        cubes = list(dict.fromkeys([*((i, i, i) for i in range(len(names))), *cubes]))
+    # Every product of two deviations that a co-moment or a third moment's correction uses.
     product_pairs = [(i, i) for i in range(len(names))]
-    product_pairs += [(index[a], index[b]) for a, b in pairs]
+    product_pairs += [(min(index[a], index[b]), max(index[a], index[b])) for a, b in pairs]
+    product_pairs += [(j, k) for i, j, k in cubes] + [(i, k) for i, j, k in cubes]
+    product_pairs += [(i, j) for i, j, k in cubes]
+    products = list(dict.fromkeys(product_pairs))
     kept = kept.with_columns(
         *(
             (nw.col(f"__cx_d_{i}") * nw.col(f"__cx_d_{j}")).alias(f"__cx_dd_{i}_{j}")
-            for i, j in dict.fromkeys(product_pairs)
+            for i, j in products
         )
     )
-    cubes: dict[str, nw.Expr] = {}
-    if third:
-        for i in range(len(names)):
-            cubes[f"__cx_ddd_{i}"] = nw.col(f"__cx_d_{i}") * nw.col(f"__cx_dd_{i}_{i}")
-        for a, b in pairs:
-            i, j = index[a], index[b]
-            product = nw.col(f"__cx_dd_{i}_{j}")
-            cubes[f"__cx_ddd_{i}_{i}_{j}"] = nw.col(f"__cx_d_{i}") * product
-            cubes[f"__cx_ddd_{i}_{j}_{j}"] = nw.col(f"__cx_d_{j}") * product
-        kept = kept.with_columns(*(expr.alias(name) for name, expr in cubes.items()))
+    if cubes:
+        kept = kept.with_columns(
+            *(
+                (nw.col(f"__cx_d_{i}") * nw.col(f"__cx_dd_{j}_{k}")).alias(f"__cx_ddd_{i}_{j}_{k}")
+                for i, j, k in cubes
+            )
+        )
     sums = [nw.len().alias(_N)]
-    sums += [nw.col(name).sum() for name in cubes]
+    sums += [nw.col(f"__cx_ddd_{i}_{j}_{k}").sum() for i, j, k in cubes]
     sums += [nw.col(f"__cx_mean_{i}").max() for i in range(len(names))]
     sums += [nw.col(f"__cx_d_{i}").sum() for i in range(len(names))]
-    sums += [nw.col(f"__cx_dd_{i}_{j}").sum() for i, j in dict.fromkeys(product_pairs)]
+    sums += [nw.col(f"__cx_dd_{i}_{j}").sum() for i, j in products]
     reduced = kept.group_by(*over, drop_null_keys=False).agg(*sums) if over else kept.select(*sums)
     missing = prepared.with_columns((1 - nw.col("__cx_ok")).alias("__cx_miss"))
     miss_agg = nw.col("__cx_miss").sum().alias("__cx_n_missing")
@@ -275,61 +309,75 @@ def centred_moments(
     )
     table = collect(reduced)
     missing_table = collect(miss)
-    return _assemble_moments(table, missing_table, over, names, pairs, index, third)
+    if keys:
+        table = missing_table.merge(table, on=over, how="left")
+    else:
+        table = pd.concat([missing_table, table], axis=1)
+    out = _assemble_moments(table, over, names, pairs, third, centre is not None)
+    for t in triples:
+        i, j, k = sorted(index[c] for c in t)
+        out[f"c3_{'_'.join(t)}"] = _third(table, i, j, k)
+    return _sorted(out, over)
+
+
+def _sorted_triple(i: int, j: int, k: int) -> tuple[int, int, int]:
+    a, b, c = sorted((i, j, k))
+    return a, b, c
 
 
 def _assemble_moments(
     table: pd.DataFrame,
-    missing_table: pd.DataFrame,
     keys: list[str],
     names: list[str],
     pairs: Sequence[tuple[str, str]],
-    index: dict[str, int],
     third: bool,
+    centred: bool,
 ) -> pd.DataFrame:
-    if keys:
-        table = missing_table.merge(table, on=keys, how="left")
-    else:
-        table = pd.concat([missing_table, table], axis=1)
     n = table[_N].fillna(0).to_numpy(dtype=np.float64)
     out = table[keys].copy() if keys else pd.DataFrame(index=range(len(table)))
     out["n"] = n.astype(np.int64)
     out["n_missing"] = table["__cx_n_missing"].fillna(0).to_numpy(dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = {i: table[f"__cx_d_{i}"].to_numpy(dtype=np.float64) for i in range(len(names))}
-        for c in names:
-            i = index[c]
+        for i, c in enumerate(names):
+            d = table[f"__cx_d_{i}"].to_numpy(dtype=np.float64)
             mean = table[f"__cx_mean_{i}"].to_numpy(dtype=np.float64)
-            correction = np.where(n > 0, d[i] / n, 0.0)
+            correction = np.where(n > 0, d / n, 0.0)
             out[f"mean_{c}"] = mean + correction
+            if centred:
+                out[f"centre_{c}"] = mean
+                out[f"offset_{c}"] = np.where(n > 0, correction, np.nan)
             ss = table[f"__cx_dd_{i}_{i}"].to_numpy(dtype=np.float64)
-            out[f"m2_{c}"] = np.where(n > 0, ss - d[i] * correction, np.nan)
+            out[f"m2_{c}"] = np.where(n > 0, ss - d * correction, np.nan)
             if third:
-                cube = table[f"__cx_ddd_{i}"].to_numpy(dtype=np.float64)
-                m3 = cube - 3.0 * correction * ss + 2.0 * d[i] * correction**2
-                out[f"m3_{c}"] = np.where(n > 0, m3, np.nan)
+                out[f"m3_{c}"] = _third(table, i, i, i)
         for a, b in pairs:
-            i, j = index[a], index[b]
+            i, j = sorted((names.index(a), names.index(b)))
             sp = table[f"__cx_dd_{i}_{j}"].to_numpy(dtype=np.float64)
-            out[f"c2_{a}_{b}"] = np.where(n > 0, sp - d[i] * d[j] / np.where(n > 0, n, 1), np.nan)
-            if third:
-                for p, q, name in ((i, j, f"{a}_{a}_{b}"), (j, i, f"{a}_{b}_{b}")):
-                    name_p = f"__cx_ddd_{i}_{i}_{j}" if p == i else f"__cx_ddd_{i}_{j}_{j}"
-                    sums_p = table[name_p].to_numpy(dtype=np.float64)
-                    m3 = _mixed_third(sums_p, p, q, table, d, sp, n)
-                    out[f"c3_{name}"] = np.where(n > 0, m3, np.nan)
-    return _sorted(out, keys)
+            di, dj = (table[f"__cx_d_{k}"].to_numpy(dtype=np.float64) for k in (i, j))
+            out[f"c2_{a}_{b}"] = np.where(n > 0, sp - di * dj / np.where(n > 0, n, 1), np.nan)
+    return out
 
 
-def _mixed_third(
-    cube: Any, p: int, q: int, table: pd.DataFrame, d: dict[int, Any], products: Any, n: Any
-) -> Any:
-    """``sum(e_p**2 e_q)`` about the exact means, from the sums about the window means.
+def _third(table: pd.DataFrame, i: int, j: int, k: int) -> Any:
+    """``sum(e_i e_j e_k)`` about the exact group means, from the sums about the window's.
 
-    With ``m = sum(d) / n`` the rounding of each window mean and ``e = d - m``, the
-    expansion of ``sum((d_p - m_p)**2 (d_q - m_q))`` leaves ``cube = sum(d_p**2 d_q)``,
-    ``products = sum(d_p d_q)``, ``sum(d_p**2)`` and the two ``sum(d)``.
+    With ``S`` the sums of the deviations ``d`` from the window mean and their
+    products, ``m = S_i / n`` (the group mean less the window's) and ``e = d - m``,
+    expanding ``sum((d_i - m_i)(d_j - m_j)(d_k - m_k))`` leaves ``S_ijk - m_i S_jk -
+    m_j S_ik - m_k S_ij + 2 n m_i m_j m_k`` (``i <= j <= k``). NaN for an empty group.
     """
-    square = table[f"__cx_dd_{p}_{p}"].to_numpy(dtype=np.float64)
-    mp, mq = np.where(n > 0, d[p] / n, 0.0), np.where(n > 0, d[q] / n, 0.0)
-    return cube - 2.0 * mp * products - mq * square + 2.0 * d[p] * mp * mq
+
+    def column(name: str) -> Any:
+        return table[name].to_numpy(dtype=np.float64)
+
+    n = table[_N].fillna(0).to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = {p: np.where(n > 0, column(f"__cx_d_{p}") / n, 0.0) for p in {i, j, k}}
+        value = (
+            column(f"__cx_ddd_{i}_{j}_{k}")
+            - m[i] * column(f"__cx_dd_{j}_{k}")
+            - m[j] * column(f"__cx_dd_{i}_{k}")
+            - m[k] * column(f"__cx_dd_{i}_{j}")
+            + 2.0 * n * m[i] * m[j] * m[k]
+        )
+    return np.where(n > 0, value, np.nan)

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import polars as pl
 import pytest
 import statsmodels.api as sm
 
@@ -367,15 +366,3 @@ def test_inputs_are_not_mutated() -> None:
     pd.testing.assert_frame_equal(df, before)
     for a, b in zip((*control, *variant), copies, strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-def test_engine_frames_refuse_several_covariates_and_ratio_cuped() -> None:
-    df = pl.from_pandas(visits(13, n=300))
-    with pytest.raises(ValueError, match="polars"):
-        cx.ab.compare(
-            df, group="arm", control="A", metric="revenue", covariate=["pre_revenue", "pre_orders"]
-        )
-    with pytest.raises(ValueError, match=r"ratio metric.*polars"):
-        cx.ab.compare(
-            df, group="arm", control="A", metric=("revenue", "orders"), covariate="pre_orders"
-        )

@@ -196,8 +196,10 @@ def test_cuped_bad_input_names_column_and_engine(engine) -> None:
         cx.ab.compare(frame, **base, covariate="nope")
     with pytest.raises(TypeError, match=r"covariate column 'label' must hold numbers; got .* the"):
         cx.ab.compare(frame, **base, covariate="label")
-    with pytest.raises(ValueError, match=r"of a ratio metric, is computed from per-unit rows"):
-        cx.ab.compare(frame, **{**base, "metric": ("revenue", "pre")}, covariate="pre")
+    with pytest.raises(ValueError, match=r"covariate='nope' is not a column of the \w+ frame"):
+        cx.ab.compare(frame, **base, covariate=["pre", "nope"])
+    with pytest.raises(TypeError, match=r"covariate column 'label' must hold numbers; got .* the"):
+        cx.ab.compare(frame, **{**base, "metric": ("revenue", "pre")}, covariate=["label"])
     with pytest.raises(ValueError, match=r"covariate \(CUPED\) applies to a mean"):
         cx.ab.compare(frame, **{**base, "metric": "flag"}, covariate="pre")
     with pytest.raises(ValueError, match=r"ci_method='percentile' resamples units.*'fieller'"):
