@@ -235,8 +235,27 @@ def test_the_alpha_spent_increases_and_ends_at_alpha(
     frame = design.to_frame()
     np.testing.assert_allclose(frame["alpha_at_look"].sum(), alpha, rtol=1e-12)
     # A boundary never spends more than its increment alone (the earlier looks only
-    # remove paths): its nominal p-value is at least the alpha at that look.
-    assert np.all(frame["nominal_p"] >= frame["alpha_at_look"] * (1 - 1e-6))
+    # remove paths): its nominal p-value is at least the alpha at that look. A look
+    # planned to spend less than 1e-300 (an early O'Brien-Fleming look at a small
+    # alpha) has no boundary: z is infinite and nothing is spent.
+    finite = np.isfinite(frame["z_boundary"])
+    assert np.all(frame.loc[~finite, "alpha_at_look"] < 1e-300)
+    assert np.all(frame.loc[finite, "nominal_p"] >= frame.loc[finite, "alpha_at_look"] * (1 - 1e-6))
+
+
+def test_a_look_that_would_spend_less_than_1e_300_has_no_boundary() -> None:
+    """Found by hypothesis: O'Brien-Fleming at t = 0.0088 with alpha = 0.001 spends
+    2 (1 - Phi(z_0.0005 / sqrt(t))) = 1.3e-302 (Lan & DeMets 1983), beyond float range
+    for a z boundary; the later looks still spend alpha to the end."""
+    gaps = [0.025390625, 0.5, 0.75, 0.875, 0.375, 0.375]
+    t = np.cumsum(gaps) / np.sum(gaps)
+    design = cx.ab.group_sequential(t.tolist(), alpha=0.001)
+    assert design.alpha_spent[0] == pytest.approx(
+        2 * stats.norm.sf(stats.norm.isf(0.0005) / np.sqrt(t[0])), rel=1e-9
+    )
+    assert np.isinf(design.z_boundaries[0])
+    assert np.all(np.isfinite(design.z_boundaries[1:]))
+    assert design.alpha_spent[-1] == pytest.approx(0.001, rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- the result
