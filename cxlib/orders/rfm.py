@@ -7,8 +7,8 @@ pymc-marketing's ``rfm_summary``. :func:`rfm_calibration_holdout` splits the his
 into a calibration and a holdout period (lifetimes' ``calibration_and_holdout_data``);
 :func:`cxlib.orders.rfm_scores.rfm_scores` adds quantile scores and a named R/F segment.
 
-Everything is computed with one sort of the orders by customer and period and numpy
-reductions over the sorted runs: no Python loop over customers.
+Everything is computed with numpy reductions over the orders (see
+:mod:`cxlib.orders.rfm_reduce`): no Python loop over customers.
 
 Definitions (``time_unit`` is a pandas period alias; dates become periods of it):
 

@@ -1,8 +1,12 @@
-"""Per-customer reduction of purchase occasions: one sort, then numpy over the runs.
+"""Per-customer reduction of purchase occasions, with no Python loop over customers.
 
-The orders are packed into sorted int64 keys (customer, period, and revenue in cents
-when it is whole cents); the runs of equal (customer, period) are the occasions. Used
-by :mod:`cxlib.orders.rfm`; nothing loops over customers.
+When the revenue is whole cents (or absent), the occasions are the orders less those
+that repeat a (customer, period) key, found by hashing (:func:`cxlib.core.repeats.repeats`);
+first and last periods and the spend are per-customer reductions, the spend an exact sum
+of cents. Otherwise the orders are packed into sorted int64 keys (customer, period, then
+the position of the order) and the runs of equal (customer, period) are the occasions,
+their revenue summed in ascending order so that the row order cannot change a result.
+Used by :mod:`cxlib.orders.rfm`.
 """
 
 from __future__ import annotations
