@@ -162,8 +162,8 @@ class CupedStats:
     def from_sums(
         cls,
         n: float,
-        sums: Sequence[float] | npt.NDArray[np.number[Any]],
-        products: Sequence[Sequence[float]] | npt.NDArray[np.number[Any]],
+        sums: npt.ArrayLike,
+        products: npt.ArrayLike,
         *,
         metric: CupedMetric = "mean",
     ) -> CupedStats:
