@@ -43,6 +43,7 @@ AB_FRAME = pd.DataFrame(
 RNG = np.random.default_rng(11)
 CONTROL = RNG.normal(10.0, 2.0, 50)
 VARIANT = RNG.normal(10.5, 2.0, 60)
+COLUMNS = np.stack([CONTROL, CONTROL + 1.0, CONTROL**2])  # numerator, denominator, x
 
 #: name -> (function, positional arguments, keyword arguments) of one valid call.
 DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
@@ -193,6 +194,11 @@ DRIVERS: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
         cx.ab.CupedStats.from_values,
         (CONTROL, [CONTROL**2, np.sqrt(CONTROL)]),
         {"denominator": CONTROL + 1.0},
+    ),
+    "ab.CupedStats.from_sums": (
+        cx.ab.CupedStats.from_sums,
+        (CONTROL.size, COLUMNS.sum(axis=1), COLUMNS @ COLUMNS.T),
+        {"metric": "ratio"},
     ),
 }
 

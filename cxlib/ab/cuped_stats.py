@@ -25,6 +25,7 @@ from ..core.sufficient import NAN, check_count, finite_values
 from ..core.validation import check_choice
 from .cuped_moments import cuped_cells, linearise
 from .cuped_multi import covariate_rows
+from .cuped_sums import centred_sums
 
 __all__ = ["CUPED_METRICS", "CupedMetric", "CupedStats", "summary_cuped"]
 
@@ -54,7 +55,7 @@ class CupedStats:
 
     See Also
     --------
-    CupedStats.from_values, compare_means, compare_ratios
+    CupedStats.from_values, CupedStats.from_sums, compare_means, compare_ratios
 
     Notes
     -----
@@ -156,6 +157,55 @@ class CupedStats:
             cov=tuple(map(tuple, cov)),
             metric="mean" if denominator is None else "ratio",
         )
+
+    @classmethod
+    def from_sums(
+        cls,
+        n: float,
+        sums: npt.ArrayLike,
+        products: npt.ArrayLike,
+        *,
+        metric: CupedMetric = "mean",
+    ) -> CupedStats:
+        """The statistics of ``n`` units from the sums and sums of products of their columns.
+
+        What a warehouse gives per arm: ``sums[i] = SUM(z_i)`` of the columns ``(y, x_1,
+        ..., x_k)`` (``(numerator, denominator, x_1, ..., x_k)`` with ``metric="ratio"``)
+        and ``products[i][j] = SUM(z_i * z_j)``, the symmetric matrix of every pair's
+        sum of products, squares on the diagonal. The means are ``sums / n`` and the
+        covariance matrix ``(products - sums sums' / n) / (n - 1)``.
+
+        For columns far from zero the two terms agree in most of their digits. As
+        :meth:`MeanStats.from_sums <cxlib.ab.MeanStats.from_sums>`, a
+        :class:`~cxlib.PrecisionWarning` says so when fewer than about six significant
+        digits are left (estimated from the rounding of the sums) in a variance, in a
+        covariance relative to ``sqrt(var_i var_j)`` (the correlation scale, which is
+        how CUPED's ``theta`` reads it), or for a ratio in the variance of ``numerator
+        - ratio x denominator``. Integer sums (Python or numpy integers, e.g. prices in
+        cents, beyond ``2**53`` too) are used exactly.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` is not a whole number >= 0, the shapes do not match ``metric``, a
+            sum is not finite, ``products`` is not symmetric, or the sums imply a
+            negative variance, a correlation above 1 or a covariance matrix that is not
+            positive semi-definite, beyond rounding (the message names the entry);
+            with ``n = 0``, if any sum is not 0.
+
+        Examples
+        --------
+        >>> import cxlib as cx
+        >>> stats = cx.ab.CupedStats.from_sums(
+        ...     n=4, sums=[20.0, 8.0], products=[[114.0, 45.0], [45.0, 18.0]])
+        >>> stats.mean
+        (5.0, 2.0)
+        >>> stats.cov
+        ((4.666666666666667, 1.6666666666666667), (1.6666666666666667, 0.6666666666666666))
+        """
+        choice = check_choice("metric", metric, CUPED_METRICS)
+        count, mean, cov = centred_sums(n, sums, products, choice)
+        return cls(n=count, mean=mean, cov=cov, metric=choice)
 
     @property
     def n_covariates(self) -> int:

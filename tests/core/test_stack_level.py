@@ -40,6 +40,11 @@ def _mean_sums(offset: float) -> dict[str, float]:
     return {"n": 1_000.0, "sum": float(x.sum()), "sum_squares": float(x @ x)}
 
 
+def _cuped_sums(offset: float) -> dict[str, Any]:
+    z = offset + np.random.default_rng(4).uniform(0.0, 1.0, (2, 400))
+    return {"n": 400, "sums": z.sum(axis=1), "products": z @ z.T}
+
+
 def _ratio_sums(offset: float) -> dict[str, float]:
     rng = np.random.default_rng(3)
     x = offset + rng.uniform(0.0, 1.0, 500)
@@ -92,6 +97,10 @@ CASES: dict[str, tuple[Callable[[], Any], str]] = {
     ),
     "RatioStats.from_sums": (
         lambda: cx.ab.RatioStats.from_sums(**_ratio_sums(1e9)),
+        "significant digits",
+    ),
+    "CupedStats.from_sums": (
+        lambda: cx.ab.CupedStats.from_sums(**_cuped_sums(1e9)),
         "significant digits",
     ),
     "average_order_value": (
