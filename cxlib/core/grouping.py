@@ -291,11 +291,11 @@ def _factorize_masked(
         found_ints, codes = dense_rank(values.to_numpy(dtype=wide))
         return codes, pd.Index(pd.array(found_ints, dtype=dtype))
     # Missing values take the first value present, so that the span does not grow;
-    # their codes are set to -1 afterwards (np.where: a masked copy is slower).
+    # their codes are set to -1 afterwards (np.putmask: faster than a masked copyto).
     filled = values.fillna(values.array[int(np.argmin(missing))])
     found_ints, codes = dense_rank(filled.to_numpy(dtype=wide))
-    marked: IntpArray = np.where(missing, -1, codes)
-    return marked, pd.Index(pd.array(found_ints, dtype=dtype))
+    np.putmask(codes, missing, -1)
+    return codes, pd.Index(pd.array(found_ints, dtype=dtype))
 
 
 def factorize_column(

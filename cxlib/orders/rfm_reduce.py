@@ -355,31 +355,35 @@ def _reduce_exact(
     who = customer + 1
     if not everything:
         who *= use  # guest orders (code -1) are at 0 already
-    when = period - low
     dtype: type[np.signedinteger[Any]] = np.int32 if bits <= 31 else np.int64
     key: npt.NDArray[np.signedinteger[Any]] = who.astype(dtype)
     key <<= period_bits
-    key += when.astype(dtype, copy=False)
-    # The orders after the first of their occasion.
-    repeated = repeats(key if everything else np.compress(use, key))
+    # Adding the period and then taking ``low`` away may wrap around in between, but
+    # the result fits in the key (integer arithmetic modulo 2**32 or 2**64).
+    key += period.astype(dtype, copy=False)
+    key -= np.array(low).astype(dtype)  # wrapped too, when ``low`` exceeds the key type
+    if not everything:
+        key = np.compress(use, key)  # (the keys of every order are freed)
+    repeated = repeats(key)  # the orders after the first of their occasion
+    del key
     repeated >>= period_bits
     size = n_customers + 1
     n_orders = np.bincount(who, minlength=size)
     n_orders -= np.bincount(repeated.astype(np.intp), minlength=size)
     first = np.full(size, np.iinfo(np.int64).max)
-    np.minimum.at(first, who, when)
+    np.minimum.at(first, who, period)
     last = np.full(size, np.iinfo(np.int64).min)
-    np.maximum.at(last, who, when)
+    np.maximum.at(last, who, period)
     out.n_periods[:] = n_orders[1:]
     buyer = out.n_periods > 0
-    np.add(first[1:], low, out=out.first, where=buyer)
-    np.add(last[1:], low, out=out.last, where=buyer)
+    np.copyto(out.first, first[1:], where=buyer)
+    np.copyto(out.last, last[1:], where=buyer)
     if cents is None or out.spend is None:
         return True
     if not include_first:
         # Cents of the orders after the first period; exact, so the order of the sums
         # does not matter.
-        np.multiply(cents, when != first[who], out=cents)
+        np.multiply(cents, period != first[who], out=cents)
     spend = np.bincount(who, weights=cents, minlength=size)
     np.divide(spend[1:], _CENTS, out=out.spend)
     return True

@@ -557,16 +557,19 @@ def test_cdnow_scores(cdnow: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize(
-    ("span", "n", "n_customers"),
+    ("span", "n", "n_customers", "offset"),
     [
-        (30, 5_000, 700),
-        (40_000, 5_000, 700),
-        (2**55, 5_000, 700),
-        (30, 60_000, 700),  # past the hashing threshold, mostly repeated keys
-        (400, 60_000, 20_000),  # past the hashing threshold, few repeats
+        (30, 5_000, 700, 10**6),
+        (40_000, 5_000, 700, 10**6),
+        (2**55, 5_000, 700, 10**6),
+        (30, 60_000, 700, 10**6),  # past the hashing threshold, mostly repeated keys
+        (400, 60_000, 20_000, 10**6),  # past the hashing threshold, few repeats
+        (400, 60_000, 20_000, 3 * 10**9),  # periods beyond int32 (seconds after 2038)
     ],
 )
-def test_exact_and_sorted_reductions_agree(span: int, n: int, n_customers: int) -> None:
+def test_exact_and_sorted_reductions_agree(
+    span: int, n: int, n_customers: int, offset: int
+) -> None:
     """The cents path (narrow keys, exact sums) equals the path that sorts the revenue.
 
     Spans of periods give int32 keys, int64 keys, and keys too wide for the cents path;
@@ -579,7 +582,7 @@ def test_exact_and_sorted_reductions_agree(span: int, n: int, n_customers: int) 
     period = (
         rng.integers(0, span, n) if span < 100 else rng.choice(span, 40)[rng.integers(0, 40, n)]
     )
-    period = period + 10**6
+    period = period + offset
     revenue = rng.integers(0, 100_000, n) / 100
     use = (customer >= 0) & (rng.random(n) < 0.9)
     for include_first in (False, True):
