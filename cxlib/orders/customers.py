@@ -59,10 +59,11 @@ class Identified:
 
 def identified(od: OrderData) -> Identified:
     mask = od.customer >= 0
+    # np.compress: several times faster than indexing with the mask.
     return Identified(
-        customer=od.customer[mask],
-        time=od.time[mask].astype("datetime64[ns]").astype(np.int64),
-        day=od.day[mask],
+        customer=np.compress(mask, od.customer),
+        time=np.compress(mask, od.time).astype("datetime64[ns]", copy=False).view(np.int64),
+        day=np.compress(mask, od.day),
         mask=mask,
     )
 

@@ -26,11 +26,12 @@ from ..core.bootstrap import (
     rows_acceleration,
     rows_replicates,
 )
-from ..core.grouping import Groups, dense_rank, distinct
+from ..core.grouping import Groups, dense_rank
 from ..core.inference import assemble, check_interval, replicate_interval, warn_degenerate
 from ..core.intervals import PROPORTION_CI_METHODS, ProportionCIMethod, normal_quantile
 from ..core.intervals import proportion_interval as _proportion_interval
 from ..core.progress import check_progress
+from ..core.repeats import repeats
 from ..core.results import Estimate
 from ..core.statistics import ratio_estimates
 from ..core.studentized import ratio_t_replicates, studentized_interval
@@ -317,9 +318,11 @@ def distinct_customers(od: OrderData, n_groups: int) -> npt.NDArray[np.int64]:
     ident = od.customer >= 0
     if od.groups is None:
         return np.array([od.n_customers], dtype=np.int64)
-    key = od.groups.codes[ident].astype(np.int64) * od.n_customers + od.customer[ident]
-    uniq = distinct(key)
-    counts: npt.NDArray[np.int64] = np.bincount(uniq // od.n_customers, minlength=n_groups)
+    group = np.compress(ident, od.groups.codes).astype(np.int64)
+    # Distinct (group, customer) pairs: the orders less those that repeat a pair.
+    counts: npt.NDArray[np.int64] = np.bincount(group, minlength=n_groups)
+    key = group * od.n_customers + np.compress(ident, od.customer)
+    counts -= np.bincount((repeats(key) // od.n_customers).astype(np.intp), minlength=n_groups)
     return counts
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from ..core.grouping import distinct
+from ..core.repeats import repeats
 from ..core.results import Estimate
 from ..core.statistics import summarise
 from ..core.validation import NanPolicy, check_choice
@@ -278,11 +278,13 @@ def repeat_purchase_rate(
         purchases = customer_orders(od)
     else:
         ident = od.customer >= 0
-        span = int(od.day[ident].max() - od.day[ident].min()) + 1 if ident.any() else 1
-        key = od.customer[ident] * span + (
-            od.day[ident] - (od.day[ident].min() if ident.any() else 0)
-        )
-        purchases = np.bincount(distinct(key) // span, minlength=od.n_customers)
+        who, day = np.compress(ident, od.customer), np.compress(ident, od.day)
+        low = int(day.min()) if len(day) else 0
+        span = int(day.max()) - low + 1 if len(day) else 1
+        # Days with a purchase: the orders less those that repeat a (customer, day).
+        purchases = np.bincount(who, minlength=od.n_customers)
+        repeated = repeats(who * span + (day - low)) // span
+        purchases -= np.bincount(repeated.astype(np.intp), minlength=od.n_customers)
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = customer_clusters(od, repeat, "repeat_purchase_rate")
     sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)

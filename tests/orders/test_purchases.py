@@ -954,3 +954,20 @@ def test_cdnow_grouped_by_first_purchase_month(cdnow: pd.DataFrame) -> None:
     assert out["cohort"].tolist() == expected.index.tolist()
     assert out["n"].tolist() == expected["n"].tolist()
     assert out["value"].to_numpy() == pytest.approx((expected["orders"] / expected["n"]).to_numpy())
+
+
+def test_cdnow_customers_per_group_against_pandas(cdnow: pd.DataFrame) -> None:
+    """Distinct customers per group (hashed (group, customer) pairs past 2**14 orders)."""
+    kw: dict[str, Any] = {"customer": "customer_id", "date": "date", "window": None}
+    grouped = cdnow.assign(month=cdnow["date"].dt.to_period("M").astype(str))
+    out = cx.average_order_value(
+        grouped, revenue="revenue", by="month", ci_method="delta", **kw
+    )
+    want = grouped.groupby("month")["customer_id"].nunique()
+    assert out.set_index("month")["n_customers"].to_dict() == want.to_dict()
+    first = cdnow.groupby("customer_id")["date"].transform("min")
+    cohorts = cdnow.assign(cohort=first.dt.month_name())
+    by_day = cx.repeat_purchase_rate(cohorts, occasion="day", by="cohort", **kw)
+    days = cohorts.groupby(["cohort", "customer_id"])["date"].nunique()
+    repeat = (days > 1).groupby(level="cohort").sum()
+    assert by_day.set_index("cohort")["n_repeat_customers"].to_dict() == repeat.to_dict()
