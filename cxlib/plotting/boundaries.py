@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import NEUTRAL, PALETTE, as_frame, finish, new_axes, require_columns
+from ._docs import fill_docs
 from ._dots import numbers
 
 if TYPE_CHECKING:
@@ -28,14 +29,10 @@ def boundaries(result: object, *, ax: Axes | None = None, title: str | None = No
     result : GroupSequentialDesign or pandas.DataFrame
         A design from :func:`cxlib.ab.group_sequential` (or its ``to_frame()``), or the
         frame of :func:`cxlib.ab.group_sequential_test`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure without it.
-    title : str, optional
-        A title for the Axes.
+    {ax}
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -76,3 +73,6 @@ def boundaries(result: object, *, ax: Axes | None = None, title: str | None = No
         ax.set_title(title)
     ax.legend(frameon=False, fontsize="small")
     return finish(ax, grid="y")
+
+
+fill_docs(boundaries)

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import stats
 
 from ._base import NEUTRAL, PALETTE, as_frame, finish, new_axes, require_columns
+from ._docs import fill_docs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,14 +35,10 @@ def srm(result: object, *, ax: Axes | None = None, title: str | None = None) -> 
         The result of ``cx.ab.srm``, or its ``to_frame()`` (columns ``arm``,
         ``observed``, ``expected``; the p-value is then recomputed from them and the
         threshold is the default 0.001).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure by default.
-    title : str, optional
-        Title of the Axes.
+    {ax}
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -96,3 +93,6 @@ def srm(result: object, *, ax: Axes | None = None, title: str | None = None) -> 
     if title is not None:
         ax.set_title(title, loc="left")
     return finish(ax, grid="y")
+
+
+fill_docs(srm)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..core.validation import check_choice
 from ._base import as_frame, finish, new_axes, require_columns
+from ._docs import fill_docs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -73,19 +74,14 @@ def cohort_heatmap(
         With a result of ``cohort_retention(..., by=...)``: the group to draw (a tuple
         of keys for several ``by`` columns). Required there, since one heatmap shows
         one segment; refused without ``by``.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure without it.
-    title : str, optional
-        Title of the Axes.
+    {ax}
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Raises
     ------
-    TypeError
-        ``result`` is not a DataFrame or ``ax`` not an Axes.
+    {type_error}
     ValueError
         A frame without the columns of ``cohort_retention`` or without rows, an unknown
         ``values``, or a missing or unknown ``segment``.
@@ -135,3 +131,6 @@ def cohort_heatmap(
         axes.set_title(title)
     finish(axes, grid=None)
     return axes
+
+
+fill_docs(cohort_heatmap)

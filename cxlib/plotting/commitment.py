@@ -9,6 +9,7 @@ import pandas as pd
 
 from ._base import as_frame, colours, finish, group_columns, group_labels, new_axes
 from ._base import require_columns as _require
+from ._docs import fill_docs
 from ._dots import dodge, dots_with_whiskers, numbers, side_legend
 
 if TYPE_CHECKING:
@@ -45,10 +46,8 @@ def commitment_profile(
     result : CommitmentProfile or DataFrame
         The result of :func:`cxlib.commitment_profile`, or its :meth:`to_frame` (the
         ``by`` columns, then ``dimension``, ``value``, ``ci_low``, ``ci_high``...).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure's by default.
-    title : str, optional
-        Title of the Axes.
+    {ax}
+    {title}
 
     Returns
     -------
@@ -57,8 +56,7 @@ def commitment_profile(
 
     Raises
     ------
-    TypeError
-        When ``result`` is neither a result nor a DataFrame, or ``ax`` is not an Axes.
+    {type_error}
     ValueError
         When the frame lacks ``dimension``, ``value``, ``ci_low`` or ``ci_high``, or
         has no rows.
@@ -105,3 +103,6 @@ def commitment_profile(
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid="x")
+
+
+fill_docs(commitment_profile)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import NEUTRAL, PALETTE, as_frame, finish, new_axes, require_columns
+from ._docs import fill_docs
 from ._dots import numbers
 
 if TYPE_CHECKING:
@@ -37,14 +38,11 @@ def decision(result: object, *, ax: Axes | None = None, title: str | None = None
     ----------
     result : Decision or pandas.DataFrame
         A decision of :func:`cxlib.ab.decide`, or its table.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure without it.
+    {ax}
     title : str, optional
-        A title for the Axes (default: the verdict).
+        Title of the Axes (default: the verdict).
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -83,3 +81,6 @@ def decision(result: object, *, ax: Axes | None = None, title: str | None = None
     elif verdict is not None:
         ax.set_title(f"Decision: {verdict}")
     return finish(ax)
+
+
+fill_docs(decision)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ._base import NEUTRAL, as_frame, colours, finish, group_columns, group_labels, new_axes
 from ._base import require_columns as _require
+from ._docs import fill_docs
 from ._dots import ROW_SPAN, dodge, numbers, side_legend
 
 if TYPE_CHECKING:
@@ -46,24 +47,17 @@ def key_drivers(
         The frame of :func:`cxlib.key_drivers`: ``driver``, ``importance`` and, with
         an interval, ``ci_low`` and ``ci_high`` (whiskers are drawn where present);
         group columns first. Its ``attrs["method"]`` names the x axis.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure's by default.
+    {ax}
     sort : bool, default True
         Order the drivers by importance (its size, averaged over the groups), the most
         important at the top; otherwise the frame's order from the top down.
-    title : str, optional
-        Title of the Axes.
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The Axes drawn into.
+    {returns}
 
     Raises
     ------
-    TypeError
-        When ``result`` is not a DataFrame (or a result with ``to_frame``), or ``ax``
-        is not an Axes.
+    {type_error}
     ValueError
         When the frame lacks ``driver`` or ``importance``, or has no rows.
 
@@ -117,3 +111,6 @@ def key_drivers(
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid="x")
+
+
+fill_docs(key_drivers)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ._base import NEUTRAL, PALETTE, as_frame, finish, group_columns, group_labels, new_axes
 from ._base import require_columns as _require
+from ._docs import fill_docs
 from ._dots import dots_with_whiskers, numbers
 from ._labels import metric_label
 
@@ -87,23 +88,18 @@ def estimates(
         joined by " · "), a dict of estimates (rows labelled by its keys, e.g. periods)
         or a list of estimates (labelled by their ``label``, numbered when alike).
         Needs the columns ``value``, ``ci_low`` and ``ci_high``.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure's by default.
+    {ax}
     sort : bool, default True
         Order the rows by estimate, the highest at the top; otherwise the input's
         order from the top down.
     reference : float, optional
         Draw a dashed vertical line at this value (a target, last quarter's value).
-    title : str, optional
-        Title of the Axes.
+    {title}
     label : str, optional
         Label of the x axis; by default the metric's name with its unit, e.g.
         "NPS (points)" or "CSAT (% satisfied)".
 
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The Axes drawn into.
+    {returns}
 
     Raises
     ------
@@ -153,3 +149,6 @@ def estimates(
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid="x")
+
+
+fill_docs(estimates)

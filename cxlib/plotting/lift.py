@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import NEUTRAL, PALETTE, as_frame, finish, group_labels, new_axes, require_columns
+from ._docs import fill_docs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -116,8 +117,7 @@ def lift_forest(
         A comparison (``cx.ab.compare_proportions``, ``compare_means``,
         ``compare_ratios``, ``compare_estimates``, ``nps_difference``), a list of them
         (one row each, labelled by their ``label``), or the frame of ``cx.ab.compare``.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure by default.
+    {ax}
     relative : bool, default True
         The relative lift in % (``lift``, ``lift_ci_low``, ``lift_ci_high``) when the
         result has it; else, or with False, the difference in the metric's units
@@ -127,12 +127,9 @@ def lift_forest(
         when the frame has ``p_value_adjusted``) is below ``1 - confidence_level``, or,
         without p-values, when its interval excludes 0. Default: the result's
         ``confidence_level``, else 0.95 (the default of ``cx.ab.compare``).
-    title : str, optional
-        Title of the Axes.
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -195,3 +192,6 @@ def lift_forest(
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid="x")
+
+
+fill_docs(lift_forest)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._base import NEUTRAL, PALETTE, as_frame, finish, group_columns, group_labels, new_axes
 from ._base import require_columns as _require
+from ._docs import fill_docs
 from ._dots import numbers
 
 if TYPE_CHECKING:
@@ -44,24 +45,17 @@ def nps_breakdown(
         the frame it returns with ``by`` (one bar per group; the group columns come
         first). Needs the columns ``pct_detractors``, ``pct_passives``,
         ``pct_promoters``, ``value``, ``ci_low`` and ``ci_high``.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure's by default.
+    {ax}
     sort : bool, default True
         Order the groups by NPS, the highest at the top; otherwise the frame's order
         from the top down.
-    title : str, optional
-        Title of the Axes.
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The Axes drawn into.
+    {returns}
 
     Raises
     ------
-    TypeError
-        When ``result`` is neither a cxlib result nor a DataFrame, or ``ax`` is not an
-        Axes.
+    {type_error}
     ValueError
         When the frame lacks the shares of an NPS (e.g. a CSAT frame) or has no rows.
 
@@ -131,3 +125,6 @@ def nps_breakdown(
         # Above the legend, which sits on top of the Axes.
         ax.set_title(title, pad=24)
     return finish(ax, grid="x")
+
+
+fill_docs(nps_breakdown)

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._base import NEUTRAL, PALETTE, finish, new_axes
+from ._docs import fill_docs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,14 +41,10 @@ def power_curve(result: object, *, ax: Axes | None = None, title: str | None = N
     ----------
     result : SampleSize
         The result of ``cx.ab.sample_size``.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure by default.
-    title : str, optional
-        Title of the Axes.
+    {ax}
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -88,3 +85,6 @@ def power_curve(result: object, *, ax: Axes | None = None, title: str | None = N
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid="both")
+
+
+fill_docs(power_curve)

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import integrate, stats
 
 from ._base import NEUTRAL, as_frame, colours, finish, new_axes, require_columns
+from ._docs import fill_docs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -85,14 +86,10 @@ def posterior(result: object, *, ax: Axes | None = None, title: str | None = Non
     result : BayesianComparison or pandas.DataFrame
         The result of ``cx.ab.bayesian_proportions`` or ``cx.ab.bayesian_means``, or
         its ``to_frame()``.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure by default.
-    title : str, optional
-        Title of the Axes.
+    {ax}
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -142,3 +139,6 @@ def posterior(result: object, *, ax: Axes | None = None, title: str | None = Non
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid=None)
+
+
+fill_docs(posterior)

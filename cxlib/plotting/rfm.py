@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..core.validation import check_bool
 from ._base import PALETTE, as_frame, finish, new_axes, require_columns
+from ._docs import fill_docs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,23 +34,20 @@ def rfm_segments(
     result : pandas.DataFrame
         The frame :func:`cxlib.rfm_scores` returned (one row per customer, with a
         ``segment`` column).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure without it.
+    {ax}
     sort : bool, default True
         Largest segment at the top; False keeps the order of the segments' definition
         (:data:`cxlib.RFM_SEGMENTS`, champions first) for a categorical ``segment``, and
         alphabetical order otherwise.
-    title : str, optional
-        Title of the Axes.
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Raises
     ------
     TypeError
-        ``result`` is not a DataFrame, ``ax`` not an Axes or ``sort`` not a bool.
+        When ``result`` is neither a cxlib result nor a DataFrame, ``ax`` is not an
+        Axes, or ``sort`` is not a bool.
     ValueError
         A frame without a ``segment`` column, or without rows.
 
@@ -101,3 +99,6 @@ def rfm_segments(
     if title is not None:
         axes.set_title(title)
     return finish(axes, grid="x")
+
+
+fill_docs(rfm_segments)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import NEUTRAL, as_frame, colours, finish, group_labels, new_axes, require_columns
+from ._docs import fill_docs
 from ._dots import numbers, side_legend
 from .lift import RESULT_COLUMNS
 
@@ -43,17 +44,13 @@ def sequence(
         The trajectory frame of :func:`cxlib.ab.compare` with ``time=``.
     time : str
         Its time column (the looks).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure without it.
+    {ax}
     relative : bool, default True
         The relative lift in % (``lift``, ``lift_ci_low``, ``lift_ci_high``); False for
         the difference (``difference``, ``ci_low``, ``ci_high``) in the metric's units.
-    title : str, optional
-        A title for the Axes.
+    {title}
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns}
 
     Examples
     --------
@@ -104,3 +101,6 @@ def sequence(
         ax.set_title(title)
     side_legend(ax, keys)
     return finish(ax, grid="y")
+
+
+fill_docs(sequence)

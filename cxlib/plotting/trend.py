@@ -9,6 +9,7 @@ import pandas as pd
 
 from ._base import as_frame, colours, finish, group_columns, group_labels, new_axes
 from ._base import require_columns as _require
+from ._docs import fill_docs
 from ._dots import numbers, side_legend
 from .estimates import value_label
 
@@ -58,26 +59,21 @@ def trend(
     time : str
         The time column: dates, periods, numbers, or labels such as ``"2024-01"``
         (drawn equally spaced, in sorted order). The rows are sorted by it.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; a new figure's by default.
+    {ax}
     by : str or list of str, optional
         Group columns: one line (and band) per group, in the palette's colours, with a
         legend. By default the frame's group columns other than ``time``.
-    title : str, optional
-        Title of the Axes.
+    {title}
     label : str, optional
         Label of the y axis; by default the metric's name with its unit.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The Axes drawn into.
+    {returns}
 
     Raises
     ------
     TypeError
-        When ``frame`` is not a result or a DataFrame, ``time`` or ``by`` are not
-        column names, or ``ax`` is not an Axes.
+        When ``frame`` is neither a cxlib result nor a DataFrame, ``ax`` is not an
+        Axes, or ``time`` or ``by`` are not column names.
     ValueError
         When the frame lacks the columns named or the estimates, or has no rows.
 
@@ -128,3 +124,6 @@ def trend(
     if title is not None:
         ax.set_title(title)
     return finish(ax, grid="y")
+
+
+fill_docs(trend)
