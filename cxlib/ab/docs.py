@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.docstrings import docstring_margin, fit_indent
+
 __all__ = ["SEQUENTIAL_DOC", "fill_docs"]
 
 #: ``sequential`` and ``sequential_tuning`` of the two-arm comparisons.
@@ -34,6 +36,7 @@ def fill_docs(*functions: Any, **parts: str) -> None:
     texts = {"sequential": SEQUENTIAL_DOC, **parts}
     for f in functions:
         doc = f.__doc__ or ""
+        margin = docstring_margin(doc)  # 0 on Python 3.13, which strips the indent
         for name, text in texts.items():
-            doc = doc.replace("{" + name + "}", text)
+            doc = doc.replace("{" + name + "}", fit_indent(text, margin))
         f.__doc__ = doc

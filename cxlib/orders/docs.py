@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.docstrings import docstring_margin, fit_indent
+
 __all__ = [
     "COMMON_DOC",
     "NAN_POLICY_DOC",
@@ -92,6 +94,7 @@ def fill_docs(*functions: Any, **parts: str) -> None:
     texts.update(parts)
     for f in functions:
         doc = f.__doc__ or ""
+        margin = docstring_margin(doc)  # 0 on Python 3.13, which strips the indent
         for name, text in texts.items():
-            doc = doc.replace("{" + name + "}", text)
+            doc = doc.replace("{" + name + "}", fit_indent(text, margin))
         f.__doc__ = doc.replace("{{", "{").replace("}}", "}")

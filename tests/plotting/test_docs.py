@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from numpydoc import docscrape
 
 from cxlib import plotting
 from cxlib.plotting._docs import fill_docs
@@ -19,7 +20,6 @@ PICTURES = [name for name in plotting.__all__ if callable(getattr(plotting, name
 
 
 def _parsed(function: Callable[..., Any]) -> Any:
-    docscrape = pytest.importorskip("numpydoc.docscrape")
     return docscrape.FunctionDoc(function)
 
 
