@@ -24,7 +24,8 @@ from ..core.statistics import summarise
 from ..core.validation import NanPolicy
 from .engine_dates import DAY
 from .engine_table import CUSTOMER, VALUE, EngineOrders, customer_codes
-from .inference import Clusters, Options, infer, mixed_groups_error
+from .inference import Clusters, Options, infer, mixed_groups_error, sum_by_group
+from .repeat_rate import infer_repeat_rate
 
 __all__ = [
     "CustomerTable",
@@ -33,7 +34,6 @@ __all__ = [
     "engine_guest_checkout_rate",
     "engine_purchase_frequency",
     "engine_repeat_purchase_rate",
-    "group_sums",
     "guest_table",
     "order_clusters",
     "per_customer",
@@ -174,14 +174,8 @@ def order_clusters(
     return Clusters(y=y[order], x=x[order], group=group[order], n_groups=customers.n_groups)
 
 
-def group_sums(values: FloatArray, group: IntpArray | None, n_groups: int) -> FloatArray:
-    g = np.zeros(len(values), dtype=np.intp) if group is None else group
-    out: FloatArray = np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
-    return out
-
-
 def guest_sums(guests: pd.DataFrame, column: str, n_groups: int) -> FloatArray:
-    return group_sums(
+    return sum_by_group(
         guests[column].to_numpy(dtype=np.float64, na_value=0.0),
         guests["__cx_group"].to_numpy(dtype=np.intp),
         n_groups,
@@ -200,7 +194,7 @@ def engine_guest_checkout_rate(eo: EngineOrders, options: Options) -> Estimate |
     extra: dict[str, Any] = {}
     if eo.has_revenue:
         guest_revenue = guest_sums(guests, "revenue", n_groups)
-        own = group_sums(customers.column("revenue"), customers.group, n_groups)
+        own = sum_by_group(customers.column("revenue"), customers.group, n_groups)
         extra = {"revenue": own + guest_revenue, "guest_revenue": guest_revenue}
     return infer(
         clusters,
@@ -214,7 +208,7 @@ def engine_guest_checkout_rate(eo: EngineOrders, options: Options) -> Estimate |
             "n_customers": customers.customers_per_group(),
             **extra,
         },
-        n_units=group_sums(customers.column("n_orders"), customers.group, n_groups) + n_guest,
+        n_units=sum_by_group(customers.column("n_orders"), customers.group, n_groups) + n_guest,
     )
 
 
@@ -247,7 +241,7 @@ def engine_purchase_frequency(eo: EngineOrders, options: Options) -> Estimate | 
     sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
     extra: dict[str, Any] = {}
     if eo.has_revenue:
-        extra["revenue"] = group_sums(customers.column("revenue"), clusters.group, eo.n_groups)
+        extra["revenue"] = sum_by_group(customers.column("revenue"), clusters.group, eo.n_groups)
     return infer(
         clusters,
         metric="purchase_frequency",
@@ -268,21 +262,5 @@ def engine_repeat_purchase_rate(
     purchases = customers.column("n_days" if per_day else "n_orders")
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = per_customer(customers, repeat, "repeat_purchase_rate")
-    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
-    extra: dict[str, Any] = {}
-    if eo.has_revenue:
-        spend = customers.column("revenue")
-        extra["revenue"] = group_sums(spend, clusters.group, eo.n_groups)
-        extra["repeat_revenue"] = group_sums(
-            np.where(purchases > 1, spend, 0.0), clusters.group, eo.n_groups
-        )
-    return infer(
-        clusters,
-        metric="repeat_purchase_rate",
-        label="Repeat purchase rate",
-        options=options,
-        share=True,
-        od=customers,
-        components={"n_repeat_customers": np.rint(sums.total(0) / 100.0).astype(np.int64), **extra},
-        n_units=np.rint(sums.total(1)),
-    )
+    spend = customers.column("revenue") if eo.has_revenue else None
+    return infer_repeat_rate(clusters, purchases, spend, options, customers)

@@ -34,6 +34,7 @@ from .inference import (
     read_options,
     sum_by_group,
 )
+from .repeat_rate import infer_repeat_rate
 from .table import Window
 
 __all__ = ["purchase_frequency", "repeat_purchase_rate"]
@@ -287,24 +288,8 @@ def repeat_purchase_rate(
         purchases -= np.bincount(repeated.astype(np.intp), minlength=od.n_customers)
     repeat = (purchases > 1).astype(np.float64) * 100.0
     clusters = customer_clusters(od, repeat, "repeat_purchase_rate")
-    sums = summarise(np.stack([clusters.y, clusters.x]), clusters.group, clusters.n_groups)
-    extra: dict[str, Any] = {}
-    if od.revenue is not None:
-        spend = customer_revenue(od)
-        extra["revenue"] = sum_by_group(spend, clusters.group, clusters.n_groups)
-        extra["repeat_revenue"] = sum_by_group(
-            np.where(purchases > 1, spend, 0.0), clusters.group, clusters.n_groups
-        )
-    return infer(
-        clusters,
-        metric="repeat_purchase_rate",
-        label="Repeat purchase rate",
-        options=options,
-        share=True,
-        od=od,
-        components={"n_repeat_customers": np.rint(sums.total(0) / 100.0).astype(np.int64), **extra},
-        n_units=np.rint(sums.total(1)),
-    )
+    spend = None if od.revenue is None else customer_revenue(od)
+    return infer_repeat_rate(clusters, purchases, spend, options, od)
 
 
 fill_docs(purchase_frequency, repeat_purchase_rate)
