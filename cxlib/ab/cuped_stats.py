@@ -25,7 +25,7 @@ from ..core.sufficient import NAN, check_count, finite_values
 from ..core.validation import check_choice
 from .cuped_moments import cuped_cells, linearise
 from .cuped_multi import covariate_rows
-from .cuped_sums import centred_sums
+from .cuped_sums import centred_sums, check_layout
 
 __all__ = ["CUPED_METRICS", "CupedMetric", "CupedStats", "summary_cuped"]
 
@@ -84,13 +84,7 @@ class CupedStats:
         metric = check_choice("metric", self.metric, CUPED_METRICS)
         n = check_count(self.n)
         mean = _real_array(self.mean, "mean")
-        first = 1 if metric == "mean" else 2
-        if mean.ndim != 1 or mean.size <= first:
-            what = "y" if metric == "mean" else "numerator, denominator"
-            raise ValueError(
-                f"mean must hold the means of ({what}, x_1, ..., x_k), at least one "
-                f"covariate, for metric={metric!r}; got shape {mean.shape}"
-            )
+        check_layout(mean, "mean", "means", metric)
         if n >= 1 and not np.isfinite(mean).all():
             raise ValueError(f"mean must be finite when n >= 1; got {mean.tolist()}")
         if n == 0 and not np.isnan(mean).all():

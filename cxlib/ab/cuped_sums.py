@@ -42,7 +42,7 @@ from ..core.sufficient import (
     warn_precision,
 )
 
-__all__ = ["centred_sums"]
+__all__ = ["centred_sums", "check_layout"]
 
 ObjectArray = npt.NDArray[np.object_]
 
@@ -69,8 +69,23 @@ def _floats(raw: ObjectArray, name: str) -> FloatArray:
     return out
 
 
+def _leading(metric: str) -> list[str]:
+    """The metric's own columns, before the covariates."""
+    return ["y"] if metric == "mean" else ["numerator", "denominator"]
+
+
+def check_layout(values: npt.NDArray[np.generic], name: str, what: str, metric: str) -> None:
+    """``values`` holds one entry per column: the metric's, then at least one covariate."""
+    lead = _leading(metric)
+    if values.ndim != 1 or values.size <= len(lead):
+        raise ValueError(
+            f"{name} must hold the {what} of ({', '.join(lead)}, x_1, ..., x_k), at least "
+            f"one covariate, for metric={metric!r}; got shape {values.shape}"
+        )
+
+
 def _columns(metric: str, m: int) -> list[str]:
-    first = ["y"] if metric == "mean" else ["numerator", "denominator"]
+    first = _leading(metric)
     return first + [f"x_{j}" for j in range(1, m - len(first) + 1)]
 
 
@@ -79,13 +94,7 @@ def _read(
 ) -> tuple[int, ObjectArray, ObjectArray, FloatArray, FloatArray]:
     count = check_count(n)
     s_raw, p_raw = _entries(sums, "sums"), _entries(products, "products")
-    first = 1 if metric == "mean" else 2
-    if s_raw.ndim != 1 or s_raw.size <= first:
-        what = "y" if metric == "mean" else "numerator, denominator"
-        raise ValueError(
-            f"sums must hold the sums of ({what}, x_1, ..., x_k), at least one covariate, "
-            f"for metric={metric!r}; got shape {s_raw.shape}"
-        )
+    check_layout(s_raw, "sums", "sums", metric)
     m = s_raw.size
     if p_raw.shape != (m, m):
         raise ValueError(
