@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.docstrings import docstring_margin, fit_indent
+from ..core.docstrings import fill_placeholders
 
 __all__ = ["SEQUENTIAL_DOC", "fill_docs"]
 
@@ -33,10 +33,4 @@ def fill_docs(*functions: Any, **parts: str) -> None:
     ``{sequential}`` is filled in everywhere, and each ``{name}`` of ``parts`` with its
     text; other braces (``{"two-sided", "less"}``) are left as they are.
     """
-    texts = {"sequential": SEQUENTIAL_DOC, **parts}
-    for f in functions:
-        doc = f.__doc__ or ""
-        margin = docstring_margin(doc)  # 0 on Python 3.13, which strips the indent
-        for name, text in texts.items():
-            doc = doc.replace("{" + name + "}", fit_indent(text, margin))
-        f.__doc__ = doc
+    fill_placeholders(functions, {"sequential": SEQUENTIAL_DOC, **parts})

@@ -9,7 +9,10 @@ of the docstring it goes into.
 
 from __future__ import annotations
 
-__all__ = ["docstring_margin", "fit_indent"]
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["docstring_margin", "fill_placeholders", "fit_indent"]
 
 #: The margin the shared texts are written for.
 WRITTEN_MARGIN = 4
@@ -32,3 +35,21 @@ def fit_indent(text: str, margin: int) -> str:
     if margin == WRITTEN_MARGIN:
         return text
     return text.replace("\n" + " " * WRITTEN_MARGIN, "\n" + " " * margin)
+
+
+def fill_placeholders(
+    functions: tuple[Any, ...], texts: Mapping[str, str], *, unescape_braces: bool = False
+) -> None:
+    """Replace each ``{name}`` of ``texts`` in the docstrings, fitted to their margin.
+
+    With ``unescape_braces``, ``{{`` and ``}}`` then become braces (docstrings written
+    as format strings); otherwise other braces stay as they are.
+    """
+    for function in functions:
+        doc = function.__doc__ or ""
+        margin = docstring_margin(doc)  # 0 on Python 3.13, which strips the indent
+        for name, text in texts.items():
+            doc = doc.replace("{" + name + "}", fit_indent(text, margin))
+        if unescape_braces:
+            doc = doc.replace("{{", "{").replace("}}", "}")
+        function.__doc__ = doc

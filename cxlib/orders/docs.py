@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.docstrings import docstring_margin, fit_indent
+from ..core.docstrings import fill_placeholders
 
 __all__ = [
     "COMMON_DOC",
@@ -92,9 +92,4 @@ def fill_docs(*functions: Any, **parts: str) -> None:
         "ratio_methods": RATIO_METHODS_DOC,
     }
     texts.update(parts)
-    for f in functions:
-        doc = f.__doc__ or ""
-        margin = docstring_margin(doc)  # 0 on Python 3.13, which strips the indent
-        for name, text in texts.items():
-            doc = doc.replace("{" + name + "}", fit_indent(text, margin))
-        f.__doc__ = doc.replace("{{", "{").replace("}}", "}")
+    fill_placeholders(functions, texts, unescape_braces=True)
