@@ -279,20 +279,29 @@ def check_aligned(other: object, other_name: str, data: object, data_name: str =
         )
 
 
-def check_magnitude(values: npt.NDArray[np.floating[Any]], name: str) -> None:
+def check_magnitude(
+    values: npt.NDArray[np.floating[Any]],
+    name: str,
+    *,
+    extremes: tuple[float, float] | None = None,
+) -> None:
     """Refuse finite values too large for their squares to be summed in float64.
 
     Variances and weight sums of squares of values beyond about ``1e150 / sqrt(n)``
     overflow to infinity and then to NaN; say so instead of returning NaN. NaN and
-    infinite values are not checked here (nor counted in ``n``).
+    infinite values are not checked here (nor counted in ``n``). ``extremes``: the
+    smallest and largest value (NaN skipped), when the caller has them already.
     """
     if values.size == 0:
         return
     # fmin/fmax skip NaN; when the extremes pass the limit of all the values (the
     # strictest), nothing needs the mask of the finite ones.
-    extreme = max(
-        abs(float(np.fmin.reduce(values, axis=None))), abs(float(np.fmax.reduce(values, axis=None)))
-    )
+    if extremes is None:
+        extremes = (
+            float(np.fmin.reduce(values, axis=None)),
+            float(np.fmax.reduce(values, axis=None)),
+        )
+    extreme = max(abs(extremes[0]), abs(extremes[1]))
     if not extreme > math.sqrt(np.finfo(np.float64).max / values.size) / 16.0:
         return
     finite = np.isfinite(values)

@@ -202,7 +202,7 @@ def prepare_orders(
             raise ValueError(
                 f"revenue column {revenue!r} must be finite; found {show_values(value[bad])}"
             )
-        check_magnitude(value, f"revenue column {revenue!r}")
+        check_magnitude(value, f"revenue column {revenue!r}", extremes=(low, high))
         if not allow_refunds and low < 0:  # NaN is no negative value: not refused here
             raise ValueError(
                 f"revenue column {revenue!r} has negative values {show_values(value[value < 0])}; "
