@@ -251,14 +251,12 @@ def factorize(values: pd.Series[Any] | pd.Index[Any]) -> tuple[IntpArray, pd.Ind
         n_categories = len(dtype.categories)
         # Categories that occur, numbered in category order; -1 (missing) stays -1.
         present = np.bincount(cat_codes + 1, minlength=n_categories + 1)[1:] > 0
+        found = pd.Categorical.from_codes(np.flatnonzero(present), dtype=dtype)
         if present.all():  # the codes are the ranks already
-            return cat_codes, pd.Index(
-                pd.Categorical.from_codes(np.arange(n_categories), dtype=dtype)
-            )
+            return cat_codes, pd.Index(found)
         table = np.empty(n_categories + 1, dtype=np.intp)
         table[:-1] = np.cumsum(present) - 1
         table[-1] = -1
-        found = pd.Categorical.from_codes(np.flatnonzero(present), dtype=dtype)
         return np.take(table, cat_codes), pd.Index(found)
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         array = values.to_numpy()
