@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 import pytest
 from conftest import CLUSTER_ENGINES, ENGINES  # the engines of tests/engines/conftest.py
 
@@ -50,3 +51,8 @@ def engine_cases(
             if engine not in SLOW or value in slow:
                 cases.append(pytest.param(engine, value, marks=marks, id=f"{engine}-{name}"))
     return cases
+
+
+def same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """An engine's result frame equals pandas' up to the float rounding of a reduction."""
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9, atol=1e-12)

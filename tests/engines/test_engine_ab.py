@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from engine_params import IN_PROCESS, engine_cases
+from engine_params import IN_PROCESS, engine_cases, same_frame
 
 import cxlib as cx
 
@@ -30,18 +30,14 @@ def visits() -> pd.DataFrame:
     return data
 
 
-def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9, atol=1e-12)
-
-
 @pytest.mark.parametrize("metric", ["converted", "revenue", ("revenue", "orders")])
 def test_compare_matches_pandas(engine, visits: pd.DataFrame, metric: Any) -> None:
     frame = engine(visits)
     kwargs: dict[str, Any] = {"group": "arm", "control": "control", "metric": metric}
-    _same(
+    same_frame(
         cx.ab.compare(frame, **kwargs, by="segment"), cx.ab.compare(visits, **kwargs, by="segment")
     )
-    _same(
+    same_frame(
         cx.ab.compare(frame, **kwargs, ci_method="delta", adjust="holm"),
         cx.ab.compare(visits, **kwargs, ci_method="delta", adjust="holm"),
     )
@@ -56,13 +52,13 @@ def test_summary_rows_and_nan_policies(engine, visits: pd.DataFrame) -> None:
         }
     )
     spec = cx.ab.Proportion("wins", "n")
-    _same(
+    same_frame(
         cx.ab.compare(engine(summary), group="arm", control="control", metric=spec),
         cx.ab.compare(summary, group="arm", control="control", metric=spec),
     )
     frame = engine(visits)
     kwargs: dict[str, Any] = {"group": "arm", "control": "control", "metric": "revenue"}
-    _same(
+    same_frame(
         cx.ab.compare(frame, nan_policy="propagate", **kwargs),
         cx.ab.compare(visits, nan_policy="propagate", **kwargs),
     )
@@ -95,7 +91,7 @@ def test_skewed_unequal_arms_warn_as_in_pandas(engine) -> None:
         expected = cx.ab.compare(visits, **kwargs)
     with pytest.warns(cx.CoverageWarning) as got:
         result = cx.ab.compare(engine(visits), **kwargs)
-    _same(result, expected)
+    same_frame(result, expected)
     assert [str(w.message) for w in got] == [str(w.message) for w in want]
 
 
@@ -111,7 +107,7 @@ def test_sequential_trajectory_matches_pandas(engine, visits: pd.DataFrame, metr
         "group": "arm", "control": "control", "metric": metric, "by": "segment",
         "sequential": True, "sequential_tuning": 4_000, "time": "day",
     }  # fmt: skip
-    _same(cx.ab.compare(engine(looks), **kwargs), cx.ab.compare(looks, **kwargs))
+    same_frame(cx.ab.compare(engine(looks), **kwargs), cx.ab.compare(looks, **kwargs))
 
 
 @pytest.mark.parametrize("engine", IN_PROCESS, indirect=True)
@@ -119,7 +115,9 @@ def test_quantiles_and_segment_scans_match_pandas(engine, visits: pd.DataFrame) 
     frame = engine(visits)
     kwargs: dict[str, Any] = {"group": "arm", "control": "control", "by": "segment"}
     spec = cx.ab.Quantile("revenue", q=0.9)
-    _same(cx.ab.compare(frame, metric=spec, **kwargs), cx.ab.compare(visits, metric=spec, **kwargs))
+    same_frame(
+        cx.ab.compare(frame, metric=spec, **kwargs), cx.ab.compare(visits, metric=spec, **kwargs)
+    )
     got = cx.ab.segment_scan(frame, metric="converted", **kwargs)
     want = cx.ab.segment_scan(visits, metric="converted", **kwargs)
-    _same(got.heterogeneity, want.heterogeneity)
+    same_frame(got.heterogeneity, want.heterogeneity)

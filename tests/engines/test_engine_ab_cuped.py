@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from engine_params import engine_cases
+from engine_params import engine_cases, same_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,10 +48,6 @@ def _visits(offset: float, seed: int = 13, n: int = 6_000) -> pd.DataFrame:
     return data
 
 
-def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9, atol=1e-12)
-
-
 CUPED: dict[str, Any] = {
     "group": "arm",
     "control": "control",
@@ -66,14 +62,14 @@ CUPED: dict[str, Any] = {
 def test_cuped_matches_pandas(engine, offset: float) -> None:
     visits = _visits(offset)
     frame = engine(visits)
-    _same(cx.ab.compare(frame, **CUPED), cx.ab.compare(visits, **CUPED))
-    _same(
+    same_frame(cx.ab.compare(frame, **CUPED), cx.ab.compare(visits, **CUPED))
+    same_frame(
         cx.ab.compare(frame, **CUPED, by="segment", ci_method="delta", adjust="holm"),
         cx.ab.compare(visits, **CUPED, by="segment", ci_method="delta", adjust="holm"),
     )
     # A bool covariate is read as 0/1, as pandas reads it.
     flagged = {**CUPED, "covariate": "flag"}
-    _same(cx.ab.compare(frame, **flagged), cx.ab.compare(visits, **flagged))
+    same_frame(cx.ab.compare(frame, **flagged), cx.ab.compare(visits, **flagged))
 
 
 def test_cuped_reduces_the_variance(engine) -> None:
@@ -107,7 +103,7 @@ def test_cuped_nan_policies(engine, policy: str) -> None:
         with pytest.raises(ValueError, match=r"metric or covariate has 4 missing value\(s\)"):
             cx.ab.compare(frame, **CUPED, nan_policy="raise")
     else:
-        _same(
+        same_frame(
             cx.ab.compare(frame, **CUPED, by="segment", nan_policy=policy),
             cx.ab.compare(visits, **CUPED, by="segment", nan_policy=policy),
         )
@@ -149,7 +145,7 @@ def test_cells_of_one_unit_or_none_as_in_pandas(engine, case: Any) -> None:
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
         result = cx.ab.compare(engine(visits), **kwargs)
-    _same(result, expected)
+    same_frame(result, expected)
     assert any("variant rows have no control" in str(w.message) for w in want)
     assert _messages(got) == _messages(want)
 
@@ -180,7 +176,7 @@ def test_flat_covariate_and_skewed_values_warn_as_in_pandas(engine) -> None:
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
         result = cx.ab.compare(engine(visits), **kwargs)
-    _same(result, expected)
+    same_frame(result, expected)
     assert {category for category, _ in _messages(want)} == {
         "CoverageWarning",
         "DegenerateDataWarning",
@@ -234,12 +230,12 @@ def test_index_matches_pandas(engine, function: Any, column: Any, options: Any) 
     frame = engine(visits)
     metric = cx.ab.Index(function, column, options)
     kwargs: dict[str, Any] = {"group": "arm", "control": "control", "metric": metric}
-    _same(cx.ab.compare(frame, **kwargs), cx.ab.compare(visits, **kwargs))
-    _same(
+    same_frame(cx.ab.compare(frame, **kwargs), cx.ab.compare(visits, **kwargs))
+    same_frame(
         cx.ab.compare(frame, **kwargs, by="segment", ci_method="delta", adjust="holm"),
         cx.ab.compare(visits, **kwargs, by="segment", ci_method="delta", adjust="holm"),
     )
-    _same(
+    same_frame(
         cx.ab.compare(frame, **kwargs, nan_policy="propagate"),
         cx.ab.compare(visits, **kwargs, nan_policy="propagate"),
     )
@@ -322,7 +318,7 @@ def test_cuped_on_polars_equals_pandas_property(
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
         result = cx.ab.compare(pl.from_pandas(visits), **CUPED, by="segment")
-    _same(result, expected)
+    same_frame(result, expected)
     assert _messages(got) == _messages(want)
 
 
@@ -369,4 +365,6 @@ def test_nan_is_missing_where_the_engine_keeps_it_apart_from_null() -> None:
         {"metric": "revenue", "covariate": "pre"},
         {"metric": cx.ab.Index(cx.nps, "score")},
     ):
-        _same(cx.ab.compare(frame, **kwargs, **extra), cx.ab.compare(visits, **kwargs, **extra))
+        same_frame(
+            cx.ab.compare(frame, **kwargs, **extra), cx.ab.compare(visits, **kwargs, **extra)
+        )

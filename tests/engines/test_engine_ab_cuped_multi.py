@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from engine_params import engine_cases
+from engine_params import engine_cases, same_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,10 +59,6 @@ def _visits(offset: float = 0.0, seed: int = 21, n: int = 5_000) -> pd.DataFrame
     return data
 
 
-def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9, atol=1e-12)
-
-
 def _messages(caught: list[warnings.WarningMessage]) -> list[tuple[str, str]]:
     return sorted((w.category.__name__, str(w.message)) for w in caught)
 
@@ -76,7 +72,7 @@ def _both(frame: Any, data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     with warnings.catch_warnings(record=True) as got_warned:
         warnings.simplefilter("always")
         got = cx.ab.compare(frame, **kwargs)
-    _same(got, want)
+    same_frame(got, want)
     assert _messages(got_warned) == _messages(want_warned)
     want.attrs["warnings"] = _messages(want_warned)
     return want
@@ -123,7 +119,7 @@ def test_large_offsets_match_pandas(engine, case: str) -> None:
     far = _both(engine(visits), visits, **kwargs, by="segment")
     # 1e9 + x less 1e9 is exact (Sterbenz): the same covariates, near zero.
     near = visits.assign(**{c: visits[c] - 1e9 for c in COVARIATES})
-    _same(_both(engine(near), near, **kwargs, by="segment"), far)
+    same_frame(_both(engine(near), near, **kwargs, by="segment"), far)
 
 
 @pytest.mark.parametrize(
